@@ -1,0 +1,192 @@
+"""The ``tf1-recipes`` command: list, run and check recipes against their goldens.
+
+Exit codes: 0 success (every compared check PASSes), 1 a check FAILed, 2 bad input
+(unknown recipe or preset, bad flag value, missing or corrupt data), 130 interrupted.
+"""
+
+import argparse
+import json
+import sys
+
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+class UsageError(Exception):
+    """Bad input from the user: printed as one line, exit code 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one clear line (and exit code 2)."""
+
+    def error(self, message):
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
+    return value
+
+
+def _seed(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number seed, got {text!r}") from None
+    if not 0 <= value < 2**31:
+        raise argparse.ArgumentTypeError(f"seed must be in 0..2**31-1, got {text!r}")
+    return value
+
+
+def _add_run_flags(parser):
+    parser.add_argument("--preset", help="preset name (default: the recipe's reference configuration)")
+    parser.add_argument("--epochs", type=_positive_int, help="override n_epochs (then no golden comparison)")
+    parser.add_argument("--seed", type=_seed, help="override the preset's seed (then no pinned check)")
+    parser.add_argument("--data-dir", help="directory with the MNIST files (else $TF1_RECIPES_DATA, then the cache)")
+    parser.add_argument("--out", help="output directory: checkpoint, runs.jsonl")
+    parser.add_argument("--threads", type=_positive_int, help="TensorFlow intra-op threads (default: min(cores, 2))")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar even on a terminal")
+    parser.add_argument("--json", action="store_true", help="print one JSON object as the last line of stdout")
+
+
+def build_parser():
+    parser = _Parser(prog="tf1-recipes", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    commands.add_parser("list", help="every recipe with a one-line description")
+
+    run = commands.add_parser("run", help="run one recipe and compare it with its golden")
+    run.add_argument("recipe")
+    _add_run_flags(run)
+
+    check = commands.add_parser("check", help="run several recipes and print the comparison table")
+    check.add_argument("recipes", nargs="*", help="recipe names (default: every recipe)")
+    _add_run_flags(check)
+    return parser
+
+
+def _config(args, recipe):
+    from tf1_recipes.harness import RecipeConfig
+
+    return RecipeConfig(
+        recipe=recipe,
+        preset=args.preset,
+        seed=args.seed,
+        n_epochs=args.epochs,
+        data_dir=args.data_dir,
+        out_dir=args.out,
+        threads=args.threads,
+        progress=False if (args.no_progress or args.json) else None,
+    )
+
+
+def _summary(result, comparison):
+    return {
+        "recipe": result.recipe,
+        "preset": result.preset,
+        "config": result.config,
+        "metric": result.metric,
+        "history": result.history,
+        "final": result.final,
+        "golden": comparison.golden_value,
+        "tolerance": comparison.tolerance,
+        "status": comparison.status,
+        "checks": comparison.to_dict()["checks"],
+        "notes": comparison.notes,
+        "epoch_seconds": result.epoch_seconds,
+        "provenance": result.provenance,
+        "checkpoint_path": result.checkpoint_path,
+    }
+
+
+def _run_and_compare(config):
+    from tf1_recipes import golden
+    from tf1_recipes.harness import run_recipe
+
+    # Resolve first so an unknown preset fails before any data is read.
+    config.resolve()
+    result = run_recipe(config)
+    return result, golden.compare(result)
+
+
+def cmd_list(args):
+    from tf1_recipes.registry import list_recipes
+
+    recipes = list_recipes()
+    width = max(len(r.name) for r in recipes)
+    for r in recipes:
+        presets = ", ".join(p for p in r.presets)
+        print(f"{r.name:<{width}}  {r.description}  [presets: {presets}]")
+    return EXIT_OK
+
+
+def cmd_run(args):
+    from tf1_recipes import golden
+
+    result, comparison = _run_and_compare(_config(args, args.recipe))
+    print(golden.format_table([comparison]))
+    if args.json:
+        print(json.dumps(_summary(result, comparison)))
+    return EXIT_FAIL if comparison.status == "FAIL" else EXIT_OK
+
+
+def cmd_check(args):
+    from tf1_recipes import golden
+    from tf1_recipes.registry import get_recipe, list_recipes
+
+    names = args.recipes or [r.name for r in list_recipes()]
+    for name in names:
+        get_recipe(name)  # unknown names fail before anything trains
+    comparisons, summaries = [], []
+    for name in names:
+        print(f"== {name}", flush=True)
+        result, comparison = _run_and_compare(_config(args, name))
+        comparisons.append(comparison)
+        summaries.append(_summary(result, comparison))
+    print(golden.format_table(comparisons))
+    if args.json:
+        print(json.dumps({"results": summaries, "status": _overall(comparisons)}))
+    return EXIT_FAIL if _overall(comparisons) == "FAIL" else EXIT_OK
+
+
+def _overall(comparisons):
+    return "FAIL" if any(c.status == "FAIL" for c in comparisons) else "PASS"
+
+
+COMMANDS = {"list": cmd_list, "run": cmd_run, "check": cmd_check}
+
+
+def main(argv=None):
+    """Entry point of the ``tf1-recipes`` console script and ``python -m tf1_recipes``."""
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        args = build_parser().parse_args(argv)
+        return _dispatch(COMMANDS[args.command], args)
+    except UsageError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _dispatch(command, args):
+    from tf1_recipes.data import DataError
+    from tf1_recipes.golden import GoldenError
+    from tf1_recipes.registry import UnknownRecipeError
+
+    try:
+        return command(args)
+    except (UnknownRecipeError, DataError, GoldenError, ValueError) as err:
+        print(f"tf1-recipes: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("tf1-recipes: interrupted; the run record (if --out) marks the run as interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def main_for_recipe(name, argv=None):
+    """``python -m tf1_recipes.recipes.<name> [flags]``: the same as ``tf1-recipes run <name>``."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    sys.exit(main(["run", name, *argv]))

@@ -1,0 +1,95 @@
+"""The single import point of TensorFlow's v1 API, plus seeding and determinism.
+
+Recipes write ``from tf1_recipes.compat import tf1`` and then read like the TF1 code
+they reproduce (``tf1.placeholder``, ``tf1.layers.dense``, ``tf1.Session``).
+"""
+
+import os
+import random
+import warnings
+
+import numpy as np
+
+import tf1_recipes  # noqa: F401  (sets TF_USE_LEGACY_KERAS before TensorFlow loads)
+import tensorflow as tf
+
+tf1 = tf.compat.v1
+
+# The TF1 API is deprecated by design here: its warnings would bury the per-epoch lines.
+tf.get_logger().setLevel("ERROR")
+warnings.filterwarnings("ignore", message=r"`tf\.layers\.\w+` is deprecated", category=UserWarning)
+
+
+class LegacyKerasError(ImportError):
+    """``tf.compat.v1.layers`` is unavailable: tf-keras missing or Keras 3 already routed."""
+
+
+def _check_legacy_layers():
+    fix = (
+        "Set TF_USE_LEGACY_KERAS=1 before TensorFlow is first imported "
+        "(export TF_USE_LEGACY_KERAS=1, or import tf1_recipes before tensorflow), "
+        f"and install the matching tf-keras: pip install 'tf-keras~={tf.__version__.rsplit('.', 1)[0]}.0'."
+    )
+    try:
+        import tf_keras  # noqa: F401
+    except ImportError as err:
+        raise LegacyKerasError(f"tf1_recipes needs the tf-keras package for tf.compat.v1.layers. {fix}") from err
+    try:
+        dense = tf1.layers.dense
+    except AttributeError as err:
+        raise LegacyKerasError(
+            "tf.compat.v1.layers is not available: TensorFlow was imported and routed its Keras "
+            f"to Keras 3 before tf1_recipes could select the legacy layers. {fix}"
+        ) from err
+    if not dense.__module__.startswith("tf_keras"):
+        raise LegacyKerasError(f"tf.compat.v1.layers resolves to {dense.__module__}, not tf_keras. {fix}")
+
+
+_check_legacy_layers()
+
+#: Threads for one TensorFlow op (intra) and across ops (inter). Fixed, recorded in each
+#: run's provenance, and part of the platform a pinned golden is compared on.
+DEFAULT_INTRA_OP_THREADS = int(os.environ.get("TF1_RECIPES_THREADS", "0")) or min(os.cpu_count() or 1, 2)
+_configured = {}
+
+
+def configure_tensorflow(intra_op_threads=None):
+    """Process-wide settings every recipe runs under: op determinism and thread counts.
+
+    ``tf1.Session()`` without a config takes TensorFlow's context config, so recipes can
+    keep the reference code's bare ``tf.Session()``. Thread counts can only be set before
+    TensorFlow initialises its runtime; a later call asking for other counts is an error.
+    """
+    threads = intra_op_threads or DEFAULT_INTRA_OP_THREADS
+    if _configured:
+        if _configured["intra_op_threads"] != threads:
+            raise RuntimeError(
+                f"TensorFlow is already configured with {_configured['intra_op_threads']} intra-op threads "
+                f"in this process; cannot switch to {threads}. Run in a new process."
+            )
+        return dict(_configured)
+    tf.config.experimental.enable_op_determinism()
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+    except RuntimeError:
+        # The runtime is already up (someone ran TensorFlow before us); record what it has.
+        threads = tf.config.threading.get_intra_op_parallelism_threads() or os.cpu_count()
+    _configured.update(intra_op_threads=threads, inter_op_threads=tf.config.threading.get_inter_op_parallelism_threads())
+    return dict(_configured)
+
+
+def seed_everything(seed):
+    """Seed NumPy's global RNG, Python's, and the current default graph, as reset_graph() did."""
+    tf1.set_random_seed(seed)
+    np.random.seed(seed)
+    random.seed(seed)
+
+
+def device_name():
+    """'GPU: <name>' when TensorFlow sees a GPU, else 'CPU'."""
+    gpus = tf.config.list_physical_devices("GPU")
+    if gpus:
+        details = tf.config.experimental.get_device_details(gpus[0])
+        return f"GPU: {details.get('device_name', gpus[0].name)}"
+    return "CPU"

@@ -1,0 +1,197 @@
+"""Golden files: where they live, what they hold, and how a run is compared with them.
+
+``golden/<recipe>/<preset>.json`` is written only by ``scripts/regen_golden.py`` from a
+real run on real MNIST. It holds the pinned run (seed, per-epoch values, command, TF
+version, platform) and the tolerances with their reasons. ``golden/references.json``
+holds the published reference results (with their source), curated by hand from the
+reference runs; regeneration never touches it.
+
+A comparison makes up to two checks:
+
+* ``reference``: the final metric against the reference result's final value.
+* ``pinned``: on the platform that pinned the golden (same TF version, CPU model or GPU,
+  thread count) every epoch must reproduce the pinned value within the ``pinned``
+  tolerance; on another platform the final value is held to ``cross_platform`` instead,
+  and the check says so.
+
+A run whose epochs (or seed, for the pinned check) differ from the golden's is not
+compared with it, and the result says why.
+"""
+
+import dataclasses
+import json
+import os
+from pathlib import Path
+
+GOLDEN_ENV = "TF1_RECIPES_GOLDEN"
+REFERENCES = "references.json"
+PLATFORM_KEYS = ("tf_version", "machine", "cpu", "device", "intra_op_threads")
+
+
+class GoldenError(Exception):
+    """A golden file is missing, unreadable or does not describe this run."""
+
+
+def golden_dir():
+    """``$TF1_RECIPES_GOLDEN``, else the ``golden/`` folder beside the package (source checkout)."""
+    if os.environ.get(GOLDEN_ENV):
+        return Path(os.environ[GOLDEN_ENV])
+    return Path(__file__).resolve().parent.parent / "golden"
+
+
+def golden_path(recipe, preset, directory=None):
+    return Path(directory or golden_dir()) / recipe / f"{preset}.json"
+
+
+def load_golden(recipe, preset, directory=None):
+    """The golden dict for a recipe and preset, or None when there is none."""
+    path = golden_path(recipe, preset, directory)
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as err:
+        raise GoldenError(f"{path}: not valid JSON ({err})") from err
+
+
+def load_reference(recipe, preset, directory=None):
+    """The published reference result for a recipe and preset, or None."""
+    path = Path(directory or golden_dir()) / REFERENCES
+    if not path.is_file():
+        return None
+    table = json.loads(path.read_text()).get(recipe, {})
+    entry = table.get(preset)
+    return table.get(entry) if isinstance(entry, str) else entry
+
+
+def platform_of(provenance):
+    return {key: provenance.get(key) for key in PLATFORM_KEYS}
+
+
+@dataclasses.dataclass
+class Check:
+    """One comparison: expected vs actual, the tolerance, and whether it held."""
+
+    kind: str
+    expected: float
+    actual: float
+    tolerance: float
+    passed: bool
+    note: str = ""
+
+    @property
+    def difference(self):
+        return self.actual - self.expected
+
+
+@dataclasses.dataclass
+class Comparison:
+    """Every check of one run against its golden and reference; status PASS, FAIL or NOT_COMPARED."""
+
+    recipe: str
+    preset: str
+    metric: str
+    value: float
+    checks: list
+    notes: list
+
+    @property
+    def status(self):
+        if not self.checks:
+            return "NOT_COMPARED"
+        return "PASS" if all(c.passed for c in self.checks) else "FAIL"
+
+    @property
+    def golden_value(self):
+        pinned = [c for c in self.checks if c.kind.startswith("pinned")]
+        return pinned[0].expected if pinned else None
+
+    @property
+    def tolerance(self):
+        pinned = [c for c in self.checks if c.kind.startswith("pinned")]
+        return pinned[0].tolerance if pinned else None
+
+    def to_dict(self):
+        return {
+            "recipe": self.recipe,
+            "preset": self.preset,
+            "metric": self.metric,
+            "value": self.value,
+            "status": self.status,
+            "checks": [{**dataclasses.asdict(c), "difference": c.difference} for c in self.checks],
+            "notes": self.notes,
+        }
+
+
+def compare(result, directory=None):
+    """Compare a RunResult with its golden and reference; never raises for a missing golden."""
+    checks, notes = [], []
+    golden = load_golden(result.recipe, result.preset, directory)
+    reference = load_reference(result.recipe, result.preset, directory)
+    epochs = len(result.history)
+    if result.status != "complete":
+        notes.append(f"run {result.status}: not compared")
+        return Comparison(result.recipe, result.preset, result.metric, result.final, [], notes)
+
+    if reference is not None:
+        if len(reference["history"]) != epochs:
+            notes.append(f"reference has {len(reference['history'])} epochs, this run {epochs}: no reference check")
+        else:
+            expected = reference["history"][-1]
+            diff = abs(result.final - expected)
+            checks.append(Check("reference", expected, result.final, reference["tolerance"], diff <= reference["tolerance"]))
+
+    if golden is None:
+        notes.append(f"no golden file {golden_path(result.recipe, result.preset, directory)}")
+    else:
+        pinned = golden["pinned"]
+        tolerance = golden["tolerance"]
+        if len(pinned["history"]) != epochs:
+            notes.append(f"golden pinned {len(pinned['history'])} epochs, this run {epochs}: no golden check")
+        elif pinned["seed"] != result.config.get("seed"):
+            notes.append(f"golden pinned seed {pinned['seed']}, this run seed {result.config.get('seed')}: no pinned check")
+        elif platform_of(pinned["provenance"]) == platform_of(result.provenance):
+            worst = max(abs(a - b) for a, b in zip(result.history, pinned["history"]))
+            checks.append(
+                Check(
+                    "pinned",
+                    pinned["history"][-1],
+                    result.final,
+                    tolerance["pinned"],
+                    worst <= tolerance["pinned"],
+                    f"same platform: every epoch checked, worst |diff| {worst:.2g}",
+                )
+            )
+        else:
+            theirs, ours = platform_of(pinned["provenance"]), platform_of(result.provenance)
+            differs = ", ".join(f"{k} {theirs[k]} -> {ours[k]}" for k in PLATFORM_KEYS if theirs[k] != ours[k])
+            diff = abs(result.final - pinned["history"][-1])
+            checks.append(
+                Check(
+                    "pinned (other platform)",
+                    pinned["history"][-1],
+                    result.final,
+                    tolerance["cross_platform"],
+                    diff <= tolerance["cross_platform"],
+                    f"platform differs ({differs}): final value held to the cross-platform tolerance",
+                )
+            )
+    return Comparison(result.recipe, result.preset, result.metric, result.final, checks, notes)
+
+
+def format_table(comparisons):
+    """The PASS/FAIL table: golden value, this run, difference, tolerance, per check."""
+    header = f"{'recipe':<22} {'preset':<13} {'check':<24} {'golden':>8} {'this run':>9} {'diff':>8} {'tol':>8}  status"
+    lines = [header, "-" * len(header)]
+    for comp in comparisons:
+        if not comp.checks:
+            value = "-" if comp.value is None else f"{comp.value:.4f}"
+            lines.append(f"{comp.recipe:<22} {comp.preset:<13} {'-':<24} {'-':>8} {value:>9} {'-':>8} {'-':>8}  NOT_COMPARED")
+        for check in comp.checks:
+            lines.append(
+                f"{comp.recipe:<22} {comp.preset:<13} {check.kind:<24} {check.expected:>8.4f} {check.actual:>9.4f} "
+                f"{check.difference:>+8.4f} {check.tolerance:>8.2g}  {'PASS' if check.passed else 'FAIL'}"
+            )
+        for note in comp.notes + [c.note for c in comp.checks if c.note]:
+            lines.append(f"    note: {note}")
+    return "\n".join(lines)

@@ -1,0 +1,278 @@
+"""Running a recipe: its config, the ``run`` object a recipe talks to, and its result.
+
+The harness does everything around a recipe's TF1 story: resolving the preset, seeding,
+a fresh ``tf.Graph`` per run, the data, the batch loop's bookkeeping (progress, timing,
+per-epoch lines), the checkpoint location, provenance and the run record. A recipe sees
+only :class:`Run`::
+
+    for epoch in range(n_epochs):
+        for X_batch, y_batch in run.batches(batch_size):
+            sess.run(training_op, feed_dict={X: X_batch, y: y_batch})
+        accuracy_val = accuracy.eval(feed_dict={X: X_eval, y: y_eval})
+        run.report(epoch, accuracy_val)          # prints "0 Validation accuracy: 0.9"
+"""
+
+import dataclasses
+import datetime
+import json
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from tf1_recipes import data as data_lib
+from tf1_recipes.compat import configure_tensorflow, device_name, seed_everything, tf, tf1
+from tf1_recipes.registry import get_recipe
+
+SPLIT_LABELS = {"test": "Test accuracy", "valid": "Validation accuracy", "train": "Training accuracy"}
+RUN_RECORD = "runs.jsonl"
+
+
+@dataclasses.dataclass
+class RecipeConfig:
+    """What to run: a recipe, a preset, and the few things a user overrides.
+
+    ``seed`` and ``n_epochs`` default to the preset's; ``overrides`` replaces any other
+    hyperparameter (tests use it for tiny configurations).
+    """
+
+    recipe: str
+    preset: str = None
+    seed: int = None
+    n_epochs: int = None
+    data_dir: str = None
+    out_dir: str = None
+    threads: int = None
+    overrides: dict = dataclasses.field(default_factory=dict)
+    progress: bool = None  # None: a progress bar only when stdout is a terminal
+    quiet: bool = False
+
+    def resolve(self):
+        """(recipe, preset name, harness settings, hyperparameters) with overrides applied."""
+        spec = get_recipe(self.recipe)
+        preset = self.preset or spec.default_preset
+        settings, hyper = spec.preset(preset)
+        unknown = set(self.overrides) - set(hyper) - set(settings)
+        if unknown:
+            raise ValueError(f"recipe {spec.name!r} has no hyperparameter {sorted(unknown)}; it has {sorted(hyper)}")
+        for key, value in self.overrides.items():
+            (settings if key in settings else hyper)[key] = value
+        if self.seed is not None:
+            settings["seed"] = self.seed
+        if self.n_epochs is not None:
+            if self.n_epochs < 1:
+                raise ValueError(f"n_epochs must be at least 1, got {self.n_epochs}")
+            hyper["n_epochs"] = self.n_epochs
+        return spec, preset, settings, hyper
+
+
+@dataclasses.dataclass
+class RunResult:
+    """What a run produced: the metric per epoch, timings, provenance, and where it saved."""
+
+    recipe: str
+    preset: str
+    config: dict
+    metric: str
+    history: list
+    epoch_seconds: list
+    provenance: dict
+    extras: dict = dataclasses.field(default_factory=dict)
+    checkpoint_path: str = None
+    status: str = "complete"
+
+    @property
+    def final(self):
+        return self.history[-1] if self.history else None
+
+    def to_dict(self):
+        out = dataclasses.asdict(self)
+        out["final"] = self.final
+        return out
+
+
+def provenance(threads):
+    """Where and with what a run happened: enough to tell whether two runs are comparable."""
+    import tf_keras
+
+    return {
+        "tf_version": tf.__version__,
+        "tf_keras_version": tf_keras.__version__,
+        "numpy_version": np.__version__,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "machine": platform.machine(),
+        "cpu": cpu_model(),
+        "device": device_name(),
+        "intra_op_threads": threads["intra_op_threads"],
+        "git_revision": git_revision(),
+    }
+
+
+def cpu_model():
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def git_revision():
+    here = Path(__file__).resolve().parent
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
+
+
+class Run:
+    """The harness as a recipe sees it: data, batches, evaluation split and reporting."""
+
+    def __init__(self, recipe, preset, settings, hyper, config, checkpoint_dir):
+        self.recipe, self.preset = recipe, preset
+        self.settings, self.hyper, self.config = settings, hyper, config
+        self.checkpoint_dir = Path(checkpoint_dir)
+        self.history, self.epoch_seconds, self.extras = [], [], {}
+        self._mnist = None
+        self._epoch_start = None
+        self._progress = config.progress if config.progress is not None else sys.stdout.isatty()
+        self.metric = f"{settings['eval_split']}_accuracy"
+        self.metric_label = SPLIT_LABELS.get(settings["eval_split"], self.metric)
+
+    # -- data ---------------------------------------------------------------------------
+    @property
+    def mnist(self):
+        """Verified MNIST (train / validation / test), loaded on first use."""
+        if self._mnist is None:
+            self._mnist = data_lib.load_mnist(self.config.data_dir, self.settings["train_size"])
+        return self._mnist
+
+    def train_split(self):
+        """(X_train, y_train): the 55,000 training images (or the smoke subset)."""
+        return self.mnist.train.images, self.mnist.train.labels
+
+    def eval_split(self):
+        """(X, y) of the split this preset evaluates on: the test or the validation set."""
+        split = {"test": self.mnist.test, "valid": self.mnist.validation, "train": self.mnist.train}
+        chosen = split[self.settings["eval_split"]]
+        return chosen.images, chosen.labels
+
+    def batches(self, batch_size):
+        """One epoch of (X_batch, y_batch) from the preset's reference reader."""
+        self._epoch_start = time.perf_counter()
+        if self.settings["reader"] == "next_batch":
+            train = self.mnist.train
+            n_batches = train.num_examples // batch_size
+            source = (train.next_batch(batch_size) for _ in range(n_batches))
+        elif self.settings["reader"] == "shuffle_batch":
+            X_train, y_train = self.train_split()
+            n_batches = len(X_train) // batch_size
+            source = data_lib.shuffle_batch(X_train, y_train, batch_size)
+        else:
+            raise ValueError(f"unknown reader {self.settings['reader']!r}")
+        if not self._progress:
+            return source
+        return self._with_progress(source, n_batches)
+
+    def _with_progress(self, source, n_batches):
+        import tf_keras
+
+        bar = tf_keras.utils.Progbar(n_batches, width=30, unit_name="step")
+        for step, batch in enumerate(source, 1):
+            yield batch
+            bar.update(step)
+
+    # -- reporting ----------------------------------------------------------------------
+    def report(self, epoch, value, **extras):
+        """Record epoch ``epoch``'s metric (and any extra series), printing it as the reference does."""
+        now = time.perf_counter()
+        start = self._epoch_start if self._epoch_start is not None else self._last_report
+        self.epoch_seconds.append(round(now - start, 4))
+        self._epoch_start, self._last_report = None, now
+        self.history.append(float(value))
+        for key, extra in extras.items():
+            self.extras.setdefault(key, []).append(float(extra))
+        self.log(epoch, f"{self.metric_label}:", f"{float(value):.6g}")
+
+    def log(self, *parts):
+        if not self.config.quiet:
+            print(*parts, flush=True)
+
+    @property
+    def checkpoint_path(self):
+        """Where the recipe's Saver writes its final model (``<out>/model.ckpt``)."""
+        return str(self.checkpoint_dir / "model.ckpt")
+
+    def start(self):
+        self._last_report = time.perf_counter()
+
+
+def run_recipe(config, **fields):
+    """Run one recipe in a fresh graph; ``config`` is a RecipeConfig or a recipe name."""
+    if isinstance(config, str):
+        config = RecipeConfig(config, **fields)
+    elif fields:
+        config = dataclasses.replace(config, **fields)
+    spec, preset, settings, hyper = config.resolve()
+    threads = configure_tensorflow(config.threads)
+    scratch = None
+    if config.out_dir:
+        checkpoint_dir = Path(config.out_dir)
+        checkpoint_dir.mkdir(parents=True, exist_ok=True)
+    else:
+        checkpoint_dir = scratch = Path(tempfile.mkdtemp(prefix=f"tf1_recipes_{spec.name}_"))
+    run = Run(spec.name, preset, settings, hyper, config, checkpoint_dir)
+    status = "complete"
+    try:
+        graph = tf1.Graph()
+        with graph.as_default():
+            seed_everything(settings["seed"])
+            run.start()
+            spec.fn(run, **hyper)
+    except KeyboardInterrupt:
+        status = "interrupted"
+        raise
+    finally:
+        saved = run.checkpoint_path if config.out_dir and Path(run.checkpoint_path + ".index").exists() else None
+        result = RunResult(
+            recipe=spec.name,
+            preset=preset,
+            config={**settings, **hyper},
+            metric=run.metric,
+            history=run.history,
+            epoch_seconds=run.epoch_seconds,
+            provenance=provenance(threads),
+            extras=run.extras,
+            checkpoint_path=saved,
+            status=status,
+        )
+        if config.out_dir:
+            append_run_record(config.out_dir, result)
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+    return result
+
+
+def append_run_record(out_dir, result, **more):
+    """Append one JSON line describing ``result`` to ``<out_dir>/runs.jsonl``."""
+    record = {
+        "time": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        **result.to_dict(),
+        **more,
+    }
+    path = Path(out_dir) / RUN_RECORD
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(record) + "\n")
+    return path
+
