@@ -85,13 +85,15 @@ class RunResult:
     extras: dict = dataclasses.field(default_factory=dict)
     checkpoint_path: str = None
     status: str = "complete"
+    #: The run's tf.Graph, for tests and tools that inspect it (not serialised).
+    graph: object = dataclasses.field(default=None, repr=False, compare=False)
 
     @property
     def final(self):
         return self.history[-1] if self.history else None
 
     def to_dict(self):
-        out = dataclasses.asdict(self)
+        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "graph"}
         out["final"] = self.final
         return out
 
@@ -138,16 +140,16 @@ def git_revision():
 class Run:
     """The harness as a recipe sees it: data, batches, evaluation split and reporting."""
 
-    def __init__(self, recipe, preset, settings, hyper, config, checkpoint_dir):
-        self.recipe, self.preset = recipe, preset
+    def __init__(self, spec, preset, settings, hyper, config, checkpoint_dir):
+        self.recipe, self.preset = spec.name, preset
         self.settings, self.hyper, self.config = settings, hyper, config
         self.checkpoint_dir = Path(checkpoint_dir)
         self.history, self.epoch_seconds, self.extras = [], [], {}
         self._mnist = None
         self._epoch_start = None
         self._progress = config.progress if config.progress is not None else sys.stdout.isatty()
-        self.metric = f"{settings['eval_split']}_accuracy"
-        self.metric_label = SPLIT_LABELS.get(settings["eval_split"], self.metric)
+        self.metric = spec.metric or f"{settings['eval_split']}_accuracy"
+        self.metric_label = spec.metric_label or SPLIT_LABELS.get(settings["eval_split"], self.metric)
 
     # -- data ---------------------------------------------------------------------------
     @property
@@ -209,6 +211,11 @@ class Run:
             print(*parts, flush=True)
 
     @property
+    def out_dir(self):
+        """The run's output directory (``--out``, or a scratch directory removed after the run)."""
+        return self.checkpoint_dir
+
+    @property
     def checkpoint_path(self):
         """Where the recipe's Saver writes its final model (``<out>/model.ckpt``)."""
         return str(self.checkpoint_dir / "model.ckpt")
@@ -231,10 +238,10 @@ def run_recipe(config, **fields):
         checkpoint_dir.mkdir(parents=True, exist_ok=True)
     else:
         checkpoint_dir = scratch = Path(tempfile.mkdtemp(prefix=f"tf1_recipes_{spec.name}_"))
-    run = Run(spec.name, preset, settings, hyper, config, checkpoint_dir)
+    run = Run(spec, preset, settings, hyper, config, checkpoint_dir)
     status = "complete"
+    graph = tf1.Graph()
     try:
-        graph = tf1.Graph()
         with graph.as_default():
             seed_everything(settings["seed"])
             run.start()
@@ -255,6 +262,7 @@ def run_recipe(config, **fields):
             extras=run.extras,
             checkpoint_path=saved,
             status=status,
+            graph=graph,
         )
         if config.out_dir:
             append_run_record(config.out_dir, result)

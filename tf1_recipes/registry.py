@@ -40,6 +40,8 @@ class Recipe:
     fn: object
     presets: dict
     default_preset: str
+    metric: str = None  # None: "<eval_split>_accuracy"
+    metric_label: str = None  # how the per-epoch line names it; None: from the eval split
 
     @property
     def description(self):
@@ -67,8 +69,12 @@ class Recipe:
 _RECIPES = {}
 
 
-def recipe(name, *, presets, default=None):
-    """Register ``fn`` as recipe ``name`` with named presets (the first is the default)."""
+def recipe(name, *, presets, default=None, metric=None, metric_label=None):
+    """Register ``fn`` as recipe ``name`` with named presets (the first is the default).
+
+    ``metric`` names what ``run.report`` records when it is not the accuracy on the eval
+    split (e.g. ``"valid_loss"``), and ``metric_label`` how the per-epoch line shows it.
+    """
 
     def register(fn):
         accepted = {
@@ -88,7 +94,7 @@ def recipe(name, *, presets, default=None):
                 "n_epochs": SMOKE_EPOCHS,
                 "train_size": SMOKE_STEPS_PER_EPOCH * batch_size,
             }
-        _RECIPES[name] = Recipe(name, fn, all_presets, default_name)
+        _RECIPES[name] = Recipe(name, fn, all_presets, default_name, metric, metric_label)
         fn.recipe_name = name
         return fn
 
