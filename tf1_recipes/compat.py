@@ -4,6 +4,7 @@ Recipes write ``from tf1_recipes.compat import tf1`` and then read like the TF1 
 they reproduce (``tf1.placeholder``, ``tf1.layers.dense``, ``tf1.Session``).
 """
 
+import contextlib
 import os
 import random
 import warnings
@@ -84,6 +85,19 @@ def seed_everything(seed):
     tf1.set_random_seed(seed)
     np.random.seed(seed)
     random.seed(seed)
+
+
+@contextlib.contextmanager
+def ref_variables():
+    """Create the block's variables as TF1 did (``RefVariable``), not as TF2 does (``ResourceVariable``).
+
+    In TF1, ``tf.get_default_graph().get_tensor_by_name("hidden1/kernel:0")`` is the kernel
+    itself (a ``float32_ref`` tensor that ``tf.abs`` reads and ``tf.assign`` writes); with TF2's
+    resource variables it is an opaque handle. Recipes whose reference code fetches kernels by
+    name build their layers in this block. It only affects variables created inside it.
+    """
+    with tf1.variable_scope(tf1.get_variable_scope(), use_resource=False):
+        yield
 
 
 def device_name():

@@ -5,6 +5,7 @@ recipe keeps the reference's numbers rather than a near-equivalent's.
 """
 
 import math
+import numbers
 
 from tf1_recipes.compat import tf, tf1
 
@@ -35,3 +36,38 @@ def variance_scaling_initializer(factor=2.0, mode="FAN_IN", uniform=False, seed=
         return tf1.truncated_normal(shape, 0.0, trunc_stddev, dtype, seed=seed)
 
     return _initializer
+
+
+def _scaled_penalty(scale, scope, default_name, penalty):
+    """contrib's regularizer pattern: ``scale * penalty(weights)`` in a ``default_name`` scope.
+
+    As in contrib, the scale must be a non-negative float (an int is refused), and a scale
+    of 0 disables the regularizer: it returns None, so the layer adds no loss term.
+    """
+    if isinstance(scale, numbers.Integral):
+        raise ValueError(f"scale cannot be an integer: {scale}")
+    if isinstance(scale, numbers.Real):
+        if scale < 0.0:
+            raise ValueError(f"Setting a scale less than 0 on a regularizer: {scale:g}")
+        if scale == 0.0:
+            return lambda _: None
+
+    def regularizer(weights):
+        with tf1.name_scope(scope, default_name, [weights]) as name:
+            my_scale = tf.convert_to_tensor(scale, dtype=weights.dtype.base_dtype, name="scale")
+            return tf.multiply(my_scale, penalty(weights), name=name)
+
+    return regularizer
+
+
+def l1_regularizer(scale, scope=None):
+    """``tf.contrib.layers.l1_regularizer``: ``scale * sum(|W|)``."""
+    return _scaled_penalty(scale, scope, "l1_regularizer", lambda weights: tf.reduce_sum(tf.abs(weights)))
+
+
+def l2_regularizer(scale, scope=None):
+    """``tf.contrib.layers.l2_regularizer``: ``scale * sum(W**2) / 2`` (``tf.nn.l2_loss``).
+
+    Not tf_keras' ``regularizers.l2(scale)``, which is ``scale * sum(W**2)`` (no halving).
+    """
+    return _scaled_penalty(scale, scope, "l2_regularizer", tf.nn.l2_loss)

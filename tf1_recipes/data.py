@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 
 ENV_VAR = "TF1_RECIPES_DATA"
+NO_DOWNLOAD_ENV = "TF1_RECIPES_NO_DOWNLOAD"  # set (to anything) to never try the network
 CACHE_DIR = Path("~/.cache/tf1_recipes/mnist")
 VALIDATION_SIZE = 5000
 
@@ -176,8 +177,8 @@ def locate(data_dir=None, download=True):
         if _has_files(directory):
             return directory
     cache = CACHE_DIR.expanduser()
-    failure = "downloading was not attempted"
-    if download:
+    failure = f"downloading was not attempted (${NO_DOWNLOAD_ENV} is set)" if download else "downloading was not attempted"
+    if download and not os.environ.get(NO_DOWNLOAD_ENV):
         try:
             download_mnist(cache)
             return cache

@@ -42,10 +42,11 @@ class Recipe:
     default_preset: str
     metric: str = None  # None: "<eval_split>_accuracy"
     metric_label: str = None  # how the per-epoch line names it; None: from the eval split
+    summary: str = None  # the one-line description; None: the first line of fn's docstring
 
     @property
     def description(self):
-        return (inspect.getdoc(self.fn) or "").splitlines()[0]
+        return self.summary or (inspect.getdoc(self.fn) or "").splitlines()[0]
 
     @property
     def hyperparameters(self):
@@ -69,8 +70,11 @@ class Recipe:
 _RECIPES = {}
 
 
-def recipe(name, *, presets, default=None, metric=None, metric_label=None):
+def recipe(name, *, presets, default=None, metric=None, metric_label=None, description=None):
     """Register ``fn`` as recipe ``name`` with named presets (the first is the default).
+
+    ``description`` is the recipe's one-line description when ``fn`` is one body shared by
+    several recipes (each registered with its own presets); by default, fn's docstring.
 
     ``metric`` names what ``run.report`` records when it is not the accuracy on the eval
     split (e.g. ``"valid_loss"``), and ``metric_label`` how the per-epoch line shows it.
@@ -94,7 +98,7 @@ def recipe(name, *, presets, default=None, metric=None, metric_label=None):
                 "n_epochs": SMOKE_EPOCHS,
                 "train_size": SMOKE_STEPS_PER_EPOCH * batch_size,
             }
-        _RECIPES[name] = Recipe(name, fn, all_presets, default_name, metric, metric_label)
+        _RECIPES[name] = Recipe(name, fn, all_presets, default_name, metric, metric_label, description)
         fn.recipe_name = name
         return fn
 

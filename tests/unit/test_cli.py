@@ -1,0 +1,123 @@
+"""The command line: list, run, check, errors and exit codes, --json, python -m."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from tf1_recipes import cli
+from tf1_recipes.registry import list_recipes
+
+
+def run_cli(capsys, *argv):
+    code = cli.main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_list_shows_every_recipe_with_its_description(capsys):
+    code, out, _ = run_cli(capsys, "list")
+    assert code == 0
+    for spec in list_recipes():
+        assert any(line.startswith(spec.name) and spec.description in line for line in out.splitlines())
+
+
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        (["run", "nope"], "unknown recipe 'nope'"),
+        (["run", "batch_norm", "--epochs", "x"], "--epochs: expected a positive whole number, got 'x'"),
+        (["run", "batch_norm", "--epochs", "0"], "--epochs: expected a positive whole number"),
+        (["run", "batch_norm", "--seed", "-3"], "seed must be in"),
+        (["run", "batch_norm", "--preset", "zz"], "has no preset 'zz'"),
+        (["run", "batch_norm", "--frobnicate"], "unrecognized arguments: --frobnicate"),
+        (["check", "batch_norm", "nope"], "unknown recipe 'nope'"),
+        (["teleport"], "invalid choice: 'teleport'"),
+    ],
+)
+def test_bad_input_is_one_clear_line_and_exit_code_2(capsys, argv, message):
+    code, out, err = run_cli(capsys, *argv)
+    assert code == 2
+    assert message in err
+    assert len(err.strip().splitlines()) == 1, err
+    assert "Traceback" not in err
+
+
+def test_missing_data_is_one_clear_line_and_exit_code_2(capsys, tmp_path, monkeypatch):
+    from tf1_recipes import data
+
+    monkeypatch.setenv(data.ENV_VAR, str(tmp_path / "nothing-here"))
+    monkeypatch.setenv(data.NO_DOWNLOAD_ENV, "1")
+    monkeypatch.setattr(data, "CACHE_DIR", tmp_path / "cache")
+    code, out, err = run_cli(capsys, "run", "gradient_clipping", "--preset", "smoke", "--data-dir", str(tmp_path / "d"))
+    assert code == 2
+    assert "MNIST not found" in err and "nothing-here" in err and len(err.strip().splitlines()) == 1
+
+
+def test_corrupt_data_is_one_clear_line_and_exit_code_2(capsys, tmp_path, mnist_dir, monkeypatch):
+    for src in mnist_dir.glob("*.gz"):
+        shutil.copy(src, tmp_path / src.name)
+    (tmp_path / "t10k-labels-idx1-ubyte.gz").write_bytes(b"\x1f\x8b garbage")
+    monkeypatch.delenv("TF1_RECIPES_DATA")
+    code, out, err = run_cli(capsys, "run", "gradient_clipping", "--preset", "smoke", "--data-dir", str(tmp_path))
+    assert code == 2 and "t10k-labels-idx1-ubyte" in err and "0 Test accuracy" not in out
+
+
+def test_run_prints_epoch_lines_then_the_comparison_and_json_last(capsys):
+    code, out, _ = run_cli(capsys, "run", "batch_norm", "--preset", "smoke", "--json")
+    lines = out.strip().splitlines()
+    assert lines[0].startswith("0 Test accuracy: ") and lines[1].startswith("1 Test accuracy: ")
+    summary = json.loads(lines[-1])
+    for key in ("recipe", "preset", "config", "metric", "history", "final", "golden", "tolerance", "status", "epoch_seconds"):
+        assert key in summary
+    assert summary["status"] == "PASS" and code == 0
+    assert summary["final"] == summary["history"][-1] and len(summary["epoch_seconds"]) == 2
+    assert any("PASS" in line and "pinned" in line for line in lines[2:-1])
+
+
+def test_run_with_other_epochs_is_compared_with_nothing_and_says_so(capsys):
+    code, out, _ = run_cli(capsys, "run", "batch_norm", "--preset", "smoke", "--epochs", "1", "--json")
+    summary = json.loads(out.strip().splitlines()[-1])
+    assert code == 0 and summary["status"] == "NOT_COMPARED" and summary["golden"] is None
+    assert any("golden pinned 2 epochs, this run 1" in note for note in summary["notes"])
+
+
+def test_a_failing_comparison_exits_1(capsys, tmp_path, monkeypatch):
+    from tf1_recipes import golden
+
+    # a golden directory whose pinned values are off by 0.1 for this platform
+    source = golden.load_golden("gradient_clipping", "smoke")
+    source["pinned"]["history"] = [v - 0.1 for v in source["pinned"]["history"]]
+    (tmp_path / "gradient_clipping").mkdir()
+    (tmp_path / "gradient_clipping" / "smoke.json").write_text(json.dumps(source))
+    monkeypatch.setenv(golden.GOLDEN_ENV, str(tmp_path))
+    code, out, _ = run_cli(capsys, "run", "gradient_clipping", "--preset", "smoke", "--json")
+    assert code == 1 and json.loads(out.strip().splitlines()[-1])["status"] == "FAIL"
+
+
+def test_check_runs_several_and_prints_one_table(capsys):
+    code, out, _ = run_cli(capsys, "check", "batch_norm", "gradient_clipping", "--preset", "smoke", "--json")
+    summary = json.loads(out.strip().splitlines()[-1])
+    assert code == 0 and summary["status"] == "PASS"
+    assert [r["recipe"] for r in summary["results"]] == ["batch_norm", "gradient_clipping"]
+    table = out[out.index("recipe "):]
+    assert "batch_norm" in table and "gradient_clipping" in table
+
+
+def test_recipe_module_and_console_script_run(tmp_path):
+    env = {**os.environ, "TF1_RECIPES_NO_DOWNLOAD": "1"}
+    module = subprocess.run(
+        [sys.executable, "-m", "tf1_recipes.recipes.gradient_clipping", "--preset", "smoke", "--out", str(tmp_path)],
+        capture_output=True, text=True, env=env, timeout=600,
+    )
+    assert module.returncode == 0, module.stderr
+    assert "1 Test accuracy:" in module.stdout and "PASS" in module.stdout
+    assert (tmp_path / "model.ckpt.index").exists() and (tmp_path / "runs.jsonl").exists()
+    script = shutil.which("tf1-recipes", path=os.path.dirname(sys.executable)) or shutil.which("tf1-recipes")
+    listed = subprocess.run([script, "list"], capture_output=True, text=True, env=env, timeout=300)
+    assert listed.returncode == 0 and "gradient_clipping" in listed.stdout
+    as_module = subprocess.run([sys.executable, "-m", "tf1_recipes", "list"], capture_output=True, text=True, env=env, timeout=300)
+    assert as_module.stdout == listed.stdout

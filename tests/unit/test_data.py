@@ -1,0 +1,168 @@
+"""The MNIST loader: verification, locating, splits and both reference readers."""
+
+import shutil
+import struct
+
+import numpy as np
+import pytest
+
+from tf1_recipes import data
+
+
+@pytest.fixture
+def mnist_copy(tmp_path, mnist_dir):
+    """A writable copy of the four real files, to corrupt."""
+    for name in data.SHA256:
+        src = data._find_idx(mnist_dir, name)
+        shutil.copy(src, tmp_path / src.name)
+    return tmp_path
+
+
+def _rewrite(directory, name, transform):
+    path = data._find_idx(directory, name)
+    content = transform(data._read_bytes(path))
+    path.unlink()
+    (directory / name).write_bytes(content)
+
+
+def test_real_mnist_loads_with_the_reference_split(mnist_dir):
+    mnist = data.load_mnist(mnist_dir)
+    assert mnist.train.images.shape == (55000, 784) and mnist.train.images.dtype == np.float32
+    assert mnist.validation.images.shape == (5000, 784)
+    assert mnist.test.images.shape == (10000, 784)
+    assert 0.0 == mnist.train.images.min() and mnist.train.images.max() == 1.0
+    raw = data.read_raw(mnist_dir)
+    # the validation set is the FIRST 5,000 training images, training the other 55,000
+    np.testing.assert_array_equal(mnist.validation.labels, raw["train"][1][:5000])
+    np.testing.assert_array_equal(mnist.train.labels, raw["train"][1][5000:])
+    np.testing.assert_allclose(mnist.train.images[0], raw["train"][0][5000].reshape(-1) / 255.0)
+
+
+def test_uncompressed_files_verify_with_the_same_table(mnist_copy):
+    for name in data.SHA256:
+        _rewrite(mnist_copy, name, lambda content: content)
+    assert not list(mnist_copy.glob("*.gz"))
+    assert len(data.read_raw(mnist_copy)["test"][0]) == 10000
+
+
+def test_keras_npz_is_read_and_verified(tmp_path, mnist_dir):
+    raw = data.read_raw(mnist_dir)
+    np.savez(tmp_path / "mnist.npz", x_train=raw["train"][0], y_train=raw["train"][1], x_test=raw["test"][0], y_test=raw["test"][1])
+    assert data.load_mnist(tmp_path).test.images.shape == (10000, 784)
+    labels = raw["test"][1].copy()
+    labels[0] = (labels[0] + 1) % 10
+    np.savez(tmp_path / "mnist.npz", x_train=raw["train"][0], y_train=raw["train"][1], x_test=raw["test"][0], y_test=labels)
+    with pytest.raises(data.DataError, match="SHA-256"):
+        data.read_raw(tmp_path)
+
+
+def test_a_flipped_pixel_fails_the_checksum_naming_the_file(mnist_copy):
+    def flip(content):
+        content = bytearray(content)
+        content[1000] ^= 0xFF
+        return bytes(content)
+
+    _rewrite(mnist_copy, "t10k-images-idx3-ubyte", flip)
+    with pytest.raises(data.DataError, match=r"t10k-images-idx3-ubyte.*SHA-256"):
+        data.read_raw(mnist_copy)
+
+
+def test_a_truncated_file_is_rejected(mnist_copy):
+    _rewrite(mnist_copy, "train-labels-idx1-ubyte", lambda content: content[:-10])
+    with pytest.raises(data.DataError, match=r"train-labels-idx1-ubyte.*truncated"):
+        data.read_raw(mnist_copy)
+
+
+def test_a_truncated_gzip_stream_is_rejected(mnist_copy):
+    path = mnist_copy / "t10k-labels-idx1-ubyte.gz"
+    path.write_bytes(path.read_bytes()[:100])
+    with pytest.raises(data.DataError, match="t10k-labels-idx1-ubyte"):
+        data.read_raw(mnist_copy)
+
+
+def test_a_label_file_in_the_image_slot_has_the_wrong_magic(mnist_copy):
+    labels = data._read_bytes(data._find_idx(mnist_copy, "t10k-labels-idx1-ubyte"))
+    (mnist_copy / "t10k-images-idx3-ubyte.gz").unlink()
+    (mnist_copy / "t10k-images-idx3-ubyte").write_bytes(labels)
+    with pytest.raises(data.DataError, match=r"t10k-images-idx3-ubyte.*magic number 2049.*label file"):
+        data.read_raw(mnist_copy)
+
+
+def test_mismatched_image_and_label_counts_are_rejected(tmp_path, mnist_dir):
+    raw = data.read_raw(mnist_dir)
+    np.savez(
+        tmp_path / "mnist.npz",
+        x_train=raw["train"][0], y_train=raw["train"][1], x_test=raw["test"][0], y_test=raw["test"][1][:-1],
+    )
+    with pytest.raises(data.DataError, match="x_test has 10000 images but y_test has 9999 labels"):
+        data.read_raw(tmp_path)
+
+
+def test_missing_data_lists_every_place_it_looked(tmp_path, monkeypatch):
+    monkeypatch.setenv(data.ENV_VAR, str(tmp_path / "env"))
+    monkeypatch.setattr(data, "CACHE_DIR", tmp_path / "cache")
+    with pytest.raises(data.DataError) as err:
+        data.locate(tmp_path / "explicit", download=False)
+    message = str(err.value)
+    for place in ("explicit", "env", "cache", "--data-dir", "$TF1_RECIPES_DATA", "user cache"):
+        assert place in message
+
+
+def test_search_order_is_explicit_then_environment_then_cache(tmp_path, monkeypatch, mnist_dir):
+    monkeypatch.setenv(data.ENV_VAR, str(mnist_dir))
+    monkeypatch.setattr(data, "CACHE_DIR", tmp_path / "cache")
+    assert data.locate(tmp_path / "empty", download=False) == mnist_dir
+    assert [why for _, why in data.search_path(tmp_path)] == ["--data-dir", "$TF1_RECIPES_DATA", "user cache"]
+
+
+def test_offline_download_fails_cleanly_and_keeps_nothing(tmp_path, monkeypatch):
+    monkeypatch.delenv(data.ENV_VAR, raising=False)
+    monkeypatch.setattr(data, "CACHE_DIR", tmp_path / "cache")
+    monkeypatch.setattr(data, "DOWNLOAD_URLS", ("http://127.0.0.1:9/",))
+    with pytest.raises(data.DataError, match="downloading into .* failed"):
+        data.locate(None)
+    assert not list((tmp_path / "cache").glob("*.gz"))
+
+
+def _tiny_dataset(n=10):
+    X = np.arange(n, dtype=np.float32).reshape(n, 1)
+    return data.DataSet(X, np.arange(n))
+
+
+def test_next_batch_shuffles_before_the_first_batch_and_refills_across_the_epoch_boundary():
+    np.random.seed(0)
+    perm0 = np.arange(10)
+    np.random.shuffle(perm0)
+    perm1 = np.arange(10)
+    np.random.shuffle(perm1)
+    expected_second_order = perm0[perm1]
+
+    np.random.seed(0)
+    ds = _tiny_dataset()
+    first = [ds.next_batch(4)[1] for _ in range(2)]
+    np.testing.assert_array_equal(np.concatenate(first), perm0[:8])
+    X, y = ds.next_batch(4)  # 2 left in the old order + 2 from the new one
+    np.testing.assert_array_equal(y[:2], perm0[8:])
+    np.testing.assert_array_equal(y[2:], expected_second_order[:2])
+    np.testing.assert_array_equal(X[:, 0], y.astype(np.float32))
+    assert ds.epochs_completed == 1
+    np.testing.assert_array_equal(ds.next_batch(4)[1], expected_second_order[2:6])
+
+
+def test_shuffle_batch_is_a_fresh_permutation_split_into_len_over_batch_size_batches():
+    X = np.arange(10, dtype=np.float32).reshape(10, 1)
+    y = np.arange(10)
+    np.random.seed(1)
+    expected = np.random.permutation(10)
+    np.random.seed(1)
+    batches = list(data.shuffle_batch(X, y, 3))
+    assert [len(b[1]) for b in batches] == [4, 3, 3]  # np.array_split into 10 // 3 = 3 batches
+    np.testing.assert_array_equal(np.concatenate([b[1] for b in batches]), expected)
+
+
+def test_train_size_keeps_the_first_training_images(mnist_dir):
+    full = data.load_mnist(mnist_dir)
+    small = data.load_mnist(mnist_dir, train_size=100)
+    np.testing.assert_array_equal(small.train.labels, full.train.labels[:100])
+    with pytest.raises(data.DataError, match="train_size"):
+        data.load_mnist(mnist_dir, train_size=0)

@@ -1,0 +1,6 @@
+"""``python -m tf1_recipes.recipes.momentum``: runs the ``momentum`` recipe (its body is in faster_optimizers)."""
+
+if __name__ == "__main__":
+    from tf1_recipes.cli import main_for_recipe
+
+    main_for_recipe("momentum")

@@ -1,0 +1,6 @@
+"""``python -m tf1_recipes.recipes.xavier_init``: runs the ``xavier_init`` recipe (its body is in init_and_activations)."""
+
+if __name__ == "__main__":
+    from tf1_recipes.cli import main_for_recipe
+
+    main_for_recipe("xavier_init")
