@@ -48,7 +48,7 @@ def _add_run_flags(parser):
     parser.add_argument("--seed", type=_seed, help="override the preset's seed (then no pinned check)")
     parser.add_argument("--data-dir", help="directory with the MNIST files (else $TF1_RECIPES_DATA, then the cache)")
     parser.add_argument("--out", help="output directory: checkpoint, runs.jsonl")
-    parser.add_argument("--threads", type=_positive_int, help="TensorFlow intra-op threads (default: min(cores, 2))")
+    parser.add_argument("--threads", type=_positive_int, help="TensorFlow intra-op threads (default 1; another count changes the last bits, so no pinned check)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar even on a terminal")
     parser.add_argument("--json", action="store_true", help="print one JSON object as the last line of stdout")
 

@@ -12,7 +12,6 @@ import concurrent.futures
 import datetime
 import json
 import multiprocessing
-import os
 import shlex
 import statistics
 import sys
@@ -55,12 +54,13 @@ def run_one(recipe, preset, seed, threads=None, data_dir=None):
 
 
 def _seed_runs(recipe, preset, seeds, jobs, data_dir):
+    """Run every seed, in ``jobs`` processes; each keeps the default thread count, so the
+    pinned seed's values are what a single run on this platform gives."""
     if jobs <= 1:
         return [run_one(recipe, preset, s, data_dir=data_dir) for s in seeds]
-    threads = max(1, (os.cpu_count() or 1) // jobs)
     context = multiprocessing.get_context("spawn")
     with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context) as pool:
-        futures = [pool.submit(run_one, recipe, preset, s, threads, data_dir) for s in seeds]
+        futures = [pool.submit(run_one, recipe, preset, s, None, data_dir) for s in seeds]
         return [f.result() for f in futures]
 
 
@@ -155,10 +155,9 @@ def main(argv=None):
                 continue
             seed = spec.preset(preset)[0]["seed"]
             print(f"== {spec.name}/{preset}: pinned seed {seed}", flush=True)
-            pinned = run_one(spec.name, preset, seed, data_dir=args.data_dir)
+            seeds = [seed + i for i in range(args.seeds)]
+            pinned, *others = _seed_runs(spec.name, preset, seeds, args.jobs, args.data_dir)
             pinned.update(recipe=spec.name, preset=preset)
-            extra_seeds = [seed + i for i in range(1, args.seeds)]
-            others = _seed_runs(spec.name, preset, extra_seeds, args.jobs, args.data_dir) if extra_seeds else []
             old = golden_lib.load_golden(spec.name, preset)
             new = build_golden(pinned, others, command, old, args.allow_widen, args.reason)
             for line in describe_change(old, new):

@@ -1,4 +1,4 @@
-"""ℓ1 regularisation written into the loss by hand, from the kernels fetched by name.
+"""L1 regularisation written into the loss by hand, from the kernels fetched by name.
 
 The reference code gets the kernels with ``get_tensor_by_name("hidden1/kernel:0")``, which in
 TF1 is the kernel itself; the layers are built in :func:`tf1_recipes.compat.ref_variables` so

@@ -1,0 +1,67 @@
+"""Dropout with ``tf.layers.dropout`` and a ``training`` placeholder (classic TF1 MNIST recipe).
+
+Run it: ``python -m tf1_recipes.recipes.dropout [--epochs N] ...``
+"""
+
+from tf1_recipes.compat import tf, tf1
+from tf1_recipes.registry import recipe
+
+
+@recipe("dropout", presets={"book": {}})
+def dropout(
+    run,
+    *,
+    n_inputs=28 * 28,
+    n_hidden1=300,
+    n_hidden2=50,
+    n_outputs=10,
+    dropout_rate=0.5,
+    learning_rate=0.01,
+    momentum=0.9,
+    n_epochs=20,
+    batch_size=50,
+):
+    """Dropout (rate 0.5) on the inputs and after both ReLU layers, only when training is fed True."""
+    X = tf1.placeholder(tf.float32, shape=(None, n_inputs), name="X")
+    y = tf1.placeholder(tf.int64, shape=(None), name="y")
+    training = tf1.placeholder_with_default(False, shape=(), name="training")
+
+    X_drop = tf1.layers.dropout(X, dropout_rate, training=training)
+
+    with tf1.name_scope("dnn"):
+        hidden1 = tf1.layers.dense(X_drop, n_hidden1, activation=tf.nn.relu, name="hidden1")
+        hidden1_drop = tf1.layers.dropout(hidden1, dropout_rate, training=training)
+        hidden2 = tf1.layers.dense(hidden1_drop, n_hidden2, activation=tf.nn.relu, name="hidden2")
+        hidden2_drop = tf1.layers.dropout(hidden2, dropout_rate, training=training)
+        logits = tf1.layers.dense(hidden2_drop, n_outputs, name="outputs")
+
+    with tf1.name_scope("loss"):
+        xentropy = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits)
+        loss = tf.reduce_mean(xentropy, name="loss")
+
+    with tf1.name_scope("train"):
+        optimizer = tf1.train.MomentumOptimizer(learning_rate, momentum=momentum)
+        training_op = optimizer.minimize(loss)
+
+    with tf1.name_scope("eval"):
+        correct = tf1.nn.in_top_k(logits, y, 1)
+        accuracy = tf.reduce_mean(tf.cast(correct, tf.float32), name="accuracy")
+
+    init = tf1.global_variables_initializer()
+    saver = tf1.train.Saver()
+
+    X_valid, y_valid = run.eval_split()
+    with tf1.Session() as sess:
+        init.run()
+        for epoch in range(n_epochs):
+            for X_batch, y_batch in run.batches(batch_size):
+                sess.run(training_op, feed_dict={X: X_batch, y: y_batch, training: True})
+            accuracy_val = accuracy.eval(feed_dict={X: X_valid, y: y_valid})
+            run.report(epoch, accuracy_val)
+        saver.save(sess, run.checkpoint_path)
+
+
+if __name__ == "__main__":
+    from tf1_recipes.cli import main_for_recipe
+
+    main_for_recipe("dropout")
