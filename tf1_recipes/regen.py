@@ -24,14 +24,14 @@ PINNED_REASON = (
     "same platform bit-identical (tests/unit/test_determinism.py checks it); 1e-6 only absorbs "
     "float formatting."
 )
-CROSS_PLATFORM_SIGMAS = 4.0
-CROSS_PLATFORM_FLOOR = 0.002
-CROSS_PLATFORM_REASON = (
-    "On another platform (TF version, CPU, thread count, GPU) float rounding differs and the "
-    "trajectory diverges from the pinned one as a different seed's would, so the seed-to-seed "
-    "spread bounds it: max({k} x std over {n} seeds, {floor}). {k} sigma keeps false alarms "
-    "below 1 in 10,000 for a normal spread; the floor ({floor} = 20 test images) keeps a "
-    "small-sample std from making the tolerance unrealistically tight."
+BAND_SIGMAS = 4.0
+BAND_FLOOR = 0.002
+BAND_RULE = "mean +- max({k} x std over {n} seeds, {floor})"
+BAND_REASON = (
+    "Seeds move the final value the way a change of platform (TF version, CPU, thread count, GPU) "
+    "does: float rounding sends the trajectory elsewhere. So the seed-to-seed spread is the noise a "
+    "real change must exceed. {k} std keeps false alarms below 1 in 10,000 for a normal spread; the "
+    "floor ({floor}, 20 test images) keeps a small-sample std from making the band unrealistically tight."
 )
 
 
@@ -50,6 +50,7 @@ def run_one(recipe, preset, seed, threads=None, data_dir=None):
         "provenance": result.provenance,
         "config": result.config,
         "metric": result.metric,
+        "extras": result.extras,
     }
 
 
@@ -64,17 +65,26 @@ def _seed_runs(recipe, preset, seeds, jobs, data_dir):
         return [f.result() for f in futures]
 
 
+def seed_band(finals):
+    """(mean, std, band dict) of the final values over seeds; std is None for a single seed."""
+    mean = statistics.fmean(finals)
+    std = statistics.stdev(finals) if len(finals) > 1 else None
+    half_width = round(max(BAND_SIGMAS * (std or 0.0), BAND_FLOOR), 6)
+    band = {
+        "low": mean - half_width,
+        "high": mean + half_width,
+        "half_width": half_width,
+        "rule": BAND_RULE.format(k=BAND_SIGMAS, n=len(finals), floor=BAND_FLOOR),
+        "reason": BAND_REASON.format(k=BAND_SIGMAS, floor=BAND_FLOOR) if std is not None else "single seed: the floor only",
+    }
+    return mean, std, band
+
+
 def build_golden(pinned, others, command, old=None, allow_widen=False, widen_reason=None):
     """The golden dict from the pinned run and the extra-seed runs; refuses a silent widening."""
     runs = [pinned, *others]
     finals = [r["final"] for r in runs]
-    std = statistics.stdev(finals) if len(finals) > 1 else None
-    if std is None:
-        cross = old["tolerance"]["cross_platform"] if old else CROSS_PLATFORM_FLOOR
-        cross_reason = old["tolerance"]["cross_platform_reason"] if old else "single seed: the floor only"
-    else:
-        cross = round(max(CROSS_PLATFORM_SIGMAS * std, CROSS_PLATFORM_FLOOR), 6)
-        cross_reason = CROSS_PLATFORM_REASON.format(k=CROSS_PLATFORM_SIGMAS, n=len(finals), floor=CROSS_PLATFORM_FLOOR)
+    mean, std, band = seed_band(finals)
     golden = {
         "recipe": pinned["recipe"],
         "preset": pinned["preset"],
@@ -85,6 +95,7 @@ def build_golden(pinned, others, command, old=None, allow_widen=False, widen_rea
             "history": pinned["history"],
             "final": pinned["final"],
             "epoch_seconds": pinned["epoch_seconds"],
+            "extras": pinned.get("extras", {}),
             "provenance": pinned["provenance"],
             "command": command,
             "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
@@ -92,41 +103,37 @@ def build_golden(pinned, others, command, old=None, allow_widen=False, widen_rea
         "seeds": {
             "seeds": [r["seed"] for r in runs],
             "finals": finals,
-            "mean": statistics.fmean(finals),
+            "mean": mean,
             "std": std,
             "histories": [r["history"] for r in runs],
         },
-        "tolerance": {
-            "pinned": PINNED_TOLERANCE,
-            "pinned_reason": PINNED_REASON,
-            "cross_platform": cross,
-            "cross_platform_reason": cross_reason,
-        },
+        "band": band,
+        "tolerance": {"pinned": PINNED_TOLERANCE, "pinned_reason": PINNED_REASON},
     }
-    if old is not None:
-        old_cross = old["tolerance"]["cross_platform"]
-        if cross > old_cross:
-            if not allow_widen:
-                raise SystemExit(
-                    f"{pinned['recipe']}/{pinned['preset']}: cross-platform tolerance would widen "
-                    f"{old_cross} -> {cross}; rerun with --allow-widen --reason '...' if that is intended"
-                )
-            golden["tolerance"]["widened"] = {"from": old_cross, "to": cross, "reason": widen_reason}
+    if old is not None and "band" in old and band["half_width"] > old["band"]["half_width"]:
+        if not allow_widen:
+            raise SystemExit(
+                f"{pinned['recipe']}/{pinned['preset']}: band would widen "
+                f"+-{old['band']['half_width']} -> +-{band['half_width']}; rerun with --allow-widen --reason '...' "
+                "if that is intended"
+            )
+        golden["band"]["widened"] = {"from": old["band"]["half_width"], "to": band["half_width"], "reason": widen_reason}
     return golden
 
 
 def describe_change(old, new):
     """Old -> new lines for a person to read before committing a regenerated golden."""
     name = f"{new['recipe']}/{new['preset']}"
-    if old is None:
-        return [f"{name}: new golden, final {new['pinned']['final']:.4f}, cross-platform tol {new['tolerance']['cross_platform']}"]
-    lines = [
-        f"{name}: final {old['pinned']['final']:.4f} -> {new['pinned']['final']:.4f} "
-        f"({new['pinned']['final'] - old['pinned']['final']:+.4f})",
-        f"{name}: cross-platform tol {old['tolerance']['cross_platform']} -> {new['tolerance']['cross_platform']}"
-        + (" (WIDENED)" if new["tolerance"]["cross_platform"] > old["tolerance"]["cross_platform"] else ""),
+    final, band = new["pinned"]["final"], new["band"]
+    if old is None or "band" not in old:
+        return [f"{name}: new golden, final {final:.6g}, band [{band['low']:.6g}, {band['high']:.6g}]"]
+    old_final, old_band = old["pinned"]["final"], old["band"]
+    widened = band["half_width"] > old_band["half_width"]
+    return [
+        f"{name}: pinned final {old_final:.6g} -> {final:.6g} ({final - old_final:+.6g})",
+        f"{name}: band [{old_band['low']:.6g}, {old_band['high']:.6g}] -> [{band['low']:.6g}, {band['high']:.6g}]"
+        + (" WIDENED" if widened else " (not wider)"),
     ]
-    return lines
 
 
 def main(argv=None):

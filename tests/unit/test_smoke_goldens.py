@@ -25,4 +25,6 @@ def test_every_preset_has_a_golden_written_by_the_regen_script(recipe, preset):
     assert data["recipe"] == recipe and data["preset"] == preset
     if "n_epochs" in data["config"]:
         assert len(data["pinned"]["history"]) == data["config"]["n_epochs"]
-    assert data["tolerance"]["pinned_reason"] and data["tolerance"]["cross_platform_reason"]
+    assert data["tolerance"]["pinned_reason"] and data["band"]["reason"] and data["band"]["rule"]
+    assert data["band"]["low"] <= data["seeds"]["mean"] <= data["band"]["high"]
+    assert data["seeds"]["seeds"][0] == data["pinned"]["seed"] and len(data["seeds"]["finals"]) >= 3
