@@ -66,10 +66,22 @@ def build_parser():
     check = commands.add_parser("check", help="run several recipes and print the comparison table")
     check.add_argument("recipes", nargs="*", help="recipe names (default: every recipe)")
     _add_run_flags(check)
+
+    for sub in (run, check):
+        sub.add_argument("--against", help="compare with the goldens in this directory (e.g. recorded on another TF version)")
+
+    report = commands.add_parser("report", help="table, plots and an HTML page from the run records in RUNS")
+    report.add_argument("runs", help="directory holding runs.jsonl records (check --out RUNS)")
+    report.add_argument("--out", required=True, help="directory for index.html and the PNG plots")
+    report.add_argument("--against", help="compare with the goldens in this directory instead of golden/")
+
+    regen = commands.add_parser("golden", help="golden files: `tf1-recipes golden regen ...` (see scripts/regen_golden.py)")
+    regen.add_argument("action", choices=["regen"])
+    regen.add_argument("args", nargs=argparse.REMAINDER, help="arguments of scripts/regen_golden.py")
     return parser
 
 
-def _config(args, recipe):
+def _config(args, recipe, out_dir=None):
     from tf1_recipes.harness import RecipeConfig
 
     return RecipeConfig(
@@ -78,7 +90,7 @@ def _config(args, recipe):
         seed=args.seed,
         n_epochs=args.epochs,
         data_dir=args.data_dir,
-        out_dir=args.out,
+        out_dir=out_dir or args.out,
         threads=args.threads,
         progress=False if (args.no_progress or args.json) else None,
     )
@@ -103,14 +115,28 @@ def _summary(result, comparison):
     }
 
 
-def _run_and_compare(config):
+def _run_and_compare(config, against=None):
     from tf1_recipes import golden
     from tf1_recipes.harness import run_recipe
 
     # Resolve first so an unknown preset fails before any data is read.
     config.resolve()
     result = run_recipe(config)
-    return result, golden.compare(result)
+    return result, golden.compare(result, against)
+
+
+def _golden_dir(path):
+    """``--against``: a golden directory, or one golden file (its recipe folder's parent)."""
+    from pathlib import Path
+
+    if path is None:
+        return None
+    path = Path(path)
+    if path.is_file():
+        return path.parent.parent
+    if not path.is_dir():
+        raise UsageError(f"--against {path}: no such golden file or directory")
+    return path
 
 
 def cmd_list(args):
@@ -127,7 +153,7 @@ def cmd_list(args):
 def cmd_run(args):
     from tf1_recipes import golden
 
-    result, comparison = _run_and_compare(_config(args, args.recipe))
+    result, comparison = _run_and_compare(_config(args, args.recipe), _golden_dir(args.against))
     print(golden.format_table([comparison]))
     if args.json:
         print(json.dumps(_summary(result, comparison)))
@@ -141,10 +167,13 @@ def cmd_check(args):
     names = args.recipes or [r.name for r in list_recipes()]
     for name in names:
         get_recipe(name)  # unknown names fail before anything trains
+    against = _golden_dir(args.against)
     comparisons, summaries = [], []
     for name in names:
         print(f"== {name}", flush=True)
-        result, comparison = _run_and_compare(_config(args, name))
+        # each run keeps its own checkpoint and record under --out
+        out_dir = f"{args.out}/{name}-{args.preset or 'default'}" if args.out else None
+        result, comparison = _run_and_compare(_config(args, name, out_dir), against)
         comparisons.append(comparison)
         summaries.append(_summary(result, comparison))
     print(golden.format_table(comparisons))
@@ -153,11 +182,28 @@ def cmd_check(args):
     return EXIT_FAIL if _overall(comparisons) == "FAIL" else EXIT_OK
 
 
+def cmd_report(args):
+    from tf1_recipes import report
+
+    index, table = report.render(args.runs, args.out, _golden_dir(args.against))
+    print(report.format_rows(table))
+    moved = [f"{r['recipe']}/{r['preset']}" for r in table if r["moved_beyond_band"]]
+    print(f"moved beyond their band: {', '.join(moved) if moved else 'none'}")
+    print(f"report: {index}")
+    return EXIT_FAIL if any(r["status"] == "FAIL" for r in table) else EXIT_OK
+
+
+def cmd_golden(args):
+    from tf1_recipes import regen
+
+    return regen.main(args.args)
+
+
 def _overall(comparisons):
     return "FAIL" if any(c.status == "FAIL" for c in comparisons) else "PASS"
 
 
-COMMANDS = {"list": cmd_list, "run": cmd_run, "check": cmd_check}
+COMMANDS = {"list": cmd_list, "run": cmd_run, "check": cmd_check, "report": cmd_report, "golden": cmd_golden}
 
 
 def main(argv=None):
@@ -175,10 +221,11 @@ def _dispatch(command, args):
     from tf1_recipes.data import DataError
     from tf1_recipes.golden import GoldenError
     from tf1_recipes.registry import UnknownRecipeError
+    from tf1_recipes.report import ReportError
 
     try:
         return command(args)
-    except (UnknownRecipeError, DataError, GoldenError, ValueError) as err:
+    except (UnknownRecipeError, DataError, GoldenError, ReportError, UsageError, ValueError) as err:
         print(f"tf1-recipes: error: {err}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
