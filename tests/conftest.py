@@ -41,3 +41,37 @@ def run_quiet(tmp_path):
         return run_recipe(RecipeConfig(recipe, preset=preset, quiet=True, progress=False, overrides=overrides, **kwargs))
 
     return _run
+
+
+@pytest.fixture(scope="session")
+def at_init(mnist_dir):
+    """at_init(graph, fetches, X=None): ``fetches`` right after the graph's ``init`` op ran.
+
+    Fed the first 500 validation images (or ``X``, e.g. standardised ones) and their labels:
+    the step-0 loss checks use it.
+    """
+    from tf1_recipes.compat import tf1
+    from tf1_recipes.data import load_mnist
+
+    valid = load_mnist(mnist_dir).validation
+
+    def _at_init(graph, fetches, X=None):
+        feed = {"X:0": valid.images[:500] if X is None else X, "y:0": valid.labels[:500]}
+        with tf1.Session(graph=graph) as sess:
+            sess.run(graph.get_operation_by_name("init"))
+            return sess.run(fetches, feed_dict=feed)
+
+    return _at_init
+
+
+@pytest.fixture(scope="session", autouse=True)
+def checkpoint_cache(tmp_path_factory):
+    """This session's cache of pretrained checkpoints (``$TF1_RECIPES_CACHE``), never the user's.
+
+    Reuse recipes (tf1_recipes.checkpoints) train the checkpoint they build on into it the
+    first time a test needs it; subprocesses inherit the variable.
+    """
+    directory = tmp_path_factory.mktemp("checkpoint_cache")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TF1_RECIPES_CACHE", str(directory))
+        yield directory

@@ -51,6 +51,7 @@ def _add_run_flags(parser):
     parser.add_argument("--threads", type=_positive_int, help="TensorFlow intra-op threads (default 1; another count changes the last bits, so no pinned check)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar even on a terminal")
     parser.add_argument("--json", action="store_true", help="print one JSON object as the last line of stdout")
+    parser.add_argument("--tf2", action="store_true", help="run the recipe's native TF2 port (compared with the TF1 golden as another platform)")
 
 
 def build_parser():
@@ -78,6 +79,29 @@ def build_parser():
     regen = commands.add_parser("golden", help="golden files: `tf1-recipes golden regen ...` (see scripts/regen_golden.py)")
     regen.add_argument("action", choices=["regen"])
     regen.add_argument("args", nargs=argparse.REMAINDER, help="arguments of scripts/regen_golden.py")
+
+    migrate = commands.add_parser("migrate-ckpt", help="convert a TF1 Saver checkpoint to the recipe's TF2 port (prints the mapping)")
+    migrate.add_argument("recipe")
+    migrate.add_argument("tf1_checkpoint", help="checkpoint prefix (DIR/model.ckpt) or a directory with a 'checkpoint' file")
+    migrate.add_argument("out_dir", help="directory for the TF2 checkpoint (written only if every variable matches)")
+    migrate.add_argument("--preset", help="preset whose hyperparameters shape the model (default: the recipe's default)")
+
+    doctor = commands.add_parser("doctor", help="the debugging checklist on a recipe's graph: PASS/WARN/FAIL per check")
+    doctor.add_argument("recipe")
+    doctor.add_argument("--preset", help="preset name (default: the recipe's reference configuration)")
+    doctor.add_argument("--seed", type=_seed, help="override the preset's seed")
+    doctor.add_argument("--data-dir", help="directory with the MNIST files (else $TF1_RECIPES_DATA, then the cache)")
+    doctor.add_argument("--check", action="append", dest="checks", metavar="CHECK",
+                        choices=["initial_loss", "gradient_check", "wiring", "batch_norm", "regularisation", "overfit",
+                                 "learning_rate"], help="run only this check (repeatable; default: all seven)")
+    doctor.add_argument("--quick", action="store_true", help="fewer steps per check (a smoke test of the checks)")
+    doctor.add_argument("--out", help="output directory: the doctor's record is appended to runs.jsonl there")
+    doctor.add_argument("--plot", metavar="DIR", help="write PNG plots (activation histograms, the learning-rate sweep)")
+    doctor.add_argument("--json", action="store_true", help="print one JSON object with every number as the last line")
+
+    runs = commands.add_parser("runs", help="list the run records (runs.jsonl) under DIR as a table")
+    runs.add_argument("dir", nargs="?", default=".", help="directory to search for runs.jsonl (default: .)")
+    runs.add_argument("--json", action="store_true", help="print the records as one JSON list instead")
     return parser
 
 
@@ -93,6 +117,7 @@ def _config(args, recipe, out_dir=None):
         out_dir=out_dir or args.out,
         threads=args.threads,
         progress=False if (args.no_progress or args.json) else None,
+        tf2=args.tf2,
     )
 
 
@@ -100,6 +125,7 @@ def _summary(result, comparison):
     return {
         "recipe": result.recipe,
         "preset": result.preset,
+        "implementation": result.provenance.get("implementation", "tf1"),
         "config": result.config,
         "metric": result.metric,
         "history": result.history,
@@ -203,7 +229,60 @@ def _overall(comparisons):
     return "FAIL" if any(c.status == "FAIL" for c in comparisons) else "PASS"
 
 
+def cmd_migrate_ckpt(args):
+    from tf1_recipes.tf2.migrate import cmd_migrate_ckpt as migrate
+
+    return migrate(args)
+
+
 COMMANDS = {"list": cmd_list, "run": cmd_run, "check": cmd_check, "report": cmd_report, "golden": cmd_golden}
+COMMANDS["migrate-ckpt"] = cmd_migrate_ckpt
+
+
+def cmd_doctor(args):
+    """``tf1-recipes doctor``: exit 0 when no check FAILs, 1 otherwise."""
+    from tf1_recipes import doctor, doctor_output
+    from tf1_recipes.registry import get_recipe
+
+    get_recipe(args.recipe).preset(args.preset)  # unknown recipe or preset: one line, exit 2
+    if args.plot:
+        try:
+            doctor_output.require_matplotlib()
+        except doctor_output.PlotUnavailable as err:
+            raise UsageError(str(err)) from None
+    budget = doctor.Budget.quick() if args.quick else doctor.Budget()
+    report = doctor.diagnose_recipe(args.recipe, args.preset, data_dir=args.data_dir, seed=args.seed,
+                                    budget=budget, checks=args.checks)
+    print(report.format())
+    plots = [str(p) for p in doctor_output.write_plots(report, args.plot)] if args.plot else []
+    for path in plots:
+        print(f"plot: {path}")
+    if args.out:
+        print(f"record: {doctor_output.write_record(args.out, args.recipe, args.preset, args.seed, report)}")
+    if args.json:
+        print(doctor_output.to_json(report, plots=plots))
+    return EXIT_FAIL if report.status == "FAIL" else EXIT_OK
+
+
+def cmd_runs(args):
+    """``tf1-recipes runs [DIR]``: the run records under DIR as a table."""
+    from tf1_recipes import runlog
+
+    try:
+        records = runlog.read_records(args.dir)
+    except FileNotFoundError as err:
+        raise UsageError(str(err)) from None
+    if args.json:
+        print(json.dumps(records))
+    elif not records:
+        print(f"no run records ({runlog.RUN_RECORD}) under {args.dir}")
+    else:
+        print(runlog.format_table(records))
+    return EXIT_OK
+
+
+COMMANDS["doctor"] = cmd_doctor
+COMMANDS["runs"] = cmd_runs
 
 
 def main(argv=None):
@@ -218,6 +297,7 @@ def main(argv=None):
 
 
 def _dispatch(command, args):
+    from tf1_recipes.checkpoints import CheckpointError
     from tf1_recipes.data import DataError
     from tf1_recipes.golden import GoldenError
     from tf1_recipes.registry import UnknownRecipeError
@@ -225,7 +305,7 @@ def _dispatch(command, args):
 
     try:
         return command(args)
-    except (UnknownRecipeError, DataError, GoldenError, ReportError, UsageError, ValueError) as err:
+    except (UnknownRecipeError, DataError, GoldenError, ReportError, UsageError, CheckpointError, ValueError) as err:
         print(f"tf1-recipes: error: {err}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

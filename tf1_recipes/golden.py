@@ -12,7 +12,8 @@ A comparison makes up to three checks:
 * ``pinned``: with the pinned seed, on the platform that pinned the golden (same TF
   version, CPU model or GPU, thread count), every epoch must reproduce the pinned values
   within the ``pinned`` tolerance. On another platform (or with another seed) there is no
-  pinned check, and the notes say why.
+  pinned check, and the notes say why. A recipe's TF2 port (``run --tf2``) is another
+  platform: its provenance says ``implementation: tf2``.
 * ``band``: the final value lies inside the band measured over several seeds
   (``golden["band"]``: mean +- max(4 std, floor)). Always made, so a run on another
   platform falls back to it.
@@ -28,7 +29,10 @@ from pathlib import Path
 
 GOLDEN_ENV = "TF1_RECIPES_GOLDEN"
 REFERENCES = "references.json"
-PLATFORM_KEYS = ("tf_version", "machine", "cpu", "device", "intra_op_threads")
+PLATFORM_KEYS = ("implementation", "tf_version", "machine", "cpu", "device", "intra_op_threads")
+#: What a provenance without the key means: goldens pinned before ``implementation`` was
+#: recorded were all runs of the TF1 recipes.
+PLATFORM_DEFAULTS = {"implementation": "tf1"}
 
 
 class GoldenError(Exception):
@@ -68,7 +72,8 @@ def load_reference(recipe, preset, directory=None):
 
 
 def platform_of(provenance):
-    return {key: provenance.get(key) for key in PLATFORM_KEYS}
+    """The provenance facts that must agree for a pinned check; a TF2 port's run differs in ``implementation``."""
+    return {key: provenance.get(key, PLATFORM_DEFAULTS.get(key)) for key in PLATFORM_KEYS}
 
 
 @dataclasses.dataclass
@@ -170,6 +175,8 @@ def _pinned_checks(result, golden, notes):
     theirs, ours = platform_of(pinned["provenance"]), platform_of(result.provenance)
     if theirs != ours:
         differs = ", ".join(f"{k} {theirs[k]} -> {ours[k]}" for k in PLATFORM_KEYS if theirs[k] != ours[k])
+        if theirs["implementation"] != ours["implementation"]:
+            differs += "; a TF2 port is another platform than its TF1 recipe"
         notes.append(f"platform differs from the pinned one ({differs}): pinned check replaced by the band")
         return []
     worst = max(abs(a - b) for a, b in zip(result.history, pinned["history"]))

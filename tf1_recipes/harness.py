@@ -26,11 +26,14 @@ from pathlib import Path
 import numpy as np
 
 from tf1_recipes import data as data_lib
+from tf1_recipes import runlog
 from tf1_recipes.compat import configure_tensorflow, device_name, seed_everything, tf, tf1
 from tf1_recipes.registry import get_recipe
 
 SPLIT_LABELS = {"test": "Test accuracy", "valid": "Validation accuracy", "train": "Training accuracy"}
 RUN_RECORD = "runs.jsonl"
+#: Graphs of the runs in progress, outermost first (a recipe may run another one, e.g. to pretrain).
+ACTIVE_GRAPHS = []
 
 
 @dataclasses.dataclass
@@ -51,6 +54,7 @@ class RecipeConfig:
     overrides: dict = dataclasses.field(default_factory=dict)
     progress: bool = None  # None: a progress bar only when stdout is a terminal
     quiet: bool = False
+    tf2: bool = False  # run the recipe's native TF2 port (tf1_recipes.tf2) instead of its TF1 graph
 
     def resolve(self):
         """(recipe, preset name, harness settings, hyperparameters) with overrides applied."""
@@ -67,6 +71,8 @@ class RecipeConfig:
         if self.n_epochs is not None:
             if self.n_epochs < 1:
                 raise ValueError(f"n_epochs must be at least 1, got {self.n_epochs}")
+            if "n_epochs" not in hyper:
+                raise ValueError(f"recipe {spec.name!r} does not train for epochs: it has no n_epochs to set")
             hyper["n_epochs"] = self.n_epochs
         return spec, preset, settings, hyper
 
@@ -98,11 +104,16 @@ class RunResult:
         return out
 
 
-def provenance(threads):
-    """Where and with what a run happened: enough to tell whether two runs are comparable."""
+def provenance(threads, implementation="tf1"):
+    """Where and with what a run happened: enough to tell whether two runs are comparable.
+
+    ``implementation`` is ``"tf1"`` (the recipe's graph) or ``"tf2"`` (its TF2 port, which
+    golden comparisons treat as another platform).
+    """
     import tf_keras
 
     return {
+        "implementation": implementation,
         "tf_version": tf.__version__,
         "tf_keras_version": tf_keras.__version__,
         "numpy_version": np.__version__,
@@ -150,6 +161,9 @@ class Run:
         self._progress = config.progress if config.progress is not None else sys.stdout.isatty()
         self.metric = spec.metric or f"{settings['eval_split']}_accuracy"
         self.metric_label = spec.metric_label or SPLIT_LABELS.get(settings["eval_split"], self.metric)
+        # TensorBoard: a run directory under <out>/tensorboard (in the scratch dir without --out).
+        self.log_dir = str(runlog.run_log_dir(config.out_dir or checkpoint_dir, spec.name, preset, settings["seed"]))
+        self.summaries = runlog.EpochSummaries(self.log_dir)
 
     # -- data ---------------------------------------------------------------------------
     @property
@@ -204,7 +218,28 @@ class Run:
         self.history.append(float(value))
         for key, extra in extras.items():
             self.extras.setdefault(key, []).append(float(extra))
+        if self.config.out_dir and isinstance(epoch, int):  # a labelled result line is no TensorBoard step
+            self.summaries.write(epoch, self._epoch_scalars(value, extras))
         self.log(epoch, f"{self.metric_label}:", f"{float(value):.6g}")
+
+    def record(self, epoch, **series):
+        """Record per-epoch series that are not the metric (``extras`` and TensorBoard, no history).
+
+        For recipes whose result is not a per-epoch metric: early stopping reports the best
+        model once training ended, and records each epoch's validation loss with this.
+        """
+        for key, value in series.items():
+            self.extras.setdefault(key, []).append(float(value))
+        if self.config.out_dir:
+            self.summaries.write(epoch, series)
+
+    def _epoch_scalars(self, value, extras):
+        """The metric, every extra series and a configured learning rate, for TensorBoard."""
+        scalars = {self.metric: value, **extras}
+        rate = self.hyper.get("learning_rate")
+        if "learning_rate" not in scalars and isinstance(rate, (int, float)) and not isinstance(rate, bool):
+            scalars["learning_rate"] = rate
+        return scalars
 
     def log(self, *parts):
         if not self.config.quiet:
@@ -231,6 +266,10 @@ def run_recipe(config, **fields):
     elif fields:
         config = dataclasses.replace(config, **fields)
     spec, preset, settings, hyper = config.resolve()
+    if config.tf2:
+        from tf1_recipes.tf2 import get_port
+
+        get_port(spec.name)  # a recipe without a TF2 port fails before anything runs
     threads = configure_tensorflow(config.threads)
     scratch = None
     if config.out_dir:
@@ -240,16 +279,25 @@ def run_recipe(config, **fields):
         checkpoint_dir = scratch = Path(tempfile.mkdtemp(prefix=f"tf1_recipes_{spec.name}_"))
     run = Run(spec, preset, settings, hyper, config, checkpoint_dir)
     status = "complete"
-    graph = tf1.Graph()
+    graph = None if config.tf2 else tf1.Graph()
     try:
-        with graph.as_default():
-            seed_everything(settings["seed"])
+        if config.tf2:
+            from tf1_recipes.tf2 import run_port  # eager, no graph; it seeds Python, NumPy and TF
+
             run.start()
-            spec.fn(run, **hyper)
+            run_port(run, settings["seed"], hyper)
+        else:
+            with graph.as_default():
+                ACTIVE_GRAPHS.append(graph)
+                seed_everything(settings["seed"])
+                run.start()
+                spec.fn(run, **hyper)
     except KeyboardInterrupt:
         status = "interrupted"
         raise
     finally:
+        if graph in ACTIVE_GRAPHS:
+            ACTIVE_GRAPHS.remove(graph)
         saved = run.checkpoint_path if config.out_dir and Path(run.checkpoint_path + ".index").exists() else None
         result = RunResult(
             recipe=spec.name,
@@ -258,14 +306,15 @@ def run_recipe(config, **fields):
             metric=run.metric,
             history=run.history,
             epoch_seconds=run.epoch_seconds,
-            provenance=provenance(threads),
+            provenance=provenance(threads, "tf2" if config.tf2 else "tf1"),
             extras=run.extras,
             checkpoint_path=saved,
             status=status,
             graph=graph,
         )
+        run.summaries.close()
         if config.out_dir:
-            append_run_record(config.out_dir, result)
+            append_run_record(config.out_dir, result, tensorboard=run.log_dir if run.summaries.written else None)
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
     return result

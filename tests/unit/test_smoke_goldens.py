@@ -23,7 +23,10 @@ def test_every_preset_has_a_golden_written_by_the_regen_script(recipe, preset):
     assert data is not None, f"no golden for {recipe}/{preset}: run scripts/regen_golden.py {recipe} --preset {preset}"
     assert data["pinned"]["command"].startswith("python scripts/regen_golden.py")
     assert data["recipe"] == recipe and data["preset"] == preset
-    if "n_epochs" in data["config"]:
+    if "max_checks_without_progress" in data["config"]:
+        # Early stopping: n_epochs is a maximum; history is [best validation loss, test accuracy].
+        assert len(data["pinned"]["history"]) == 2
+    elif "n_epochs" in data["config"]:
         assert len(data["pinned"]["history"]) == data["config"]["n_epochs"]
     assert data["tolerance"]["pinned_reason"] and data["band"]["reason"] and data["band"]["rule"]
     assert data["band"]["low"] <= data["seeds"]["mean"] <= data["band"]["high"]

@@ -1,0 +1,327 @@
+"""Every default that differs between the TF1 code and Keras 3, pinned (tf1_recipes.tf2.defaults.DIFFERENCES).
+
+Each test checks the port against TF1 and, where Keras' default differs, shows that
+substituting the Keras default breaks the agreement: the test fails if a port used it.
+"""
+
+import inspect
+
+import keras
+import numpy as np
+import pytest
+
+from tf1_recipes.tf2 import defaults, parity
+from tf1_recipes.tf2.parity import build_port
+
+
+def keras_default(callable_, parameter):
+    """The default of ``parameter`` in Keras 3's own signature (read, not assumed)."""
+    return inspect.signature(callable_).parameters[parameter].default
+
+
+def tf1_default(callable_, parameter):
+    return inspect.signature(callable_).parameters[parameter].default
+
+
+def port_against_tf1(recipe, preset, tf1_trace, port):
+    """Parity of ``port`` (a variant of the recipe's port) against an existing TF1 trace."""
+    return parity.against(tf1_trace, recipe, preset, port)[1]
+
+
+# --------------------------------------------------------------------------- batch norm
+
+
+def test_batch_norm_momentum_is_the_recipes(pair):
+    from tf1_recipes.compat import tf1
+
+    tf1_trace, _, result = pair("batch_norm", "reference")
+    assert result.k_steps_ok
+    keras_momentum = keras_default(keras.layers.BatchNormalization, "momentum")
+    assert keras_momentum == 0.99 == tf1_default(tf1.layers.batch_normalization, "momentum")
+    wrong = port_against_tf1("batch_norm", "reference", tf1_trace, build_port("batch_norm", "reference", batch_norm_momentum=keras_momentum))
+    assert not wrong.k_steps_ok and wrong.per_variable["batch_normalization/moving_mean"] > 1e-3
+
+
+def test_batch_norm_epsilon_is_tf1s(pair, monkeypatch):
+    from tf1_recipes.compat import tf1
+    from tf1_recipes.tf2 import batch_norm
+
+    assert defaults.BATCH_NORM_EPSILON == tf1_default(tf1.layers.batch_normalization, "epsilon") == 1e-3
+    assert keras_default(keras.layers.BatchNormalization, "epsilon") == 1e-3  # the same today: passed explicitly anyway
+    port = build_port("batch_norm", "reference")
+    assert {port.model.get_layer(n).epsilon for n in ("bn1", "bn2", "logits_bn")} == {defaults.BATCH_NORM_EPSILON}
+    # The epsilon is visible in the numbers: another one leaves the forward tolerance.
+    tf1_trace, _, _ = pair("batch_norm", "reference")
+    monkeypatch.setattr(batch_norm, "BATCH_NORM_EPSILON", 1e-5)
+    wrong = port_against_tf1("batch_norm", "reference", tf1_trace, build_port("batch_norm", "reference"))
+    assert wrong.forward["training"] > parity.FORWARD_TOLERANCE
+
+
+# --------------------------------------------------------------------------- initializers
+
+SHAPE = (4096, 4096)  # 16.8M draws: the sample std is known to ~2e-4 relative
+
+
+def tf1_sample(make_layer_kernel):
+    """Values of a TF1 kernel of SHAPE built by ``make_layer_kernel(X)`` in a fresh graph."""
+    from tf1_recipes.compat import tf, tf1
+
+    graph = tf1.Graph()
+    with graph.as_default():
+        tf1.set_random_seed(1)
+        X = tf1.placeholder(tf.float32, (None, SHAPE[0]))
+        make_layer_kernel(X)
+        with tf1.Session() as sess:
+            sess.run(tf1.global_variables_initializer())
+            (kernel,) = [v for v in tf1.global_variables() if v.op.name.endswith("kernel")]
+            return sess.run(kernel)
+
+
+def keras_sample(initializer):
+    keras.utils.set_random_seed(1)
+    return np.asarray(initializer(SHAPE))
+
+
+def same_distribution(a, b, rtol=1.2e-3):
+    """Same std and same bound (max |w|) within ``rtol``: tight enough to tell 0.3% apart."""
+    std_a, std_b = float(np.std(a)), float(np.std(b))
+    max_a, max_b = float(np.max(np.abs(a))), float(np.max(np.abs(b)))
+    return abs(std_a / std_b - 1) < rtol and abs(max_a / max_b - 1) < rtol
+
+
+def test_contrib_he_init_distribution():
+    from tf1_recipes import contrib
+    from tf1_recipes.compat import tf1
+
+    tf1_kernel = tf1_sample(lambda X: tf1.layers.dense(X, SHAPE[1], kernel_initializer=contrib.variance_scaling_initializer(), name="hidden1"))
+    port_init = build_port("batch_norm", "reference").model.get_layer("hidden1").kernel_initializer
+    assert same_distribution(keras_sample(port_init), tf1_kernel)
+    # keras.initializers.HeNormal() is the "obvious" translation, and 0.3% too narrow.
+    assert not same_distribution(keras_sample(keras.initializers.HeNormal()), tf1_kernel)
+
+
+def test_variance_scaling_defaults_agree():
+    from tf1_recipes.compat import tf1
+
+    for parameter in ("scale", "mode", "distribution"):
+        assert keras_default(keras.initializers.VarianceScaling, parameter) == tf1_default(
+            tf1.variance_scaling_initializer, parameter
+        )
+    tf1_kernel = tf1_sample(lambda X: tf1.layers.dense(X, SHAPE[1], kernel_initializer=tf1.variance_scaling_initializer(), name="hidden1"))
+    port_init = build_port("batch_norm", "book").model.get_layer("hidden1").kernel_initializer
+    assert same_distribution(keras_sample(port_init), tf1_kernel)
+    # ...and the book preset's initializer is not the reference preset's contrib one.
+    assert not same_distribution(keras_sample(defaults.contrib_he_init()), tf1_kernel)
+
+
+def test_default_kernel_initializer_is_glorot_uniform_in_both():
+    from tf1_recipes.compat import tf1
+
+    tf1_kernel = tf1_sample(lambda X: tf1.layers.dense(X, SHAPE[1], name="hidden1"))  # no kernel_initializer
+    limit = np.sqrt(6.0 / (SHAPE[0] + SHAPE[1]))
+    assert np.max(np.abs(tf1_kernel)) <= limit and np.max(np.abs(tf1_kernel)) > 0.999 * limit
+    port_init = build_port("gradient_clipping", "reference").model.get_layer("hidden1").kernel_initializer
+    assert same_distribution(keras_sample(port_init), tf1_kernel)
+    assert not same_distribution(keras_sample(keras.initializers.GlorotNormal()), tf1_kernel)
+
+
+@pytest.mark.parametrize("difference", defaults.DIFFERENCES, ids=lambda d: d.what)
+def test_every_named_difference_names_a_test_that_exists(difference):
+    from pathlib import Path
+
+    path, name = difference.test.split("::")
+    module_path = Path(__file__).resolve().parents[2] / path
+    assert module_path.is_file(), difference.test
+    source = module_path.read_text()
+    assert f"def {name}(" in source, difference.test
+
+
+# --------------------------------------------------------------------------- optimizers
+
+
+def test_adam_epsilon_is_tf1s(pair, monkeypatch):
+    from tf1_recipes.compat import tf1
+    from tf1_recipes.tf2 import faster_optimizers
+
+    tf1_trace, _, result = pair("adam", "book")
+    assert result.k_steps_ok
+    assert faster_optimizers.ADAM_EPSILON == tf1_default(tf1.train.AdamOptimizer, "epsilon") == 1e-8
+    keras_epsilon = keras_default(keras.optimizers.Adam, "epsilon")
+    assert keras_epsilon == 1e-7
+    monkeypatch.setattr(faster_optimizers, "ADAM_EPSILON", keras_epsilon)
+    wrong = port_against_tf1("adam", "book", tf1_trace, build_port("adam", "book"))
+    assert not wrong.k_steps_ok and wrong.weights > 1e-3
+
+
+def optimizer_trajectory_tf1(make_optimizer, grads):
+    """A scalar variable (start 1.0) after TF1 applies each of ``grads`` in turn."""
+    from tf1_recipes.compat import tf, tf1
+
+    graph = tf1.Graph()
+    with graph.as_default():
+        var = tf1.get_variable("w", initializer=tf.constant([1.0]))
+        grad = tf1.placeholder(tf.float32, [1])
+        step = make_optimizer().apply_gradients([(grad, var)])
+        out = []
+        with tf1.Session() as sess:
+            sess.run(tf1.global_variables_initializer())
+            for g in grads:
+                sess.run(step, {grad: [g]})
+                out.append(float(sess.run(var)[0]))
+    return np.array(out)
+
+
+def optimizer_trajectory_keras(optimizer, grads):
+    import tensorflow as tf
+
+    var = keras.Variable([1.0])
+    optimizer.build([var])
+    out = []
+    for g in grads:
+        optimizer.apply_gradients([(tf.constant([g]), var)])
+        out.append(float(var.numpy()[0]))
+    return np.array(out)
+
+
+#: 200 steps of tiny gradients after one of 1.0: RMSProp's mean square decays to ~1e-9,
+#: where an epsilon of 1e-10 and of 1e-7 give very different steps.
+TINY_GRADS = [1.0] + [1e-6] * 199
+
+
+def test_rmsprop_decay_is_rho_momentum_and_epsilon_are_passed_and_accumulators_start_at_one():
+    from tf1_recipes.compat import tf1
+    from tf1_recipes.tf2.optimizers import TF1RMSprop
+
+    assert tf1_default(tf1.train.RMSPropOptimizer, "epsilon") == 1e-10
+    assert keras_default(keras.optimizers.RMSprop, "epsilon") == 1e-7
+    assert keras_default(keras.optimizers.RMSprop, "momentum") == 0.0 == tf1_default(tf1.train.RMSPropOptimizer, "momentum")
+
+    def tf1_rmsprop():
+        return tf1.train.RMSPropOptimizer(0.01, decay=0.5, momentum=0.3, epsilon=1e-10)
+
+    expected = optimizer_trajectory_tf1(tf1_rmsprop, TINY_GRADS)
+    port = build_port("rmsprop", "book", decay=0.5, momentum=0.3).optimizer  # the port maps decay -> rho
+    assert port.rho == 0.5 and port.momentum == 0.3 and port.epsilon == 1e-10
+    ours = optimizer_trajectory_keras(TF1RMSprop(**port.get_config()), TINY_GRADS)
+    np.testing.assert_allclose(ours, expected, rtol=1e-5)
+    # Each Keras default instead: zero-initialised accumulators, epsilon 1e-7, rho 0.9, no momentum.
+    for wrong in (
+        keras.optimizers.RMSprop(0.01, rho=0.5, momentum=0.3, epsilon=1e-10),
+        TF1RMSprop(0.01, rho=0.5, momentum=0.3),
+        TF1RMSprop(0.01, momentum=0.3, epsilon=1e-10),
+        TF1RMSprop(0.01, rho=0.5, epsilon=1e-10),
+    ):
+        assert not np.allclose(optimizer_trajectory_keras(wrong, TINY_GRADS), expected, rtol=1e-3), wrong.get_config()
+
+
+def test_momentum_with_a_changing_rate_keeps_the_rate_out_of_the_buffer():
+    """exponential_decay + MomentumOptimizer → ExponentialDecay + TF1Momentum; Keras' SGD(momentum) differs."""
+    from tf1_recipes.compat import tf, tf1
+    from tf1_recipes.tf2.optimizers import TF1Momentum
+
+    grads = list(np.linspace(1.0, 0.1, 30))
+
+    def tf1_momentum():
+        step = tf1.train.get_or_create_global_step()
+        lr = tf1.train.exponential_decay(0.1, step, 5, 0.1)
+        optimizer = tf1.train.MomentumOptimizer(lr, momentum=0.9)
+        apply = optimizer.apply_gradients
+
+        class WithStep:  # minimize(global_step=...) advances the step after each update
+            def apply_gradients(self, gvs):
+                return apply(gvs, global_step=step)
+
+        return WithStep()
+
+    expected = optimizer_trajectory_tf1(tf1_momentum, grads)
+    schedule = keras.optimizers.schedules.ExponentialDecay(0.1, 5, 0.1)
+    np.testing.assert_allclose(optimizer_trajectory_keras(TF1Momentum(schedule, momentum=0.9), grads), expected, rtol=1e-6)
+    keras_sgd = optimizer_trajectory_keras(keras.optimizers.SGD(schedule, momentum=0.9), grads)
+    assert not np.allclose(keras_sgd, expected, rtol=1e-3)
+
+
+def test_exponential_decay_and_exponential_decay_schedule_agree_step_by_step():
+    from tf1_recipes.compat import tf, tf1
+
+    steps = [0, 1, 4999, 5000, 9999, 10000, 12345, 55000]
+    graph = tf1.Graph()
+    with graph.as_default():
+        step = tf1.placeholder(tf.int64, [])
+        lr = tf1.train.exponential_decay(0.1, step, 10000, 0.1)  # staircase=False by default, as Keras
+        with tf1.Session() as sess:
+            expected = [sess.run(lr, {step: s}) for s in steps]
+    port = build_port("lr_exponential_decay", "book")
+    ours = [float(port.schedule(s)) for s in steps]
+    np.testing.assert_allclose(ours, expected, rtol=1e-6)
+    assert tf1_default(tf1.train.exponential_decay, "staircase") is False
+    assert keras_default(keras.optimizers.schedules.ExponentialDecay, "staircase") is False
+
+
+# --------------------------------------------------------------------------- regularisation
+
+
+def test_l1_and_l2_scales_are_contribs(pair, monkeypatch):
+    from tf1_recipes.tf2 import kernel_regularizers
+
+    W = np.linspace(-1, 1, 12, dtype=np.float32).reshape(3, 4)
+    assert float(kernel_regularizers.keras_regularizer("l1", 0.001)(W)) == pytest.approx(0.001 * np.abs(W).sum(), rel=1e-6)
+    assert float(kernel_regularizers.keras_regularizer("l2", 0.001)(W)) == pytest.approx(0.001 * (W**2).sum() / 2, rel=1e-6)
+    # Keras' L2(scale) is scale * sum(W**2): the contrib scale unhalved doubles the penalty.
+    assert float(keras.regularizers.L2(0.001)(W)) == pytest.approx(0.001 * (W**2).sum(), rel=1e-6)
+    for recipe in ("l1_regularizer", "l2_regularizer"):
+        assert pair(recipe, "book")[2].k_steps_ok
+    tf1_trace, _, _ = pair("l2_regularizer", "book")
+    monkeypatch.setattr(kernel_regularizers, "L2_FACTOR", 1.0)
+    wrong = port_against_tf1("l2_regularizer", "book", tf1_trace, build_port("l2_regularizer", "book"))
+    assert not wrong.k_steps_ok and abs(wrong.forward_loss["inference"]) > parity.FORWARD_TOLERANCE
+
+
+def test_max_norm_clips_rows_as_clip_by_norm_axes_1(pair, monkeypatch):
+    from tf1_recipes.tf2 import max_norm
+
+    for recipe in ("max_norm_manual", "max_norm_regularizer"):
+        tf1_trace, _, result = pair(recipe, "book")
+        assert result.k_steps_ok, result.summary()
+        rows = np.linalg.norm(tf1_trace.final["hidden1/kernel"], axis=1)
+        assert rows.max() == pytest.approx(0.5, abs=1e-5)  # the clipping did bite (parity threshold 0.5)
+    assert keras_default(keras.constraints.MaxNorm, "axis") == 0 and keras_default(keras.constraints.MaxNorm, "max_value") == 2
+    monkeypatch.setattr(max_norm, "MAX_NORM_AXIS", keras_default(keras.constraints.MaxNorm, "axis"))
+    for recipe in ("max_norm_manual", "max_norm_regularizer"):
+        tf1_trace, _, _ = pair(recipe, "book")
+        wrong = port_against_tf1(recipe, "book", tf1_trace, build_port(recipe, "book", threshold=0.5))
+        assert not wrong.k_steps_ok and wrong.per_variable["hidden1/kernel"] > 1e-3, recipe
+
+
+def test_dropout_rate_is_the_fraction_dropped_not_keep_prob(pair):
+    from tf1_recipes.compat import tf1
+
+    rate = 0.2  # at the reference 0.5, rate and keep_prob coincide and the trap is invisible
+    tf1_trace, tf2_trace, result = pair("dropout", "book", {"dropout_rate": rate})
+    assert result.k_steps_ok and result.forward["training"] < parity.FORWARD_TOLERANCE
+    assert tf1_default(tf1.layers.dropout, "rate") == 0.5
+    keep_prob = 1 - rate
+    wrong = port_against_tf1("dropout", "book", tf1_trace, build_port("dropout", "book", {"dropout_rate": rate}, dropout_rate=keep_prob))
+    assert wrong.forward["training"] > 1e-2 and not wrong.k_steps_ok
+
+
+def test_leaky_relu_slope_is_the_references(pair, monkeypatch):
+    from tf1_recipes.tf2 import init_and_activations
+
+    tf1_trace, _, result = pair("leaky_relu", "book")
+    assert result.k_steps_ok
+    assert keras_default(keras.layers.LeakyReLU, "negative_slope") == 0.3
+    assert keras_default(keras.activations.leaky_relu, "negative_slope") == 0.2
+    monkeypatch.setattr(init_and_activations, "LEAKY_RELU_SLOPE", keras_default(keras.activations.leaky_relu, "negative_slope"))
+    wrong = port_against_tf1("leaky_relu", "book", tf1_trace, build_port("leaky_relu", "book"))
+    assert wrong.forward["inference"] > 1e-3
+
+
+def test_random_normal_stddev_is_passed():
+    from tf1_recipes.compat import tf1
+
+    assert tf1_default(tf1.random_normal_initializer, "stddev") == 1.0
+    assert keras_default(keras.initializers.RandomNormal, "stddev") == 0.05
+    tf1_kernel = tf1_sample(lambda X: tf1.layers.dense(X, SHAPE[1], kernel_initializer=tf1.random_normal_initializer(), name="hidden1"))
+    port_init = build_port("bad_init", "bad").model.get_layer("hidden1").kernel_initializer
+    assert abs(np.std(keras_sample(port_init)) / np.std(tf1_kernel) - 1) < 1e-3
+    assert abs(np.std(keras_sample(keras.initializers.RandomNormal())) / np.std(tf1_kernel) - 1) > 0.5

@@ -1,0 +1,29 @@
+"""Helpers shared by the Saver-workflow tests: reading checkpoints and the small pretrained models."""
+
+import numpy as np
+
+from tf1_recipes.compat import tf
+
+#: A few steps of each reuse recipe on the pretrain_5layer smoke checkpoint.
+TINY_REUSE = {"n_epochs": 1, "train_size": 1000, "pretrained_preset": "smoke"}
+
+
+def checkpoint_values(path):
+    """{variable name: value} of every variable saved in the checkpoint at ``path``."""
+    reader = tf.train.load_checkpoint(path)
+    return {name: reader.get_tensor(name) for name, _ in tf.train.list_variables(path)}
+
+
+def layer_values(values, layers):
+    """The kernel and bias of each of ``layers`` from a checkpoint_values() dict."""
+    return {f"{layer}/{part}": values[f"{layer}/{part}"] for layer in layers for part in ("kernel", "bias")}
+
+
+def assert_same(before, after):
+    for name, value in before.items():
+        np.testing.assert_array_equal(after[name], value, err_msg=name)
+
+
+def assert_all_moved(before, after):
+    for name, value in before.items():
+        assert after[name].shape == value.shape and not np.array_equal(after[name], value), f"{name} did not move"

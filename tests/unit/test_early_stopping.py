@@ -1,0 +1,173 @@
+"""early_stopping: the model, the stopping rule, the in-memory variant, and resuming after SIGKILL."""
+
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tf1_recipes import resume
+from tf1_recipes.compat import tf1
+from tf1_recipes.recipes.early_stopping import SERIES
+
+SMOKE_OUT = "smoke_out"
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory):
+    """The smoke preset run start to finish with an output directory (the baseline)."""
+    from tf1_recipes.harness import RecipeConfig, run_recipe
+
+    out = tmp_path_factory.mktemp(SMOKE_OUT)
+    result = run_recipe(RecipeConfig("early_stopping", "smoke", out_dir=str(out), quiet=True, progress=False))
+    return result, out
+
+
+def test_five_elu_layers_of_100_and_a_5_way_softmax(uninterrupted):
+    graph = uninterrupted[0].graph
+    kernels = [v for v in graph.get_collection(tf1.GraphKeys.TRAINABLE_VARIABLES) if v.op.name.endswith("kernel")]
+    assert [(v.op.name, v.shape.as_list()) for v in kernels] == [
+        ("hidden1/kernel", [784, 100]),
+        *[(f"hidden{i}/kernel", [100, 100]) for i in range(2, 6)],
+        ("outputs/kernel", [100, 5]),
+    ]
+    for i in range(1, 6):
+        assert graph.get_operation_by_name(f"dnn/hidden{i}/Elu").type == "Elu"
+        # tf.variance_scaling_initializer(): truncated normal, as the exercise's he_init
+        assert graph.get_operation_by_name(f"hidden{i}/kernel/Initializer/truncated_normal/TruncatedNormal")
+    assert graph.get_operation_by_name("Y_proba").type == "Softmax"
+    assert {op.type for op in graph.get_operations() if op.name.startswith("train/")} >= {"ResourceApplyAdam"}
+
+
+def test_initial_loss_is_near_ln_5_on_digits_0_to_4(uninterrupted, at_init, mnist_dir):
+    from tf1_recipes.data import load_mnist
+
+    valid = load_mnist(mnist_dir).validation
+    keep = valid.labels < 5
+    graph = uninterrupted[0].graph
+    with tf1.Session(graph=graph) as sess:
+        sess.run(graph.get_operation_by_name("init"))
+        loss = sess.run("loss/loss:0", feed_dict={"X:0": valid.images[keep][:500], "y:0": valid.labels[keep][:500]})
+    assert abs(loss - math.log(5)) < 0.3
+
+
+def test_stops_after_more_than_max_checks_without_progress_and_reports_the_best_model(uninterrupted):
+    result, out = uninterrupted
+    losses, best = result.extras["valid_loss"], result.extras["best_loss"]
+    patience = result.config["max_checks_without_progress"]
+    best_epoch = int(np.argmin(losses))
+    assert len(losses) < result.config["n_epochs"], "the smoke run must stop early to test the rule"
+    assert len(losses) == best_epoch + patience + 2  # the reference's `checks_without_progress > max`
+    assert best == list(np.minimum.accumulate(losses))
+    assert result.history[0] == pytest.approx(min(losses), abs=1e-7)
+    assert len(result.history) == 2 and 0.9 < result.final <= 1.0
+    assert set(SERIES) <= set(result.extras)
+    # the best model has its own checkpoint; the resume state is gone once training ended
+    assert (out / "model.ckpt.index").is_file()
+    assert not (out / resume.STATE_NAME).exists() and not (out / resume.RESUME_DIR).exists()
+
+
+def test_best_checkpoint_holds_the_best_epochs_model(uninterrupted, mnist_dir):
+    from tf1_recipes.data import load_mnist
+
+    result, out = uninterrupted
+    valid = load_mnist(mnist_dir).validation
+    keep = valid.labels < 5
+    graph = result.graph
+    with tf1.Session(graph=graph) as sess:
+        tf1.train.Saver(graph.get_collection(tf1.GraphKeys.GLOBAL_VARIABLES)).restore(sess, str(out / "model.ckpt"))
+        loss = sess.run("loss/loss:0", feed_dict={"X:0": valid.images[keep], "y:0": valid.labels[keep]})
+    assert loss == pytest.approx(result.history[0], abs=1e-6)
+
+
+def test_in_memory_variant_gives_the_same_result(uninterrupted, run_quiet):
+    result = run_quiet("early_stopping", "smoke", overrides={"keep_best": "memory", "checkpoint_every": 0})
+    assert result.history == uninterrupted[0].history
+    assert result.extras["valid_loss"] == uninterrupted[0].extras["valid_loss"]
+
+
+def test_in_memory_cannot_resume_and_says_why(run_quiet):
+    with pytest.raises(ValueError, match="cannot resume: set checkpoint_every=0"):
+        run_quiet("early_stopping", "in_memory", overrides={"checkpoint_every": 1, "n_epochs": 1})
+
+
+def test_state_of_another_configuration_is_refused(tmp_path, run_quiet):
+    (tmp_path / resume.STATE_NAME).write_text(json.dumps({"fingerprint": "other", "epoch": 3, "checkpoint": "x"}))
+    with pytest.raises(resume.ResumeStateError, match="interrupted run of another configuration"):
+        run_quiet("early_stopping", "smoke", out_dir=str(tmp_path))
+
+
+# --------------------------------------------------------------------------- SIGKILL
+
+
+def _start(out):
+    command = [sys.executable, "-m", "tf1_recipes.recipes.early_stopping", "--preset", "smoke", "--out", str(out), "--no-progress"]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+def _kill_when(process, condition, timeout=300):
+    """SIGKILL ``process`` as soon as ``condition()`` holds; its output. Fails if it ended first."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert process.poll() is None, "the run ended before it could be killed:\n" + process.communicate()[0]
+        assert time.monotonic() < deadline, "timed out waiting to kill the run"
+        time.sleep(0.0005)
+    process.send_signal(signal.SIGKILL)
+    output = process.communicate()[0]
+    assert process.returncode == -signal.SIGKILL
+    return output
+
+
+def _state(out):
+    try:
+        return json.loads((out / resume.STATE_NAME).read_text())
+    except FileNotFoundError:
+        return None
+
+
+def _writing_a_checkpoint(out, since_ns):
+    """True while (or just after) a resume checkpoint is written by a process started at ``since_ns``."""
+    try:
+        entries = list(os.scandir(out / resume.RESUME_DIR))
+    except FileNotFoundError:
+        return False
+    # ".tempstate": TensorFlow's BundleWriter is writing the data or index file right now.
+    return any(".tempstate" in entry.name or entry.stat().st_mtime_ns > since_ns for entry in entries)
+
+
+def test_sigkill_then_resume_ends_exactly_like_an_uninterrupted_run(uninterrupted, tmp_path):
+    baseline, _ = uninterrupted
+    out = tmp_path / "run"
+
+    # 1. Killed part-way, between epochs.
+    output = _kill_when(_start(out), lambda: (_state(out) or {}).get("epoch", 0) >= 3)
+    assert "Training was interrupted" not in output
+    first_stop = _state(out)["epoch"]
+
+    # 2. Restarted, then killed while it writes its next checkpoint.
+    started = time.time_ns()
+    output = _kill_when(_start(out), lambda: _writing_a_checkpoint(out, started))
+    assert f"Training was interrupted. Continuing at epoch {first_stop}\n" in output
+    second_stop = _state(out)["epoch"]
+    assert second_stop >= first_stop
+    Path(out / resume.RESUME_DIR / "model.ckpt-999.index").write_bytes(b"torn")  # debris of a torn write
+
+    # 3. Restarted again: carries on from the recorded epoch and finishes.
+    process = _start(out)
+    output = process.communicate(timeout=300)[0]
+    assert process.returncode == 0, output
+    assert f"Training was interrupted. Continuing at epoch {second_stop}\n" in output
+    lines = [line for line in output.splitlines() if "\tValidation loss:" in line]
+    assert lines[0].startswith(f"{second_stop}\t")
+
+    record = json.loads((out / "runs.jsonl").read_text().splitlines()[-1])
+    assert record["history"] == baseline.history  # best loss and test accuracy, exactly
+    for name in ("valid_loss", "valid_accuracy", "best_loss"):
+        assert record["extras"][name] == baseline.extras[name], name  # no epoch lost or repeated
+    assert not (out / resume.STATE_NAME).exists() and not (out / resume.RESUME_DIR).exists()

@@ -1,0 +1,46 @@
+"""``python -m tf1_recipes.recipes.<name>`` runs recipe ``<name>`` wherever a module of that name exists."""
+
+import importlib.util
+import runpy
+import subprocess
+import sys
+
+import pytest
+
+from tf1_recipes.registry import list_recipes
+
+#: Recipes whose bodies live in a family module and are reached through a forwarding module.
+FORWARDED = [
+    "momentum",
+    "nesterov",
+    "adagrad",
+    "rmsprop",
+    "adam",
+    "lr_exponential_decay",
+    "lr_inverse_time_decay",
+    "lr_step_decay",
+]
+WITH_MODULE = [r.name for r in list_recipes() if importlib.util.find_spec(f"tf1_recipes.recipes.{r.name}")]
+
+
+def test_every_forwarded_recipe_has_its_module():
+    assert set(FORWARDED) <= set(WITH_MODULE)
+
+
+@pytest.mark.filterwarnings("ignore:.*found in sys.modules:RuntimeWarning")
+@pytest.mark.parametrize("name", WITH_MODULE)
+def test_the_module_runs_its_own_recipe(name, monkeypatch, capsys):
+    monkeypatch.setattr(sys, "argv", [f"{name}.py", "--preset", "no-such-preset"])
+    with pytest.raises(SystemExit) as exit_info:
+        runpy.run_module(f"tf1_recipes.recipes.{name}", run_name="__main__")
+    # The CLI got this recipe: its preset check refused the preset, naming the recipe.
+    assert exit_info.value.code == 2
+    assert f"recipe {name!r} has no preset 'no-such-preset'" in capsys.readouterr().err
+
+
+def test_python_dash_m_in_a_fresh_process():
+    out = subprocess.run(
+        [sys.executable, "-m", "tf1_recipes.recipes.adam", "--preset", "nope"], capture_output=True, text=True
+    )
+    assert out.returncode == 2
+    assert "recipe 'adam' has no preset 'nope'" in out.stderr

@@ -1,0 +1,98 @@
+"""The experiment log: run records, TensorBoard event files, ``tf1-recipes runs`` and ``doctor``'s CLI."""
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from tf1_recipes import runlog
+from tf1_recipes.cli import main
+from tf1_recipes.compat import tf1
+
+TINY = {"n_epochs": 2, "train_size": 4096}
+
+
+def _scalars(log_dir):
+    out = {}
+    for path in Path(log_dir).glob("events.*"):
+        for event in tf1.train.summary_iterator(str(path)):
+            for value in event.summary.value:
+                out.setdefault(value.tag, {})[event.step] = value.simple_value
+    return out
+
+
+@pytest.fixture(scope="module")
+def logged_run(tmp_path_factory):
+    from tf1_recipes.harness import RecipeConfig, run_recipe
+
+    out = tmp_path_factory.mktemp("runs")
+    result = run_recipe(RecipeConfig("batch_size_gap", preset="large_batch", overrides=TINY, out_dir=str(out),
+                                     quiet=True, progress=False))
+    return out, result
+
+
+def test_a_run_writes_a_record_and_tensorboard_scalars_per_epoch(logged_run):
+    out, result = logged_run
+    (line,) = (out / "runs.jsonl").read_text().splitlines()
+    record = json.loads(line)
+    assert record["recipe"] == "batch_size_gap" and record["preset"] == "large_batch"
+    assert record["history"] == result.history and record["config"]["seed"] == 42
+    assert {"tf_version", "platform", "git_revision"} <= set(record["provenance"])
+    scalars = _scalars(record["tensorboard"])
+    assert Path(record["tensorboard"]).parent == out / "tensorboard"
+    assert scalars["valid_accuracy"] == pytest.approx(dict(enumerate(result.history)))
+    assert scalars["loss"] == pytest.approx(dict(enumerate(result.extras["loss"])))
+    assert scalars["learning_rate"] == pytest.approx({0: 0.1, 1: 0.1})
+
+
+def test_runs_lists_the_records_as_a_table(logged_run, capsys):
+    out, result = logged_run
+    assert main(["runs", str(out)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == list(runlog.COLUMNS)
+    row = dict(zip(runlog.COLUMNS, lines[2].split()))
+    assert row["recipe"] == "batch_size_gap" and row["kind"] == "run" and row["epochs"] == "2"
+    assert row["result"] == f"{result.final:.4f}" and row["metric"] == "valid_accuracy"
+
+
+def test_runs_on_a_missing_directory_is_a_usage_error(tmp_path, capsys):
+    assert main(["runs", str(tmp_path / "nowhere")]) == 2
+    assert "no such directory" in capsys.readouterr().err
+    assert main(["runs", str(tmp_path)]) == 0
+    assert "no run records" in capsys.readouterr().out
+
+
+def test_doctor_exit_code_json_and_record(tmp_path, capsys):
+    code = main(["doctor", "bad_init", "--quick", "--check", "initial_loss", "--out", str(tmp_path), "--json"])
+    assert code == 1
+    printed = capsys.readouterr().out.splitlines()
+    report = json.loads(printed[-1])
+    assert report["status"] == "FAIL" and report["checks"][0]["check"] == "initial_loss"
+    assert report["checks"][0]["numbers"]["loss"] > report["checks"][0]["numbers"]["expected"]
+    (line,) = (tmp_path / "runs.jsonl").read_text().splitlines()
+    record = json.loads(line)
+    assert record["kind"] == "doctor" and record["status"] == "FAIL" and record["recipe"] == "bad_init"
+    assert main(["runs", str(tmp_path)]) == 0
+    assert "doctor" in capsys.readouterr().out
+
+
+def test_doctor_plots_and_a_passing_exit_code(tmp_path, capsys):
+    code = main(["doctor", "batch_size_gap", "--preset", "large_batch", "--quick", "--check", "wiring",
+                 "--check", "learning_rate", "--plot", str(tmp_path)])
+    assert code == 0, capsys.readouterr().out
+    pngs = sorted(p.name for p in tmp_path.glob("*.png"))
+    assert pngs == ["batch_size_gap_large_batch_activations.png", "batch_size_gap_large_batch_lr_sweep.png"]
+    assert all((tmp_path / p).read_bytes()[:4] == b"\x89PNG" for p in pngs)
+
+
+def test_doctor_plot_without_matplotlib_says_how_to_install_it(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    assert main(["doctor", "batch_size_gap", "--plot", str(tmp_path)]) == 2
+    assert "pip install 'tf1-recipes[report]'" in capsys.readouterr().err
+
+
+def test_doctor_unknown_recipe_or_preset_is_one_line(capsys):
+    assert main(["doctor", "no_such_recipe"]) == 2
+    assert main(["doctor", "bad_init", "--preset", "nope"]) == 2
+    assert len(capsys.readouterr().err.strip().splitlines()) == 2

@@ -1,0 +1,110 @@
+"""What ``tf1-recipes doctor`` writes: the printed report, ``--json``, ``--plot`` PNGs and the run record."""
+
+import dataclasses
+import json
+from pathlib import Path
+
+import numpy as np
+
+PLOT_EXTRA = "pip install 'tf1-recipes[report]'"
+
+
+class PlotUnavailable(Exception):
+    """``--plot`` was asked for but matplotlib is not installed."""
+
+
+def require_matplotlib():
+    """matplotlib's pyplot on the Agg backend, or PlotUnavailable saying how to install it."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError as err:
+        raise PlotUnavailable(f"--plot needs matplotlib, which is not installed: {PLOT_EXTRA}") from err
+    return plt
+
+
+def _safe(name):
+    return name.replace("/", "_").replace(":", "_")
+
+
+def write_plots(report, directory):
+    """PNGs of the activation histograms per layer and of the learning-rate sweep; returns their paths."""
+    plt = require_matplotlib()
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    written = []
+    activations = next((f.arrays.get("activations") for f in report.findings if f.arrays.get("activations")), None)
+    if activations:
+        fig, axes = plt.subplots(1, len(activations), figsize=(3.2 * len(activations), 2.8), squeeze=False)
+        for ax, (name, values) in zip(axes[0], activations.items()):
+            ax.hist(np.asarray(values).ravel(), bins=50, color="tab:blue")
+            ax.set_title(name, fontsize=8)
+            ax.set_xlabel("activation")
+        axes[0][0].set_ylabel("count")
+        fig.suptitle(f"{report.target}: activations at step 0")
+        fig.tight_layout()
+        path = directory / f"{_safe(report.target)}_activations.png"
+        fig.savefig(path, dpi=100)
+        plt.close(fig)
+        written.append(path)
+    sweep = next((f.arrays.get("sweep") for f in report.findings if f.arrays.get("sweep") is not None), None)
+    if sweep is not None:
+        rates, losses, smoothed = sweep
+        fig, ax = plt.subplots(figsize=(6, 4))
+        ax.plot(rates, losses, ".", alpha=0.5, label="loss per step")
+        ax.plot(rates[: len(smoothed)], smoothed, "-", label="smoothed")
+        ax.set_xscale("log")
+        ax.set_xlabel("learning rate (gradient descent)")
+        ax.set_ylabel("loss")
+        finite = [v for v in losses if np.isfinite(v)]
+        if finite:
+            ax.set_ylim(0, min(max(finite), 4 * max(min(finite), 1e-3) + 1))
+        ax.set_title(f"{report.target}: learning-rate range test")
+        ax.legend()
+        fig.tight_layout()
+        path = directory / f"{_safe(report.target)}_lr_sweep.png"
+        fig.savefig(path, dpi=100)
+        plt.close(fig)
+        written.append(path)
+    return written
+
+
+@dataclasses.dataclass
+class DoctorRecord:
+    """The run record of one ``doctor`` (one JSON line in ``runs.jsonl``, beside the runs')."""
+
+    recipe: str
+    preset: str
+    config: dict
+    report: object
+    provenance: dict
+
+    def to_dict(self):
+        return {"kind": "doctor", "recipe": self.recipe, "preset": self.preset, "config": self.config,
+                "status": self.report.status, "seconds": round(self.report.seconds, 3),
+                "checks": [f.to_dict() for f in self.report.findings], "provenance": self.provenance}
+
+
+def write_record(out_dir, recipe, preset, seed, report):
+    """Append the doctor's record to ``<out_dir>/runs.jsonl``."""
+    from tf1_recipes.compat import configure_tensorflow
+    from tf1_recipes.harness import RecipeConfig, append_run_record, provenance
+
+    _, preset, settings, hyper = RecipeConfig(recipe, preset=preset, seed=seed).resolve()
+    record = DoctorRecord(recipe, preset, {**settings, **hyper}, report, provenance(configure_tensorflow()))
+    return append_run_record(out_dir, record)
+
+
+def to_json(report, **more):
+    """The report with every number, as one JSON line."""
+    return json.dumps({**report.to_dict(), **more}, default=_jsonable)
+
+
+def _jsonable(value):
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    return str(value)

@@ -1,0 +1,83 @@
+"""Pitfall: a deep sigmoid network with a badly scaled initialisation.
+
+Weights drawn from N(0, 1) make every pre-activation of a 784-input layer large (its
+standard deviation is the norm of the input, about 9 for an MNIST image): the sigmoids
+saturate at 0 or 1, their derivative is nearly zero, gradients vanish on their way down
+to the lower layers, and the output layer starts with logits of standard deviation near
+7 instead of near 0, so the initial loss is far above ln(10). ``tf1-recipes doctor
+bad_init`` FAILs its initial-loss check and reports the vanishing gradients.
+
+(No well-initialised twin is pinned here: with Glorot initialisation the same five-layer
+sigmoid network under plain gradient descent sits on the classic sigmoid plateau at
+chance accuracy for the first epochs, Glorot & Bengio 2010, which would make a misleading
+contrast; ``xavier_init`` and ``he_init`` show good initialisations.)
+
+Run it: ``python -m tf1_recipes.recipes.bad_init [--epochs N] ...``
+"""
+
+import functools
+
+from tf1_recipes.compat import tf, tf1
+from tf1_recipes.pitfalls import softmax_head
+from tf1_recipes.registry import recipe
+
+
+@recipe(
+    "bad_init",
+    presets={
+        # Kernels from N(0, 1): the classic badly scaled initialisation.
+        "bad": {},
+    },
+)
+def bad_init(
+    run,
+    *,
+    n_inputs=28 * 28,
+    n_hidden=100,
+    n_layers=5,
+    n_outputs=10,
+    learning_rate=0.1,
+    init_stddev=1.0,
+    n_epochs=3,
+    batch_size=50,
+):
+    """Five sigmoid layers of 100 units, GD 0.1, kernels drawn from N(0, 1): saturated from the start.
+
+    Metric: validation accuracy. Extra: ``loss`` (validation loss).
+    """
+    X = tf1.placeholder(tf.float32, shape=(None, n_inputs), name="X")
+    y = tf1.placeholder(tf.int64, shape=(None), name="y")
+
+    with tf1.name_scope("dnn"):
+        initializer = tf1.random_normal_initializer(stddev=init_stddev)
+        my_dense_layer = functools.partial(tf1.layers.dense, kernel_initializer=initializer)
+
+        hidden = X
+        for layer in range(1, n_layers + 1):
+            hidden = my_dense_layer(hidden, n_hidden, activation=tf.nn.sigmoid, name=f"hidden{layer}")
+        logits = my_dense_layer(hidden, n_outputs, name="outputs")
+
+    loss, accuracy = softmax_head(logits, y)
+
+    with tf1.name_scope("train"):
+        optimizer = tf1.train.GradientDescentOptimizer(learning_rate)
+        training_op = optimizer.minimize(loss)
+
+    init = tf1.global_variables_initializer()
+    saver = tf1.train.Saver()
+
+    X_eval, y_eval = run.eval_split()
+    with tf1.Session() as sess:
+        init.run()
+        for epoch in range(n_epochs):
+            for X_batch, y_batch in run.batches(batch_size):
+                sess.run(training_op, feed_dict={X: X_batch, y: y_batch})
+            accuracy_val, loss_val = sess.run([accuracy, loss], feed_dict={X: X_eval, y: y_eval})
+            run.report(epoch, accuracy_val, loss=loss_val)
+        saver.save(sess, run.checkpoint_path)
+
+
+if __name__ == "__main__":
+    from tf1_recipes.cli import main_for_recipe
+
+    main_for_recipe("bad_init")

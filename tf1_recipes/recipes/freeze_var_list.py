@@ -1,0 +1,6 @@
+"""``python -m tf1_recipes.recipes.freeze_var_list``: runs the ``freeze_var_list`` recipe (its body is in reuse_partial_restore)."""
+
+if __name__ == "__main__":
+    from tf1_recipes.cli import main_for_recipe
+
+    main_for_recipe("freeze_var_list")

@@ -1,0 +1,195 @@
+"""The TF2 port of a recipe: a Keras 3 model, its optimizer, one ``tf.function`` training step.
+
+A port subclasses :class:`Port` and writes :meth:`Port.build` with the recipe's
+hyperparameters as keyword-only arguments (the same names; no defaults: the harness
+passes the resolved preset, so a port can never drift from the recipe's defaults). The
+training loop is the TF1 recipe's loop in eager TF2::
+
+    for epoch in range(n_epochs):
+        for X_batch, y_batch in run.batches(batch_size):   # the TF1 run's batches
+            port.train_step(X_batch, y_batch)               # GradientTape + apply_gradients
+        run.report(epoch, port.accuracy(X_eval, y_eval))
+    tf.train.Checkpoint(model=..., optimizer=...).write(run.checkpoint_path)
+
+``variables`` is the port's explicit table from each TF1 variable name (as the Saver
+stores it) to the Keras variable that plays its part, by path inside the model
+(``"batch_normalization/moving_mean": "bn1/moving_mean"``). The parity tests copy a TF1
+graph's variables into the port through it, and ``migrate-ckpt`` converts checkpoints with it.
+"""
+
+import tensorflow as tf
+
+
+def mean_xentropy(labels, logits):
+    """What the TF1 graphs call ``loss/loss``: ``reduce_mean(sparse_softmax_cross_entropy_with_logits)``."""
+    return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits))
+
+
+class Port:
+    """One recipe in idiomatic TF2. Subclasses set ``variables`` and write ``build``."""
+
+    #: The recipe this ports (set by ``@port``).
+    recipe = None
+    #: TF1 variable name -> Keras variable path inside ``self.model`` (without the model's name).
+    variables = {}
+    #: The TF1 optimizer's slot names (``<variable>/<slot>`` in a Saver checkpoint) and its
+    #: global state variables (``beta1_power``, ``global_step``): training state that
+    #: ``migrate-ckpt`` expects in the checkpoint, lists, and does not convert.
+    tf1_slots = ()
+    tf1_optimizer_globals = ()
+    #: Whether the model behaves differently in training (batch norm, dropout): the TF1
+    #: graph then has a ``training`` placeholder, and the parity tests check both modes.
+    has_training_mode = False
+    #: Whether the model has dropout (the parity tests then inject the same noise on both sides).
+    has_dropout = False
+    #: Hyperparameter overrides for the parity runs, when the preset's values would not
+    #: exercise the recipe's mechanism within K steps (e.g. a max-norm threshold no row reaches).
+    parity_overrides = {}
+    #: False when the TF1 loop does not draw its batches from ``run.batches`` (the probe
+    #: cannot watch it); the port's class then says which test compares it instead.
+    probe_parity = True
+    #: Epochs the parity runs split their K steps into (per-epoch behaviour, e.g. a fed rate).
+    parity_epochs = 1
+    #: The parity tests' absolute tolerance on weights after K steps, when this port needs
+    #: another than tf1_recipes.tf2.parity.WEIGHT_ATOL; the subclass says why.
+    k_step_atol = None
+    #: Hyperparameters the training loop consumes (build() gets all the others).
+    LOOP_HYPERPARAMETERS = ("n_epochs", "batch_size")
+
+    def __init__(self, **hyper):
+        missing = [k for k in self.LOOP_HYPERPARAMETERS if k not in hyper]
+        if missing:
+            raise TypeError(f"{type(self).__name__}: missing hyperparameters {missing}")
+        self.hyper = dict(hyper)
+        self.n_epochs = hyper.pop("n_epochs")
+        self.batch_size = hyper.pop("batch_size")
+        self.model, self.optimizer = self.build(**hyper)
+        # Create the optimizer's slots now (not inside the first traced step), so the
+        # checkpoint, the parity tools and migrate-ckpt see every variable up front.
+        self.optimizer.build(self.model.trainable_variables)
+        signature = (tf.TensorSpec([None, self.model.input_shape[-1]], tf.float32), tf.TensorSpec([None], tf.int64))
+        self.train_step = tf.function(self._train_step, input_signature=signature)
+
+    def build(self, **hyper):
+        """(keras.Model, keras optimizer) from the recipe's hyperparameters."""
+        raise NotImplementedError
+
+    # -- the computation -------------------------------------------------------------
+    def logits(self, X, training=False):
+        return self.model(X, training=training)
+
+    def loss(self, X, y, training=False):
+        """What the TF1 graph calls ``loss/loss``: mean cross-entropy (plus the model's regularisation losses)."""
+        loss = mean_xentropy(y, self.logits(X, training=training))
+        if self.model.losses:
+            loss = loss + tf.add_n(self.model.losses)
+        return loss
+
+    def process_gradients(self, grads):
+        """The step between computing and applying the gradients (TF1: between compute_gradients and apply_gradients)."""
+        return grads
+
+    def after_step(self):
+        """Run after every applied step (TF1: ops run after the training op, e.g. max-norm clipping)."""
+
+    def _train_step(self, X, y):
+        """One training step on a batch; returns the training-mode loss before the update.
+
+        ``__init__`` wraps it in ``tf.function`` as ``self.train_step``, traced once for the
+        model's input width and any batch size.
+        """
+        variables = self.model.trainable_variables
+        with tf.GradientTape() as tape:
+            loss = self.loss(X, y, training=True)
+        grads = self.process_gradients(tape.gradient(loss, variables))
+        self.optimizer.apply_gradients(zip(grads, variables))
+        self.after_step()
+        return loss
+
+    def gradient_step(self, model, X, y):
+        """A GD step of ``model`` (all or part of the port's model) on mean cross-entropy; (loss, logits)."""
+        variables = model.trainable_variables
+        with tf.GradientTape() as tape:
+            logits = model(X, training=True)
+            loss = mean_xentropy(y, logits)
+        self.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
+        return loss, logits
+
+    def accuracy(self, X, y):
+        """Top-1 accuracy as TF1's ``in_top_k(logits, y, 1)`` counts it (a tie for the top counts)."""
+        logits = self.logits(tf.convert_to_tensor(X, tf.float32), training=False)
+        correct = tf.math.in_top_k(targets=tf.convert_to_tensor(y, tf.int64), predictions=logits, k=1)
+        return float(tf.reduce_mean(tf.cast(correct, tf.float32)))
+
+    def evaluate(self, X, y):
+        """(accuracy, loss) on a split, as the pitfall recipes fetch ``[accuracy, loss]``."""
+        X = tf.convert_to_tensor(X, tf.float32)
+        return self.accuracy(X, y), float(self.loss(X, tf.convert_to_tensor(y, tf.int64), training=False))
+
+    # -- the loop ----------------------------------------------------------------------
+    def start_epoch(self, epoch):
+        """Called before each epoch's batches (TF1: values fed per epoch, e.g. a fed learning rate)."""
+
+    def prepare(self, X):
+        """What the recipe does to every batch (and the evaluated split) before feeding it: nothing by default."""
+        return X
+
+    def report(self, run, epoch, X_eval, y_eval):
+        """Record the epoch's metric (subclasses add the extra series their TF1 recipe reports)."""
+        run.report(epoch, self.accuracy(X_eval, y_eval))
+
+    def fit(self, run):
+        """The recipe's epoch loop on ``run``'s batches; reports the metric, saves the model."""
+        X_eval, y_eval = run.eval_split()
+        for epoch in range(self.n_epochs):
+            self.start_epoch(epoch)
+            for X_batch, y_batch in run.batches(self.batch_size):
+                self.train_step(self.prepare(X_batch), y_batch)
+            self.report(run, epoch, self.prepare(X_eval), y_eval)
+        self.checkpoint().write(run.checkpoint_path)
+
+    def checkpoint(self):
+        """The object-based checkpoint of the run (TF1: ``tf.train.Saver``)."""
+        return tf.train.Checkpoint(model=self.model, optimizer=self.optimizer)
+
+    # -- the variable table ------------------------------------------------------------
+    def keras_variables(self):
+        """{path inside the model: variable} for every variable of the model but RNG state.
+
+        Keras 3 ``Dropout`` keeps its random generator's state in a variable
+        (``seed_generator_state``); TF1's dropout kept it inside its random ops, so it has no
+        TF1 counterpart and is left out of the table.
+        """
+        prefix = self.model.name + "/"
+        return {
+            v.path[len(prefix) :] if v.path.startswith(prefix) else v.path: v
+            for v in self.model.variables
+            if not v.path.endswith("seed_generator_state")
+        }
+
+    def mapped_variables(self):
+        """{TF1 name: Keras variable} through the ``variables`` table (an error if the table is stale)."""
+        mine = self.keras_variables()
+        stale = sorted(path for path in self.variables.values() if path not in mine)
+        if stale:
+            raise KeyError(f"{type(self).__name__}.variables names no variable {stale}; the model has {sorted(mine)}")
+        unmapped = sorted(set(mine) - set(self.variables.values()))
+        if unmapped:
+            raise KeyError(f"{type(self).__name__}.variables does not map {unmapped}")
+        return {tf1_name: mine[path] for tf1_name, path in self.variables.items()}
+
+    def get_tf1_values(self):
+        """{TF1 name: NumPy value} of the model's variables."""
+        return {name: v.numpy() for name, v in self.mapped_variables().items()}
+
+    def tf1_training_state(self):
+        """{TF1 checkpoint name: what it is} of the TF1 optimizer's state for this model."""
+        trainable = [name for name, v in self.mapped_variables().items() if v.trainable]
+        state = {f"{name}/{slot}": f"TF1 optimizer slot {slot!r}" for name in trainable for slot in self.tf1_slots}
+        state.update({name: "TF1 optimizer state" for name in self.tf1_optimizer_globals})
+        return state
+
+    def set_tf1_values(self, values):
+        """Assign TF1-named values (a dict holding at least every name of the table)."""
+        for name, variable in self.mapped_variables().items():
+            variable.assign(values[name])

@@ -1,0 +1,44 @@
+"""TF2 port of :mod:`tf1_recipes.recipes.bn_pitfall_no_update_ops`: the pitfall's numbers, reproduced on purpose.
+
+In TF2 this pitfall cannot happen by accident: a Keras ``BatchNormalization`` called with
+``training=True`` always updates its moving statistics. Its *numbers* (trained with batch
+statistics, moving mean and variance frozen at 0 and 1) are a ``BatchNormalization`` whose
+moving average keeps the old value entirely: ``momentum=1.0``
+(``moving * 1.0 + batch * 0.0`` is ``moving`` exactly).
+"""
+
+import keras
+import tensorflow as tf
+
+from tf1_recipes.tf2 import port
+from tf1_recipes.tf2.base import Port
+from tf1_recipes.tf2.batch_norm import BatchNorm, batch_norm_model
+
+#: The moving-average momentum at which the moving statistics never change, as when TF1's UPDATE_OPS never ran.
+FROZEN_STATISTICS = 1.0
+
+
+@port("bn_pitfall_no_update_ops")
+class BNPitfallNoUpdateOps(Port):
+    """batch_norm's network trained with batch statistics, moving statistics never updated."""
+
+    variables = BatchNorm.variables
+    has_training_mode = True
+
+    def build(self, *, n_inputs, n_hidden1, n_hidden2, n_outputs, learning_rate, batch_norm_momentum):
+        # batch_norm_momentum is what TF1 would have used had the update ops run; they do not.
+        model = batch_norm_model(self.recipe, n_inputs, n_hidden1, n_hidden2, n_outputs, FROZEN_STATISTICS)
+        return model, keras.optimizers.SGD(learning_rate)
+
+    def _train_step(self, X, y):
+        """One step; returns (loss, accuracy of the batch in training mode), as TF1 fetched [training_op, accuracy]."""
+        loss, logits = self.gradient_step(self.model, X, y)
+        return loss, tf.reduce_mean(tf.cast(tf.math.in_top_k(y, logits, 1), tf.float32))
+
+    def fit(self, run):
+        X_eval, y_eval = run.eval_split()
+        for epoch in range(self.n_epochs):
+            train_accuracies = [float(self.train_step(X, y)[1]) for X, y in run.batches(self.batch_size)]
+            accuracy, loss = self.evaluate(X_eval, y_eval)
+            run.report(epoch, accuracy, train_accuracy=sum(train_accuracies) / len(train_accuracies), loss=loss)
+        self.checkpoint().write(run.checkpoint_path)

@@ -1,0 +1,79 @@
+"""TF2 port of :mod:`tf1_recipes.recipes.clip_by_global_norm`: clipping by global norm, norms to TensorBoard.
+
+* ``compute_gradients`` / ``clip_by_global_norm`` / ``apply_gradients`` → the tape's
+  gradients through the same ``tf.clip_by_global_norm`` (a TF2 API), then ``apply_gradients``.
+* ``tf.summary.scalar`` ops merged and written with ``summary.FileWriter.add_summary(s, step)``
+  → ``tf.summary.create_file_writer(run.log_dir)`` and, under ``writer.as_default()``, one
+  scalar per tag and step: the same tags, the same steps. (``tf.summary.scalar`` is
+  TensorBoard's implementation and needs the ``tensorboard`` package, which this project
+  does not install; :func:`scalar` writes the same record with TF's own ``tf.summary.write``.)
+"""
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from tensorflow.core.framework import summary_pb2
+
+from tf1_recipes.tf2 import port
+from tf1_recipes.tf2.base import Port
+from tf1_recipes.tf2.models import dense_variables, mlp
+
+CLIPPING = ("global_norm", "by_value")
+#: What TensorBoard's scalar summary attaches to its records: its scalars plugin reads them.
+SCALAR_METADATA = summary_pb2.SummaryMetadata(plugin_data=summary_pb2.SummaryMetadata.PluginData(plugin_name="scalars"))
+
+
+def scalar(tag, value, step):
+    """``tf.summary.scalar(tag, value, step)`` without TensorBoard installed: a float32 scalar record."""
+    return tf.summary.write(tag, tf.cast(value, tf.float32), step=step, metadata=SCALAR_METADATA)
+
+
+@port("clip_by_global_norm")
+class ClipByGlobalNorm(Port):
+    """Five ReLU layers; gradients clipped by global norm (or by value) before they are applied."""
+
+    variables = dense_variables("hidden1", "hidden2", "hidden3", "hidden4", "hidden5", "outputs")
+
+    def build(
+        self, *, n_inputs, n_hidden1, n_hidden2, n_hidden3, n_hidden4, n_hidden5, n_outputs, learning_rate, threshold, clipping
+    ):
+        if clipping not in CLIPPING:
+            raise ValueError(f"unknown clipping {clipping!r}; choose one of {', '.join(CLIPPING)}")
+        self.threshold, self.clipping = threshold, clipping
+        hidden = [n_hidden1, n_hidden2, n_hidden3, n_hidden4, n_hidden5]
+        return mlp(self.recipe, n_inputs, hidden, n_outputs), keras.optimizers.SGD(learning_rate)
+
+    def _train_step(self, X, y):
+        """One step; returns (loss, global norm before clipping, global norm after)."""
+        variables = self.model.trainable_variables
+        with tf.GradientTape() as tape:
+            loss = self.loss(X, y, training=True)
+        grads = tape.gradient(loss, variables)
+        if self.clipping == "global_norm":
+            capped, global_norm = tf.clip_by_global_norm(grads, self.threshold)
+        else:
+            capped = [tf.clip_by_value(grad, -self.threshold, self.threshold) for grad in grads]
+            global_norm = tf.linalg.global_norm(grads)
+        self.optimizer.apply_gradients(zip(capped, variables))
+        return loss, global_norm, tf.linalg.global_norm(capped)
+
+    def fit(self, run):
+        writer = tf.summary.create_file_writer(run.log_dir)
+        X_eval, y_eval = run.eval_split()
+        step = 0
+        for epoch in range(self.n_epochs):
+            norms = []
+            for X_batch, y_batch in run.batches(self.batch_size):
+                _, before, after = self.train_step(X_batch, y_batch)
+                with writer.as_default():
+                    scalar("per_step/global_norm_before", before, step)
+                    scalar("per_step/global_norm_after", after, step)
+                norms.append((float(before), float(after)))
+                step += 1
+            accuracy, loss = self.evaluate(X_eval, y_eval)
+            before, after = np.mean(norms, axis=0)
+            clipped = np.mean([a < b for b, a in norms])
+            run.report(epoch, accuracy, global_norm_before=before, global_norm_after=after, clipped_fraction=clipped, loss=loss)
+        self.checkpoint().write(run.checkpoint_path)
+        writer.close()

@@ -1,0 +1,41 @@
+"""Keras 3 optimizers with TF1's update rules where Keras' differ (see tf1_recipes.update_rules).
+
+* :class:`TF1Momentum`: TF1's ``MomentumOptimizer`` keeps the learning rate *out of* the
+  momentum buffer (``m <- beta m + g``, ``theta <- theta - eta_t m``); Keras' ``SGD``
+  folds it in (``m <- beta m - eta_t g``, ``theta <- theta + m``). With a constant rate the
+  two are the same; with a schedule (``exponential_decay``, a rate fed per epoch) TF1
+  applies today's rate to the whole buffer, Keras each step's rate to its own gradient.
+* :class:`TF1RMSprop`: TF1's ``RMSPropOptimizer`` starts its mean-square accumulator at
+  **1** (its ``rms`` slot is initialised with ones); Keras' ``RMSprop`` starts it at 0, which
+  makes the first steps about ``1/sqrt(1 - rho)`` = 3.2 times larger. Its ``decay`` is
+  Keras' ``rho``; its ``epsilon`` default is 1e-10 (Keras: 1e-7).
+"""
+
+import keras
+import tensorflow as tf
+
+
+class TF1Momentum(keras.optimizers.SGD):
+    """``keras.optimizers.SGD(momentum=...)`` with TF1's momentum rule (the rate outside the buffer)."""
+
+    def update_step(self, gradient, variable, learning_rate):
+        lr = tf.cast(learning_rate, variable.dtype)
+        gradient = tf.cast(gradient, variable.dtype)
+        m = self.momentums[self._get_variable_index(variable)]
+        momentum = tf.cast(self.momentum, variable.dtype)
+        self.assign(m, m * momentum + gradient)
+        if self.nesterov:
+            self.assign_sub(variable, lr * gradient + lr * momentum * m)
+        else:
+            self.assign_sub(variable, lr * m)
+
+
+class TF1RMSprop(keras.optimizers.RMSprop):
+    """``keras.optimizers.RMSprop`` whose mean-square accumulators start at 1, as TF1's do."""
+
+    def build(self, var_list):
+        if self.built:
+            return
+        super().build(var_list)
+        for velocity in self._velocities:
+            velocity.assign(tf.ones_like(velocity))
