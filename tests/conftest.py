@@ -69,9 +69,14 @@ def checkpoint_cache(tmp_path_factory):
     """This session's cache of pretrained checkpoints (``$TF1_RECIPES_CACHE``), never the user's.
 
     Reuse recipes (tf1_recipes.checkpoints) train the checkpoint they build on into it the
-    first time a test needs it; subprocesses inherit the variable.
+    first time a test needs it; subprocesses inherit the variable. Under pytest-xdist the
+    workers share one cache: one of them trains a checkpoint, the others wait on its lock.
     """
-    directory = tmp_path_factory.mktemp("checkpoint_cache")
+    root = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the run's directory, above each worker's own
+    directory = root / "checkpoint_cache"
+    directory.mkdir(exist_ok=True)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("TF1_RECIPES_CACHE", str(directory))
         yield directory

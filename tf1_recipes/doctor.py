@@ -271,6 +271,8 @@ def check_wiring(t, budget):
         if g is None:
             if targets.variable_op(v) in cone:
                 warnings.append(f"{v.name}: no gradient flows (tf.stop_gradient): frozen")
+            elif t.restored:  # layers of a restored (pretrained) model may be left out on purpose
+                warnings.append(f"{v.name}: disconnected, the loss does not depend on it (restored, unused)")
             else:
                 failures.append(f"{v.name}: disconnected, the loss does not depend on it")
     for (v, _), g, w in zip(live, grad_values, weight_values):
@@ -516,12 +518,20 @@ def _train(t, steps, rng, batch=None, size=64):
     return steps
 
 
+def _untracked(graph, op):
+    """``op`` taken back out of the TRAIN_OP collection minimize() put it in: the doctor's steps are not the model's."""
+    train_ops = graph.get_collection_ref(tf1.GraphKeys.TRAIN_OP)
+    if op in train_ops:
+        train_ops.remove(op)
+    return op
+
+
 def _own_step(t):
     """Adam(1e-3) on the loss, for graphs without a training step of their own (made once)."""
     if not hasattr(t, "_own_step"):
         with t.graph.as_default():
             before = set(t.graph.get_collection(tf1.GraphKeys.GLOBAL_VARIABLES))
-            step = tf1.train.AdamOptimizer(1e-3, name="doctor_adam").minimize(t.loss)
+            step = _untracked(t.graph, tf1.train.AdamOptimizer(1e-3, name="doctor_adam").minimize(t.loss))
             new = [v for v in t.graph.get_collection(tf1.GraphKeys.GLOBAL_VARIABLES) if v not in before]
             t.session.run(tf1.variables_initializer(new))
         t._own_step = [step] + t.graph.get_collection(tf1.GraphKeys.UPDATE_OPS)
@@ -588,7 +598,8 @@ def _sweep_step(t):
         with t.graph.as_default():
             rate = tf1.placeholder(tf.float32, shape=(), name="doctor_lr_sweep_rate")
             variables = [v for v, g in zip(t.trainable, _gradients(t)) if g is not None]
-            step = tf1.train.GradientDescentOptimizer(rate, name="doctor_lr_sweep").minimize(t.loss, var_list=variables)
+            step = _untracked(t.graph, tf1.train.GradientDescentOptimizer(rate, name="doctor_lr_sweep").minimize(
+                t.loss, var_list=variables))
         t._sweep = (rate, step)
     return t._sweep
 

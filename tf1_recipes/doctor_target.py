@@ -219,10 +219,6 @@ def _loss_by_name(graph):
     for op in graph.get_operations():
         if pattern.search(op.name) and op.outputs and op.outputs[0].dtype.is_floating and op.outputs[0].shape.rank == 0:
             return op.outputs[0]
-    # What an optimiser differentiates: tf.gradients starts from Shape(loss) to build its ones-like seed.
-    for op in graph.get_operations():
-        if re.search(r"(^|/)gradients(_\d+)?/Shape$", op.name) and op.inputs and op.inputs[0].dtype.is_floating:
-            return op.inputs[0]
     return None
 
 

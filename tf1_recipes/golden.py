@@ -18,8 +18,8 @@ A comparison makes up to three checks:
   (``golden["band"]``: mean +- max(4 std, floor)). Always made, so a run on another
   platform falls back to it.
 
-A run whose number of epochs differs from the golden's is not compared with it, and the
-result says why.
+A run whose configuration differs from the golden's (``--epochs``, an override; the seed
+aside) or whose number of epochs does is not compared with it, and the result says why.
 """
 
 import dataclasses
@@ -149,7 +149,8 @@ def compare(result, directory=None):
         notes.append(f"run {result.status}: not compared")
         return Comparison(result.recipe, result.preset, result.metric, result.final, [], notes)
 
-    if reference is not None:
+    changed = config_differences(golden["config"], result.config) if golden else []
+    if reference is not None and not changed:
         if len(reference["history"]) != epochs:
             notes.append(f"reference has {len(reference['history'])} epochs, this run {epochs}: no reference check")
         else:
@@ -159,12 +160,21 @@ def compare(result, directory=None):
 
     if golden is None:
         notes.append(f"no golden file {golden_path(result.recipe, result.preset, directory)}")
+    elif changed:
+        notes.append(f"configuration differs from the golden's ({'; '.join(changed)}): no golden check")
     elif len(golden["pinned"]["history"]) != epochs:
         notes.append(f"golden pinned {len(golden['pinned']['history'])} epochs, this run {epochs}: no golden check")
     else:
         checks.extend(_pinned_checks(result, golden, notes))
         checks.append(_band_check(result, golden))
     return Comparison(result.recipe, result.preset, result.metric, result.final, checks, notes)
+
+
+def config_differences(golden_config, run_config):
+    """'key golden -> run' for every hyperparameter or setting that differs, the seed aside."""
+    theirs, ours = json.loads(json.dumps(golden_config)), json.loads(json.dumps(run_config))
+    keys = sorted((set(theirs) | set(ours)) - {"seed"})
+    return [f"{k} {theirs.get(k)!r} -> {ours.get(k)!r}" for k in keys if theirs.get(k) != ours.get(k)]
 
 
 def _pinned_checks(result, golden, notes):

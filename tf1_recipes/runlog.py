@@ -36,9 +36,10 @@ class EpochSummaries:
     def write(self, step, scalars):
         """One ``Summary`` with a simple value per scalar, at ``step`` (the epoch)."""
         if self._writer is None:
-            # FileWriter refuses eager mode; a throwaway graph context satisfies it.
+            # FileWriter refuses eager mode; a throwaway graph context satisfies it. The suffix keeps this
+            # file apart from a FileWriter the recipe opens on the same directory in the same second.
             with tf1.Graph().as_default():
-                self._writer = tf1.summary.FileWriter(str(self.log_dir))
+                self._writer = tf1.summary.FileWriter(str(self.log_dir), filename_suffix=".epochs")
         values = [tf1.Summary.Value(tag=tag, simple_value=float(value)) for tag, value in scalars.items()]
         self._writer.add_summary(tf1.Summary(value=values), step)
 

@@ -82,7 +82,7 @@ def test_run_with_other_epochs_is_compared_with_nothing_and_says_so(capsys):
     code, out, _ = run_cli(capsys, "run", "batch_norm", "--preset", "smoke", "--epochs", "1", "--json")
     summary = json.loads(out.strip().splitlines()[-1])
     assert code == 0 and summary["status"] == "NOT_COMPARED" and summary["golden"] is None
-    assert any("golden pinned 2 epochs, this run 1" in note for note in summary["notes"])
+    assert any("n_epochs 2 -> 1" in note and "no golden check" in note for note in summary["notes"])
 
 
 def test_a_failing_comparison_exits_1(capsys, tmp_path, monkeypatch):

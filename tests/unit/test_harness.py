@@ -127,3 +127,12 @@ def test_tensorflow_routed_to_keras_3_first_is_a_clear_error():
 def test_legacy_keras_switched_off_in_the_environment_is_a_clear_error():
     out = _python("import tf1_recipes", {**os.environ, "TF_USE_LEGACY_KERAS": "0"})
     assert out.returncode != 0 and "TF_USE_LEGACY_KERAS='0'" in out.stderr
+
+
+def test_a_run_with_another_configuration_is_not_compared_with_the_golden(run_quiet):
+    from tf1_recipes import golden
+
+    result = run_quiet("batch_norm", "smoke", overrides={"learning_rate": 0.02})
+    comparison = golden.compare(result)
+    assert comparison.status == "NOT_COMPARED"
+    assert any("learning_rate 0.01 -> 0.02" in note for note in comparison.notes)
