@@ -199,7 +199,8 @@ def check_gradients(t, budget):
                "worst_index": [int(i) for i in worst.index], "worst_analytic": worst.analytic,
                "worst_numeric": worst.numeric, "entries_checked": len(checks), "batch": budget.gradcheck_batch,
                "delta": gradcheck.DELTA[dtype], "per_variable": per_variable}
-    summary = (f"worst relative error {error:.2e} ({worst.variable}{list(worst.index)}: analytic {worst.analytic:.6g}, "
+    summary = (f"worst relative error {error:.2e} ({worst.variable}{[int(i) for i in worst.index]}: "
+               f"analytic {worst.analytic:.6g}, "
                f"numeric {worst.numeric:.6g}) over {len(checks)} entries of {len(per_variable)} variables, {dtype}")
     details = notes + [f"{name}: {err:.2e}" for name, err in per_variable.items() if err > warn_at]
     advice = ("the analytic gradient disagrees with finite differences: look for a gradient override "
