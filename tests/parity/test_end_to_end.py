@@ -2,7 +2,9 @@
 
 A port is another platform (golden.compare says so: provenance implementation tf2), so
 the pinned check is replaced by the band of the TF1 golden. These are full-length runs:
-marked ``golden`` with the golden tier.
+marked ``golden`` with the golden tier, and ``tf2_e2e``: until every port's full run has
+been seen to land in its band on the CI machine, the README's command leaves them out
+(setup.cfg's addopts); run them with ``pytest -m tf2_e2e``.
 """
 
 import time
@@ -17,6 +19,7 @@ CASES = [(name, p) for name in list_ports() for p in get_recipe(name).presets if
 
 
 @pytest.mark.golden
+@pytest.mark.tf2_e2e
 @pytest.mark.parametrize("recipe,preset", CASES, ids=[f"{r}-{p}" for r, p in CASES])
 def test_port_full_run_lands_in_the_tf1_golden_band(recipe, preset, run_quiet, record_property):
     start = time.perf_counter()
