@@ -145,9 +145,7 @@ def _run_and_compare(config, against=None):
     from tf1_recipes import golden
     from tf1_recipes.harness import run_recipe
 
-    # Resolve first so an unknown preset fails before any data is read.
-    config.resolve()
-    result = run_recipe(config)
+    result = run_recipe(config)  # resolves the preset before any data is read
     return result, golden.compare(result, against)
 
 

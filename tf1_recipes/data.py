@@ -59,14 +59,18 @@ class DataError(Exception):
 # --------------------------------------------------------------------------- IDX files
 
 
-def _read_bytes(path):
-    raw = Path(path).read_bytes()
+def _decompress(raw, source):
+    """The IDX content of ``raw``: gunzipped when it is gzip, as it is otherwise."""
     if raw[:2] == b"\x1f\x8b":
         try:
             return gzip.decompress(raw)
         except (OSError, EOFError) as err:
-            raise DataError(f"{path}: corrupt gzip stream ({err})") from err
+            raise DataError(f"{source}: corrupt gzip stream ({err})") from err
     return raw
+
+
+def _read_bytes(path):
+    return _decompress(Path(path).read_bytes(), path)
 
 
 def parse_idx(content, name, path="<memory>"):
@@ -205,7 +209,7 @@ def download_mnist(directory):
             try:
                 with urllib.request.urlopen(base + name + ".gz", timeout=30) as response:
                     payload = response.read()
-                parse_idx(_read_bytes_from_memory(payload, name), name, base + name + ".gz")
+                parse_idx(_decompress(payload, base + name + ".gz"), name, base + name + ".gz")
                 break
             except (urllib.error.URLError, OSError, DataError) as err:
                 errors.append(f"{base}: {err}")
@@ -214,13 +218,6 @@ def download_mnist(directory):
         with tempfile.NamedTemporaryFile(dir=directory, delete=False) as tmp:
             tmp.write(payload)
         os.replace(tmp.name, target)
-
-
-def _read_bytes_from_memory(payload, name):
-    try:
-        return gzip.decompress(payload)
-    except (OSError, EOFError) as err:
-        raise DataError(f"{name}.gz: corrupt gzip stream ({err})") from err
 
 
 # --------------------------------------------------------------------------- datasets
