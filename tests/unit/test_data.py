@@ -117,11 +117,22 @@ def test_search_order_is_explicit_then_environment_then_cache(tmp_path, monkeypa
 
 def test_offline_download_fails_cleanly_and_keeps_nothing(tmp_path, monkeypatch):
     monkeypatch.delenv(data.ENV_VAR, raising=False)
+    monkeypatch.delenv(data.NO_DOWNLOAD_ENV, raising=False)  # CI sets it; this test is about the attempt
     monkeypatch.setattr(data, "CACHE_DIR", tmp_path / "cache")
     monkeypatch.setattr(data, "DOWNLOAD_URLS", ("http://127.0.0.1:9/",))
     with pytest.raises(data.DataError, match="downloading into .* failed"):
         data.locate(None)
     assert not list((tmp_path / "cache").glob("*.gz"))
+
+
+def test_no_download_variable_stops_the_attempt_and_says_so(tmp_path, monkeypatch):
+    monkeypatch.delenv(data.ENV_VAR, raising=False)
+    monkeypatch.setenv(data.NO_DOWNLOAD_ENV, "1")
+    monkeypatch.setattr(data, "CACHE_DIR", tmp_path / "cache")
+    monkeypatch.setattr(data, "DOWNLOAD_URLS", ("http://127.0.0.1:9/",))
+    with pytest.raises(data.DataError, match=r"not attempted \(\$TF1_RECIPES_NO_DOWNLOAD is set\)"):
+        data.locate(None)
+    assert not (tmp_path / "cache").exists() or not any((tmp_path / "cache").iterdir())
 
 
 def _tiny_dataset(n=10):
