@@ -5,6 +5,10 @@ thread count (the *pinned* run), plus runs with further seeds whose spread sets 
 cross-platform tolerance. The golden records every value, the command that made it and
 the platform; an existing golden is never loosened silently: a wider tolerance needs
 ``--allow-widen`` and a reason, which is stored in the golden.
+
+``--extend`` adds seeds to an existing golden instead of redoing it: the seed runs it
+recorded are kept (the pinned run verbatim) when the preset's configuration is unchanged,
+only the missing seeds run, and their platform must be the pinned run's.
 """
 
 import argparse
@@ -80,8 +84,38 @@ def seed_band(finals):
     return mean, std, band
 
 
-def build_golden(pinned, others, command, old=None, allow_widen=False, widen_reason=None):
-    """The golden dict from the pinned run and the extra-seed runs; refuses a silent widening."""
+def recorded_runs(old):
+    """The seed runs an existing golden recorded, pinned first, as ``run_one`` returns them."""
+    seeds = old["seeds"]
+    pinned = {**old["pinned"], "metric": old["metric"], "config": old["config"]}
+    others = [
+        {"seed": seed, "final": final, "history": history}
+        for seed, final, history in zip(seeds["seeds"][1:], seeds["finals"][1:], seeds["histories"][1:])
+    ]
+    return pinned, others
+
+
+def extension_problems(old, config):
+    """Why ``old`` cannot be extended with more seeds for a preset now configured as ``config``."""
+    if old is None:
+        return ["there is no golden to extend"]
+    if "seeds" not in old or "histories" not in old["seeds"]:
+        return ["the golden records no per-seed runs"]
+    current = json.loads(json.dumps(config))
+    return [
+        f"config {key}: golden {old['config'].get(key)!r}, now {current.get(key)!r}"
+        for key in sorted(set(current) | set(old["config"]))
+        if old["config"].get(key) != current.get(key)
+    ]
+
+
+def build_golden(pinned, others, command, old=None, allow_widen=False, widen_reason=None, extended=None):
+    """The golden dict from the pinned run and the extra-seed runs; refuses a silent widening.
+
+    With ``extended`` (the seeds just added by ``--extend``), ``pinned`` is the old golden's
+    pinned record and is kept verbatim, command and date included; the extension's command
+    and date are recorded beside the seed statistics.
+    """
     runs = [pinned, *others]
     finals = [r["final"] for r in runs]
     mean, std, band = seed_band(finals)
@@ -110,6 +144,16 @@ def build_golden(pinned, others, command, old=None, allow_widen=False, widen_rea
         "band": band,
         "tolerance": {"pinned": PINNED_TOLERANCE, "pinned_reason": PINNED_REASON},
     }
+    if extended:
+        golden["pinned"] = {key: pinned[key] for key in old["pinned"]}
+        golden["seeds"]["extended"] = [
+            *old["seeds"].get("extended", []),
+            {
+                "added": list(extended),
+                "command": command,
+                "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            },
+        ]
     if old is not None and "band" in old and band["half_width"] > old["band"]["half_width"]:
         if not allow_widen:
             raise SystemExit(
@@ -136,6 +180,25 @@ def describe_change(old, new):
     ]
 
 
+def _extend(spec, preset, seeds, old, args):
+    """(pinned, others, added seeds): the old golden's runs plus runs of the seeds it lacks."""
+    settings, hyper = spec.preset(preset)
+    problems = extension_problems(old, {**settings, **hyper})
+    if problems:
+        raise SystemExit(f"{spec.name}/{preset}: cannot --extend: " + "; ".join(problems) + " (regenerate without --extend)")
+    pinned, others = recorded_runs(old)
+    have = {pinned["seed"], *(r["seed"] for r in others)}
+    missing = [s for s in seeds if s not in have]
+    if not missing:
+        return pinned, others, []
+    new_runs = _seed_runs(spec.name, preset, missing, args.jobs, args.data_dir)
+    ours, theirs = golden_lib.platform_of(new_runs[0]["provenance"]), golden_lib.platform_of(pinned["provenance"])
+    if ours != theirs:
+        differs = ", ".join(f"{k} {theirs[k]} -> {ours[k]}" for k in theirs if theirs[k] != ours[k])
+        raise SystemExit(f"{spec.name}/{preset}: cannot --extend a golden pinned on another platform ({differs})")
+    return pinned, [*others, *new_runs], missing
+
+
 def main(argv=None):
     from tf1_recipes.registry import get_recipe, list_recipes
 
@@ -144,6 +207,9 @@ def main(argv=None):
     parser.add_argument("--preset", action="append", help="preset(s) to regenerate (default: every preset)")
     parser.add_argument("--seeds", type=int, default=5, help="number of seeds (first = the preset's seed)")
     parser.add_argument("--jobs", type=int, default=1, help="processes for the extra seeds")
+    parser.add_argument(
+        "--extend", action="store_true", help="keep the seeds a golden recorded and run only the missing ones"
+    )
     parser.add_argument("--data-dir")
     parser.add_argument("--allow-widen", action="store_true")
     parser.add_argument("--reason", help="why a widened tolerance is right (stored in the golden)")
@@ -163,10 +229,17 @@ def main(argv=None):
             seed = spec.preset(preset)[0]["seed"]
             print(f"== {spec.name}/{preset}: pinned seed {seed}", flush=True)
             seeds = [seed + i for i in range(args.seeds)]
-            pinned, *others = _seed_runs(spec.name, preset, seeds, args.jobs, args.data_dir)
-            pinned.update(recipe=spec.name, preset=preset)
             old = golden_lib.load_golden(spec.name, preset)
-            new = build_golden(pinned, others, command, old, args.allow_widen, args.reason)
+            added = None
+            if args.extend:
+                pinned, others, added = _extend(spec, preset, seeds, old, args)
+                if not added:
+                    print(f"{spec.name}/{preset}: already has seeds {', '.join(map(str, seeds))}; nothing to add")
+                    continue
+            else:
+                pinned, *others = _seed_runs(spec.name, preset, seeds, args.jobs, args.data_dir)
+            pinned.update(recipe=spec.name, preset=preset)
+            new = build_golden(pinned, others, command, old, args.allow_widen, args.reason, extended=added)
             for line in describe_change(old, new):
                 print(line, flush=True)
             if not args.dry_run:
