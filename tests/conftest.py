@@ -2,6 +2,12 @@
 
 Tests read real MNIST from ``$TF1_RECIPES_DATA``; when it is unset and the workplace's
 shared copy sits beside the project (``../shared/data/mnist``), that copy is used.
+
+Under pytest-xdist every worker is a process of its own: each gets the intra-op threads
+``$TF1_RECIPES_THREADS`` asks for (default 1, the goldens' count) only while workers x
+threads fits the cores, fewer otherwise (:func:`tf1_recipes.compat.share_cores`), so
+``pytest -n K`` never oversubscribes the machine through TensorFlow's thread pools.
+Subprocesses a test starts inherit the worker's count.
 """
 
 import os
@@ -16,11 +22,14 @@ if not os.environ.get("TF1_RECIPES_DATA") and SHARED_MNIST.is_dir():
     os.environ["TF1_RECIPES_DATA"] = str(SHARED_MNIST)
 
 import tf1_recipes  # noqa: E402,F401  (before TensorFlow: selects the legacy layers)
-from tf1_recipes.compat import configure_tensorflow  # noqa: E402
+from tf1_recipes.compat import DEFAULT_INTRA_OP_THREADS, configure_tensorflow, share_cores  # noqa: E402
 
 # Thread counts are part of the platform a golden was pinned on; set them before any test
 # can start TensorFlow's runtime with other values.
-configure_tensorflow()
+_, THREADS = share_cores(int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
+if THREADS != DEFAULT_INTRA_OP_THREADS:
+    os.environ["TF1_RECIPES_THREADS"] = str(THREADS)  # the worker's share, for the subprocesses it starts
+configure_tensorflow(THREADS)
 
 
 @pytest.fixture(scope="session")
@@ -33,11 +42,16 @@ def mnist_dir():
 
 @pytest.fixture
 def run_quiet(tmp_path):
-    """run_recipe(...) with no printing and no progress bar."""
+    """run_recipe(...) with no printing and no progress bar, on the in-graph input path.
+
+    The in-graph path gives the feed_dict path's numbers (tests/unit/test_in_graph.py) in
+    less time; pass ``input_path="feed_dict"`` for the reference path.
+    """
     from tf1_recipes.harness import RecipeConfig, run_recipe
 
     def _run(recipe, preset=None, **kwargs):
         overrides = kwargs.pop("overrides", {})
+        kwargs.setdefault("input_path", "in_graph")
         return run_recipe(RecipeConfig(recipe, preset=preset, quiet=True, progress=False, overrides=overrides, **kwargs))
 
     return _run

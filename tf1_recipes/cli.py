@@ -32,6 +32,16 @@ def _positive_int(text):
     return value
 
 
+def _non_negative_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
+    return value
+
+
 def _seed(text):
     try:
         value = int(text)
@@ -52,6 +62,9 @@ def _add_run_flags(parser):
     parser.add_argument("--no-progress", action="store_true", help="no progress bar even on a terminal")
     parser.add_argument("--json", action="store_true", help="print one JSON object as the last line of stdout")
     parser.add_argument("--tf2", action="store_true", help="run the recipe's native TF2 port (compared with the TF1 golden as another platform)")
+    parser.add_argument("--input", choices=["in_graph", "feed_dict"], default="in_graph",
+                        help="how training batches reach the step: gathered from the training set held in the graph "
+                             "(default; the same batches and numbers) or fed from NumPy (the reference feed_dict path)")
 
 
 def build_parser():
@@ -67,6 +80,9 @@ def build_parser():
     check = commands.add_parser("check", help="run several recipes and print the comparison table")
     check.add_argument("recipes", nargs="*", help="recipe names (default: every recipe)")
     _add_run_flags(check)
+    check.add_argument("--jobs", type=_non_negative_int, default=1,
+                       help="recipes run in this many processes at once, each with --threads TensorFlow threads; "
+                            "jobs x threads is kept within the machine's cores (0: as many as the cores hold)")
 
     for sub in (run, check):
         sub.add_argument("--against", help="compare with the goldens in this directory (e.g. recorded on another TF version)")
@@ -105,7 +121,7 @@ def build_parser():
     return parser
 
 
-def _config(args, recipe, out_dir=None):
+def _config(args, recipe, out_dir=None, threads=None, progress=None):
     from tf1_recipes.harness import RecipeConfig
 
     return RecipeConfig(
@@ -115,9 +131,10 @@ def _config(args, recipe, out_dir=None):
         n_epochs=args.epochs,
         data_dir=args.data_dir,
         out_dir=out_dir or args.out,
-        threads=args.threads,
-        progress=False if (args.no_progress or args.json) else None,
+        threads=threads or args.threads,
+        progress=False if (args.no_progress or args.json) else progress,
         tf2=args.tf2,
+        input_path=args.input,
     )
 
 
@@ -186,24 +203,70 @@ def cmd_run(args):
 
 def cmd_check(args):
     from tf1_recipes import golden
+    from tf1_recipes.compat import available_cores, share_cores
     from tf1_recipes.registry import get_recipe, list_recipes
 
     names = args.recipes or [r.name for r in list_recipes()]
     for name in names:
         get_recipe(name)  # unknown names fail before anything trains
     against = _golden_dir(args.against)
+    wanted = min(args.jobs or available_cores(), len(names))
+    jobs, threads = share_cores(wanted, args.threads)
+    if wanted > 1 and (jobs < wanted or threads < (args.threads or threads)):
+        print(f"tf1-recipes: {wanted} jobs x {args.threads or threads} threads do not fit {available_cores()} cores: "
+              f"running {jobs} x {threads}", file=sys.stderr)
+    # each run keeps its own checkpoint and record under --out
+    configs = [
+        _config(args, name, f"{args.out}/{name}-{args.preset or 'default'}" if args.out else None,
+                threads=threads if jobs > 1 else None, progress=False if jobs > 1 else None)
+        for name in names
+    ]
     comparisons, summaries = [], []
-    for name in names:
-        print(f"== {name}", flush=True)
-        # each run keeps its own checkpoint and record under --out
-        out_dir = f"{args.out}/{name}-{args.preset or 'default'}" if args.out else None
-        result, comparison = _run_and_compare(_config(args, name, out_dir), against)
+    for name, (comparison, summary) in zip(names, _checked(configs, against, jobs)):
         comparisons.append(comparison)
-        summaries.append(_summary(result, comparison))
+        summaries.append(summary)
     print(golden.format_table(comparisons))
     if args.json:
         print(json.dumps({"results": summaries, "status": _overall(comparisons)}))
     return EXIT_FAIL if _overall(comparisons) == "FAIL" else EXIT_OK
+
+
+def _checked(configs, against, jobs):
+    """(comparison, summary) per config, in their order; with ``jobs`` > 1 from that many processes.
+
+    Each recipe's output (its ``== name`` line, then its per-epoch lines) is printed as in a
+    sequential check: live with one job, as a block per recipe, in order, with several.
+    """
+    if jobs == 1:
+        for config in configs:
+            print(f"== {config.recipe}", flush=True)
+            result, comparison = _run_and_compare(config, against)
+            yield comparison, _summary(result, comparison)
+        return
+    import concurrent.futures
+    import multiprocessing
+
+    # spawn: a fresh interpreter per worker, never a fork of a process whose TensorFlow runs.
+    pool = concurrent.futures.ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        futures = [pool.submit(_check_in_worker, config, against) for config in configs]
+        for config, future in zip(configs, futures):
+            output, comparison, summary = future.result()
+            print(f"== {config.recipe}\n{output}", end="", flush=True)
+            yield comparison, summary
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _check_in_worker(config, against):
+    """One recipe of ``check --jobs``, in a worker process: (its printed output, comparison, summary)."""
+    import contextlib
+    import io
+
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output):
+        result, comparison = _run_and_compare(config, against)
+    return output.getvalue(), comparison, _summary(result, comparison)
 
 
 def cmd_report(args):

@@ -57,21 +57,42 @@ DEFAULT_INTRA_OP_THREADS = int(os.environ.get("TF1_RECIPES_THREADS", "0")) or 1
 _configured = {}
 
 
+def available_cores():
+    """The CPU cores this process may run on (its affinity mask where the OS has one)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
+def share_cores(processes, threads=None):
+    """(processes, intra-op threads each) so that processes x threads <= the cores.
+
+    ``threads`` (default :data:`DEFAULT_INTRA_OP_THREADS`, the goldens' count) is lowered
+    to the cores' share of each process when it does not fit, never raised; the processes
+    are cut to what the cores hold at one thread each. Both stay >= 1.
+    """
+    cores = available_cores()
+    processes = max(1, processes)
+    threads = max(1, min(threads or DEFAULT_INTRA_OP_THREADS, cores // processes or 1))
+    return max(1, min(processes, cores // threads)), threads
+
+
 def configure_tensorflow(intra_op_threads=None):
     """Process-wide settings every recipe runs under: op determinism and thread counts.
 
     ``tf1.Session()`` without a config takes TensorFlow's context config, so recipes can
     keep the reference code's bare ``tf.Session()``. Thread counts can only be set before
-    TensorFlow initialises its runtime; a later call asking for other counts is an error.
+    TensorFlow initialises its runtime; a later call asking for other counts is an error,
+    and a later call asking for none gets the process's (e.g. a pytest-xdist worker's share).
     """
-    threads = intra_op_threads or DEFAULT_INTRA_OP_THREADS
     if _configured:
-        if _configured["intra_op_threads"] != threads:
+        if intra_op_threads and _configured["intra_op_threads"] != intra_op_threads:
             raise RuntimeError(
                 f"TensorFlow is already configured with {_configured['intra_op_threads']} intra-op threads "
-                f"in this process; cannot switch to {threads}. Run in a new process."
+                f"in this process; cannot switch to {intra_op_threads}. Run in a new process."
             )
         return dict(_configured)
+    threads = intra_op_threads or DEFAULT_INTRA_OP_THREADS
     tf.config.experimental.enable_op_determinism()
     try:
         tf.config.threading.set_intra_op_parallelism_threads(threads)

@@ -13,7 +13,10 @@ Splits follow the reference code: pixels as float32 in [0, 1], the first 5,000 t
 images are the validation set, the other 55,000 the training set, the 10,000 test images
 as given. Two batch readers reproduce the reference code's two styles: :func:`shuffle_batch`
 and :meth:`DataSet.next_batch` (TF1's ``tensorflow.examples.tutorials.mnist`` reader).
-Both draw from NumPy's global RNG, so seeding NumPy fixes the batch order.
+Both draw from NumPy's global RNG, so seeding NumPy fixes the batch order. Each has an
+index twin (:func:`shuffle_batch_indices`, :meth:`DataSet.next_batch_indices`) that makes
+the same draws and names the same batches by their rows, copying no image: the harness's
+in-graph input path gathers those rows in the graph.
 """
 
 import dataclasses
@@ -236,6 +239,7 @@ class DataSet:
         self._num_examples = len(images)
         self._epochs_completed = 0
         self._index_in_epoch = 0
+        self._order = np.arange(self._num_examples)  # next_batch_indices: the rows in the current order
 
     images = property(lambda self: self._images)
     labels = property(lambda self: self._labels)
@@ -268,14 +272,48 @@ class DataSet:
         end = self._index_in_epoch
         return self._images[start:end], self._labels[start:end]
 
+    def next_batch_indices(self, batch_size, shuffle=True):
+        """The rows of what ``next_batch(batch_size)`` would return, as indices into the arrays as given.
+
+        :meth:`next_batch` step by step, with the same draws from NumPy's RNG, permuting an
+        index array instead of the images: for one seed, ``images[next_batch_indices(n)]`` is
+        ``next_batch(n)[0]``, batch after batch. A DataSet serves one of the two, not both
+        (the images it holds stay in their given order here).
+        """
+        start = self._index_in_epoch
+        if self._epochs_completed == 0 and start == 0 and shuffle:
+            perm0 = np.arange(self._num_examples)
+            np.random.shuffle(perm0)
+            self._order = self._order[perm0]
+        if start + batch_size > self._num_examples:
+            self._epochs_completed += 1
+            rest_num_examples = self._num_examples - start
+            rows_rest_part = self._order[start : self._num_examples]
+            if shuffle:
+                perm = np.arange(self._num_examples)
+                np.random.shuffle(perm)
+                self._order = self._order[perm]
+            start = 0
+            self._index_in_epoch = batch_size - rest_num_examples
+            end = self._index_in_epoch
+            return np.concatenate((rows_rest_part, self._order[start:end]), axis=0)
+        self._index_in_epoch += batch_size
+        end = self._index_in_epoch
+        return self._order[start:end]
+
 
 def shuffle_batch(X, y, batch_size):
     """The reference code's reader: a fresh permutation per epoch, ``len(X) // batch_size`` batches."""
-    rnd_idx = np.random.permutation(len(X))
-    n_batches = len(X) // batch_size
-    for batch_idx in np.array_split(rnd_idx, n_batches):
+    for batch_idx in shuffle_batch_indices(len(X), batch_size):
         X_batch, y_batch = X[batch_idx], y[batch_idx]
         yield X_batch, y_batch
+
+
+def shuffle_batch_indices(n_examples, batch_size):
+    """The rows of each :func:`shuffle_batch` batch of an ``n_examples`` set (the same draws, no copy)."""
+    rnd_idx = np.random.permutation(n_examples)
+    n_batches = n_examples // batch_size
+    yield from np.array_split(rnd_idx, n_batches)
 
 
 @dataclasses.dataclass

@@ -10,6 +10,23 @@ only :class:`Run`::
             sess.run(training_op, feed_dict={X: X_batch, y: y_batch})
         accuracy_val = accuracy.eval(feed_dict={X: X_eval, y: y_eval})
         run.report(epoch, accuracy_val)          # prints "0 Validation accuracy: 0.9"
+
+A recipe whose training step is TF1's ``sess.make_callable`` idiom can take it from the
+harness instead, and then runs on either input path (``RecipeConfig.input_path``)::
+
+    train_step = run.make_callable(sess, training_op, feed_list=[X, y])
+    for epoch in range(n_epochs):
+        for X_batch, y_batch in run.batches(batch_size):
+            train_step(X_batch, y_batch)
+
+* ``feed_dict`` (the reference): ``sess.make_callable`` itself, each batch fed from NumPy;
+* ``in_graph``: the same batches in the same order, gathered in the graph from the training
+  set held there (:mod:`tf1_recipes.in_graph`), with less work per step.
+
+The run's graph is finalized when the first training batch is requested: a recipe that
+adds ops while it trains fails instead of slowing down epoch after epoch. It is opened
+again when the run ends, for tools that inspect it. (``tests/unit/test_graph_growth.py``
+checks the recipes with loops of their own too.)
 """
 
 import dataclasses
@@ -26,11 +43,13 @@ from pathlib import Path
 import numpy as np
 
 from tf1_recipes import data as data_lib
-from tf1_recipes import runlog
+from tf1_recipes import in_graph, runlog
 from tf1_recipes.compat import configure_tensorflow, device_name, seed_everything, tf, tf1
 from tf1_recipes.registry import get_recipe
 
 SPLIT_LABELS = {"test": "Test accuracy", "valid": "Validation accuracy", "train": "Training accuracy"}
+#: How training batches reach a step made by ``run.make_callable`` (see the module docstring).
+INPUT_PATHS = ("feed_dict", "in_graph")
 RUN_RECORD = "runs.jsonl"
 #: Graphs of the runs in progress, outermost first (a recipe may run another one, e.g. to pretrain).
 ACTIVE_GRAPHS = []
@@ -55,9 +74,14 @@ class RecipeConfig:
     progress: bool = None  # None: a progress bar only when stdout is a terminal
     quiet: bool = False
     tf2: bool = False  # run the recipe's native TF2 port (tf1_recipes.tf2) instead of its TF1 graph
+    #: "feed_dict" (the reference) or "in_graph": see the module docstring. Not part of the
+    #: configuration a golden pins: both paths give the same numbers.
+    input_path: str = "feed_dict"
 
     def resolve(self):
         """(recipe, preset name, harness settings, hyperparameters) with overrides applied."""
+        if self.input_path not in INPUT_PATHS:
+            raise ValueError(f"input_path must be one of {', '.join(INPUT_PATHS)}, got {self.input_path!r}")
         spec = get_recipe(self.recipe)
         preset = self.preset or spec.default_preset
         settings, hyper = spec.preset(preset)
@@ -158,6 +182,8 @@ class Run:
         self.history, self.epoch_seconds, self.extras = [], [], {}
         self._mnist = None
         self._epoch_start = None
+        self.graph = None  # the recipe's tf.Graph (run_recipe sets it), finalized once training starts
+        self._training_set = None  # in_graph.TrainingSetInGraph, once a step asked for it
         self._progress = config.progress if config.progress is not None else sys.stdout.isatty()
         self.metric = spec.metric or f"{settings['eval_split']}_accuracy"
         self.metric_label = spec.metric_label or SPLIT_LABELS.get(settings["eval_split"], self.metric)
@@ -184,21 +210,61 @@ class Run:
         return chosen.images, chosen.labels
 
     def batches(self, batch_size):
-        """One epoch of (X_batch, y_batch) from the preset's reference reader."""
+        """One epoch of (X_batch, y_batch) from the preset's reference reader.
+
+        On the in-graph input path (once ``make_callable`` made a step) each is a
+        :class:`~tf1_recipes.in_graph.GatheredBatch`: the same rows, drawn the same way.
+        """
+        self._finalize_graph()
         self._epoch_start = time.perf_counter()
+        train = self.mnist.train
+        n_batches = train.num_examples // batch_size
         if self.settings["reader"] == "next_batch":
-            train = self.mnist.train
-            n_batches = train.num_examples // batch_size
-            source = (train.next_batch(batch_size) for _ in range(n_batches))
+            if self._training_set is None:
+                source = (train.next_batch(batch_size) for _ in range(n_batches))
+            else:
+                source = (train.next_batch_indices(batch_size) for _ in range(n_batches))
         elif self.settings["reader"] == "shuffle_batch":
-            X_train, y_train = self.train_split()
-            n_batches = len(X_train) // batch_size
-            source = data_lib.shuffle_batch(X_train, y_train, batch_size)
+            if self._training_set is None:
+                source = data_lib.shuffle_batch(train.images, train.labels, batch_size)
+            else:
+                source = data_lib.shuffle_batch_indices(train.num_examples, batch_size)
         else:
             raise ValueError(f"unknown reader {self.settings['reader']!r}")
+        if self._training_set is not None:
+            X_train, y_train = self._training_set.images_array, self._training_set.labels_array
+            source = ((in_graph.GatheredBatch(X_train, rows), in_graph.GatheredBatch(y_train, rows)) for rows in source)
         if not self._progress:
             return source
         return self._with_progress(source, n_batches)
+
+    def make_callable(self, session, fetches, feed_list):
+        """``session.make_callable(fetches, feed_list)``: a training step, called with what ``batches()`` yields.
+
+        On the ``feed_dict`` path it is TensorFlow's own callable (``session.run`` with
+        ``feed_dict={X: X_batch, y: y_batch, ...}``). On the ``in_graph`` path the training
+        set is loaded into the graph (once per session) and ``batches()`` yields rows that
+        the step gathers there and connects to ``X`` and ``y`` (:mod:`tf1_recipes.in_graph`);
+        the other arguments (``training``, a learning rate) are fed as usual. Call it after
+        the model is built and before the first ``batches()``.
+        """
+        if self.config.input_path != "in_graph":
+            return session.make_callable(fetches, feed_list)
+        if self._training_set is None:
+            train = self.mnist.train
+            self._training_set = in_graph.TrainingSetInGraph(session.graph, train.images, train.labels)
+        self._training_set.load(session)
+        return in_graph.ConnectedStep(session, fetches, feed_list, self._training_set)
+
+    @property
+    def input_path(self):
+        """The input path training batches took: "in_graph" once a step was made for it, else "feed_dict"."""
+        return "in_graph" if self._training_set is not None else "feed_dict"
+
+    def _finalize_graph(self):
+        """No op may be added to the run's graph from now on (training has started)."""
+        if self.graph is not None and not self.graph.finalized:
+            self.graph.finalize()
 
     def _with_progress(self, source, n_batches):
         import tf_keras
@@ -289,6 +355,7 @@ def run_recipe(config, **fields):
         else:
             with graph.as_default():
                 ACTIVE_GRAPHS.append(graph)
+                run.graph = graph
                 seed_everything(settings["seed"])
                 run.start()
                 spec.fn(run, **hyper)
@@ -298,6 +365,8 @@ def run_recipe(config, **fields):
     finally:
         if graph in ACTIVE_GRAPHS:
             ACTIVE_GRAPHS.remove(graph)
+        if graph is not None and graph.finalized:
+            graph._unsafe_unfinalize()  # pylint: disable=protected-access  (training is over: tools may add ops)
         saved = run.checkpoint_path if config.out_dir and Path(run.checkpoint_path + ".index").exists() else None
         result = RunResult(
             recipe=spec.name,
@@ -306,7 +375,7 @@ def run_recipe(config, **fields):
             metric=run.metric,
             history=run.history,
             epoch_seconds=run.epoch_seconds,
-            provenance=provenance(threads, "tf2" if config.tf2 else "tf1"),
+            provenance=provenance(threads, "tf2") if config.tf2 else {**provenance(threads), "input": run.input_path},
             extras=run.extras,
             checkpoint_path=saved,
             status=status,

@@ -121,3 +121,56 @@ def test_recipe_module_and_console_script_run(tmp_path):
     assert listed.returncode == 0 and "gradient_clipping" in listed.stdout
     as_module = subprocess.run([sys.executable, "-m", "tf1_recipes", "list"], capture_output=True, text=True, env=env, timeout=300)
     assert as_module.stdout == listed.stdout
+
+
+def test_check_with_jobs_runs_recipes_in_processes_with_the_same_table_and_records(capsys, tmp_path):
+    code, out, err = run_cli(capsys, "check", "selu", "gradient_clipping", "--preset", "smoke", "--jobs", "2",
+                             "--out", str(tmp_path), "--json")
+    summary = json.loads(out.strip().splitlines()[-1])
+    assert code == 0 and summary["status"] == "PASS", out + err
+    assert [r["recipe"] for r in summary["results"]] == ["selu", "gradient_clipping"]
+    assert all(r["provenance"]["intra_op_threads"] == 1 for r in summary["results"])  # 2 jobs x 1 thread
+    # each recipe's block in order, its epoch lines under its name, then one table
+    assert out.index("== selu") < out.index("0 Validation accuracy") < out.index("== gradient_clipping")
+    assert out.index("== gradient_clipping") < out.index("0 Test accuracy") < out.index("recipe ")
+    table = out[out.index("recipe "):out.rindex("\n{")]
+    pinned_rows = [line.split()[0] for line in table.splitlines() if line.split()[1:3] == ["smoke", "pinned"]]
+    assert pinned_rows == ["selu", "gradient_clipping"] and "FAIL" not in table
+    for name in ("selu", "gradient_clipping"):
+        assert (tmp_path / f"{name}-smoke" / "runs.jsonl").exists()
+        assert (tmp_path / f"{name}-smoke" / "model.ckpt.index").exists()
+
+
+def test_check_with_jobs_exits_1_when_a_check_fails(capsys, tmp_path, monkeypatch):
+    from tf1_recipes import golden
+
+    for name, shift in (("selu", 0.0), ("gradient_clipping", -0.1)):
+        source = golden.load_golden(name, "smoke")
+        source["pinned"]["history"] = [v + shift for v in source["pinned"]["history"]]
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "smoke.json").write_text(json.dumps(source))
+    monkeypatch.setenv(golden.GOLDEN_ENV, str(tmp_path))  # the workers inherit it
+    code, out, _ = run_cli(capsys, "check", "selu", "gradient_clipping", "--preset", "smoke", "--jobs", "2", "--json")
+    results = json.loads(out.strip().splitlines()[-1])["results"]
+    assert code == 1 and [r["status"] for r in results] == ["PASS", "FAIL"]
+
+
+def test_check_cuts_jobs_and_threads_to_the_cores_and_says_so(capsys, monkeypatch):
+    from tf1_recipes import compat
+
+    monkeypatch.setattr(compat, "available_cores", lambda: 2)
+    code, out, err = run_cli(capsys, "check", "selu", "leaky_relu", "--preset", "smoke", "--jobs", "4",
+                             "--threads", "2", "--json")
+    assert "2 jobs x 2 threads do not fit 2 cores: running 2 x 1" in err
+    summary = json.loads(out.strip().splitlines()[-1])
+    assert code == 0 and [r["provenance"]["intra_op_threads"] for r in summary["results"]] == [1, 1]
+
+
+def test_input_flag_chooses_the_input_path_with_the_same_numbers(capsys):
+    runs = {}
+    for path in ("feed_dict", "in_graph"):
+        code, out, _ = run_cli(capsys, "run", "batch_norm", "--preset", "smoke", "--input", path, "--json")
+        runs[path] = json.loads(out.strip().splitlines()[-1])
+        assert code == 0 and runs[path]["status"] == "PASS"
+        assert runs[path]["provenance"]["input"] == path
+    assert runs["feed_dict"]["history"] == runs["in_graph"]["history"]

@@ -85,9 +85,10 @@ def batch_norm(
     X_eval, y_eval = run.eval_split()
     with tf1.Session() as sess:
         init.run()
+        train_step = run.make_callable(sess, train_fetches, feed_list=[X, y, training])
         for epoch in range(n_epochs):
             for X_batch, y_batch in run.batches(batch_size):
-                sess.run(train_fetches, feed_dict={training: True, X: X_batch, y: y_batch})
+                train_step(X_batch, y_batch, True)
             accuracy_val = accuracy.eval(feed_dict={X: X_eval, y: y_eval})
             run.report(epoch, accuracy_val)
         saver.save(sess, run.checkpoint_path)

@@ -56,9 +56,10 @@ def batch_size_gap(
     X_eval, y_eval = run.eval_split()
     with tf1.Session() as sess:
         init.run()
+        train_step = run.make_callable(sess, training_op, feed_list=[X, y])
         for epoch in range(n_epochs):
             for X_batch, y_batch in run.batches(batch_size):
-                sess.run(training_op, feed_dict={X: X_batch, y: y_batch})
+                train_step(X_batch, y_batch)
             accuracy_val, loss_val, steps = sess.run([accuracy, loss, global_step], feed_dict={X: X_eval, y: y_eval})
             run.report(epoch, accuracy_val, steps=steps, loss=loss_val)
         saver.save(sess, run.checkpoint_path)

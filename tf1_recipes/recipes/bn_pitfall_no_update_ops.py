@@ -62,10 +62,11 @@ def bn_pitfall_no_update_ops(
     X_eval, y_eval = run.eval_split()
     with tf1.Session() as sess:
         init.run()
+        train_step = run.make_callable(sess, [training_op, accuracy], feed_list=[X, y, training])
         for epoch in range(n_epochs):
             train_accuracies = []
             for X_batch, y_batch in run.batches(batch_size):
-                _, acc_train = sess.run([training_op, accuracy], feed_dict={training: True, X: X_batch, y: y_batch})
+                _, acc_train = train_step(X_batch, y_batch, True)
                 train_accuracies.append(acc_train)
             accuracy_val, loss_val = sess.run([accuracy, loss], feed_dict={X: X_eval, y: y_eval})
             run.report(epoch, accuracy_val, train_accuracy=np.mean(train_accuracies), loss=loss_val)

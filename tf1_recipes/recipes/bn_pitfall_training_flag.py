@@ -63,9 +63,10 @@ def bn_pitfall_training_flag(
     X_eval, y_eval = run.eval_split()
     with tf1.Session() as sess:
         init.run()
+        train_step = run.make_callable(sess, [training_op, extra_update_ops], feed_list=[X, y, training])
         for epoch in range(n_epochs):
             for X_batch, y_batch in run.batches(batch_size):
-                sess.run([training_op, extra_update_ops], feed_dict={training: True, X: X_batch, y: y_batch})
+                train_step(X_batch, y_batch, True)
             # The pitfall: batch statistics at test time (the update ops are not fetched here).
             training_mode_val = accuracy_in_batches(
                 accuracy, X, y, X_eval, y_eval, eval_batch_size, feed={training: True}

@@ -101,9 +101,10 @@ def bn_shared_between_towers(
     X_eval, y_eval = run.eval_split()
     with tf1.Session() as sess:
         init.run()
+        train_step = run.make_callable(sess, [training_op, extra_update_ops], feed_list=[X, y, training])
         for epoch in range(n_epochs):
             for X_batch, y_batch in run.batches(batch_size):
-                sess.run([training_op, extra_update_ops], feed_dict={training: True, X: X_batch, y: y_batch})
+                train_step(X_batch, y_batch, True)
             eval_feed = {X: X_eval, y: y_eval}
             h_a, h_b, mean_a, mean_b = sess.run([hidden1_a, hidden1_b, moving_mean_a, moving_mean_b], eval_feed)
             mismatch = [np.mean(np.abs(m - h.mean(axis=0)) / (h.std(axis=0) + 1e-3)) for m, h in ((mean_a, h_a), (mean_b, h_b))]  # noqa: E501

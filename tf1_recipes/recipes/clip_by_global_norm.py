@@ -92,12 +92,11 @@ def clip_by_global_norm(
     step = 0
     with tf1.Session() as sess:
         init.run()
+        train_step = run.make_callable(sess, [training_op, global_norm, capped_norm, norm_summary], feed_list=[X, y])
         for epoch in range(n_epochs):
             norms = []
             for X_batch, y_batch in run.batches(batch_size):
-                _, before, after, summary_str = sess.run(
-                    [training_op, global_norm, capped_norm, norm_summary], feed_dict={X: X_batch, y: y_batch}
-                )
+                _, before, after, summary_str = train_step(X_batch, y_batch)
                 file_writer.add_summary(summary_str, step)
                 norms.append((before, after))
                 step += 1

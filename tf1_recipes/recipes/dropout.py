@@ -53,9 +53,10 @@ def dropout(
     X_valid, y_valid = run.eval_split()
     with tf1.Session() as sess:
         init.run()
+        train_step = run.make_callable(sess, training_op, feed_list=[X, y, training])
         for epoch in range(n_epochs):
             for X_batch, y_batch in run.batches(batch_size):
-                sess.run(training_op, feed_dict={X: X_batch, y: y_batch, training: True})
+                train_step(X_batch, y_batch, True)
             accuracy_val = accuracy.eval(feed_dict={X: X_valid, y: y_valid})
             run.report(epoch, accuracy_val)
         saver.save(sess, run.checkpoint_path)

@@ -85,9 +85,10 @@ def dropout_bn_order(
     X_eval, y_eval = run.eval_split()
     with tf1.Session() as sess:
         init.run()
+        train_step = run.make_callable(sess, [training_op, extra_update_ops], feed_list=[X, y, training])
         for epoch in range(n_epochs):
             for X_batch, y_batch in run.batches(batch_size):
-                sess.run([training_op, extra_update_ops], feed_dict={training: True, X: X_batch, y: y_batch})
+                train_step(X_batch, y_batch, True)
             accuracy_val, loss_val, hidden2_val, moving_variance_val = sess.run(
                 [accuracy, loss, hidden2, moving_variance], feed_dict={X: X_eval, y: y_eval}
             )

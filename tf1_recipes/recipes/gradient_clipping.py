@@ -63,9 +63,10 @@ def gradient_clipping(
     X_eval, y_eval = run.eval_split()
     with tf1.Session() as sess:
         init.run()
+        train_step = run.make_callable(sess, training_op, feed_list=[X, y])
         for epoch in range(n_epochs):
             for X_batch, y_batch in run.batches(batch_size):
-                sess.run(training_op, feed_dict={X: X_batch, y: y_batch})
+                train_step(X_batch, y_batch)
             accuracy_val = accuracy.eval(feed_dict={X: X_eval, y: y_eval})
             run.report(epoch, accuracy_val)
         saver.save(sess, run.checkpoint_path)

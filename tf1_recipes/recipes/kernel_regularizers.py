@@ -65,9 +65,10 @@ def train_regularized(
     X_valid, y_valid = run.eval_split()
     with tf1.Session() as sess:
         init.run()
+        train_step = run.make_callable(sess, training_op, feed_list=[X, y])
         for epoch in range(n_epochs):
             for X_batch, y_batch in run.batches(batch_size):
-                sess.run(training_op, feed_dict={X: X_batch, y: y_batch})
+                train_step(X_batch, y_batch)
             accuracy_val = accuracy.eval(feed_dict={X: X_valid, y: y_valid})
             run.report(epoch, accuracy_val)
         saver.save(sess, run.checkpoint_path)

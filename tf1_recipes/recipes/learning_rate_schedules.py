@@ -48,9 +48,10 @@ def lr_exponential_decay(
     X_eval, y_eval = run.eval_split()
     with tf1.Session() as sess:
         init.run()
+        train_step = run.make_callable(sess, training_op, feed_list=[X, y])
         for epoch in range(n_epochs):
             for X_batch, y_batch in run.batches(batch_size):
-                sess.run(training_op, feed_dict={X: X_batch, y: y_batch})
+                train_step(X_batch, y_batch)
             accuracy_val = accuracy.eval(feed_dict={X: X_eval, y: y_eval})
             # The rate the next step will use, and the step count it is computed from.
             step_val, learning_rate_val = sess.run([global_step, learning_rate])
@@ -84,10 +85,11 @@ def train_with_schedule(
     X_eval, y_eval = run.eval_split()
     with tf1.Session() as sess:
         init.run()
+        train_step = run.make_callable(sess, training_op, feed_list=[X, y, learning_rate])
         for epoch in range(n_epochs):
             lr = learning_rate_at(epoch)
             for X_batch, y_batch in run.batches(batch_size):
-                sess.run(training_op, feed_dict={X: X_batch, y: y_batch, learning_rate: lr})
+                train_step(X_batch, y_batch, lr)
             accuracy_val = accuracy.eval(feed_dict={X: X_eval, y: y_eval})
             run.report(epoch, accuracy_val, learning_rate=lr)
         saver.save(sess, run.checkpoint_path)

@@ -94,6 +94,8 @@ def reuse_hidden_layers(
             h2_cache = sess.run(hidden2, feed_dict={X: X_train})
             h2_cache_valid = sess.run(hidden2, feed_dict={X: X_valid})
             n_batches = len(X_train) // batch_size
+        else:
+            train_step = run.make_callable(sess, training_op, feed_list=[X, y])
 
         for epoch in range(n_epochs):
             if cache_hidden2:
@@ -105,7 +107,7 @@ def reuse_hidden_layers(
                 accuracy_val = accuracy.eval(feed_dict={hidden2: h2_cache_valid, y: y_valid})
             else:
                 for X_batch, y_batch in run.batches(batch_size):
-                    sess.run(training_op, feed_dict={X: X_batch, y: y_batch})
+                    train_step(X_batch, y_batch)
                 accuracy_val = accuracy.eval(feed_dict={X: X_valid, y: y_valid})
             run.report(epoch, accuracy_val)
 

@@ -1,0 +1,43 @@
+"""No recipe adds ops to its graph once it trains (per-epoch graph growth slows every later step).
+
+The harness finalizes a run's graph when the first training batch is requested, so a
+recipe on ``run.batches()`` that builds an op in its loop fails outright (test_harness.py).
+This test covers every recipe, including those with loops of their own: it watches each
+``Session.run`` on the run's graph and checks that the graph's version (it grows with every
+op added) is the same at every call from the first training step on.
+"""
+
+import pytest
+
+from tf1_recipes.doctor_target import _elements, is_training_fetch
+from tf1_recipes.harness import ACTIVE_GRAPHS
+from tf1_recipes.registry import list_recipes
+
+RECIPES = list_recipes()
+SHORT_EPOCHS = 8  # batches per epoch: two short epochs show growth as well as long ones
+
+
+@pytest.mark.parametrize("spec", RECIPES, ids=[r.name for r in RECIPES])
+def test_no_recipe_adds_ops_once_it_trains(spec, run_quiet, monkeypatch):
+    from tensorflow.python.client import session as session_lib
+
+    original = session_lib.BaseSession.run
+    calls = []  # (is a training step, graph version) per Session.run on the run's own graph
+
+    def watched(session, fetches, *args, **kwargs):
+        graph = session.graph
+        if ACTIVE_GRAPHS and graph is ACTIVE_GRAPHS[0]:
+            calls.append((is_training_fetch(graph, _elements(graph, fetches)), graph.version))
+        return original(session, fetches, *args, **kwargs)
+
+    monkeypatch.setattr(session_lib.BaseSession, "run", watched)
+    settings, hyper = spec.preset("smoke")
+    overrides = {}
+    if isinstance(hyper.get("batch_size"), int) and settings["train_size"]:
+        overrides["train_size"] = SHORT_EPOCHS * hyper["batch_size"]
+    run_quiet(spec.name, "smoke", overrides=overrides, input_path="feed_dict")  # every step through Session.run
+    training = [i for i, (is_step, _) in enumerate(calls) if is_step]
+    if not training:
+        pytest.skip(f"{spec.name} runs no training step on its own graph")
+    versions = {version for _, version in calls[training[0]:]}
+    assert len(versions) == 1, f"{spec.name} added ops after its first training step (graph versions {sorted(versions)})"
