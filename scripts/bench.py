@@ -1,0 +1,101 @@
+#!/usr/bin/env python
+"""The performance benchmark's table: each recipe's epoch vs Keras 3 fit, a tf.function loop and the compute floor.
+
+    python scripts/bench.py                                  # every recipe, reference presets
+    python scripts/bench.py --recipes batch_norm cache_frozen_layers freeze_stop_gradient
+    python scripts/bench.py --json bench.json --markdown bench.md --golden-tier
+
+What each column measures is in tf1_recipes/bench.py. Timings, never asserted; on a busy
+machine they are noisy (the table's caption gives the load average at start and end).
+"""
+
+import argparse
+import sys
+
+
+def positive_int(text):
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def non_negative_int(text):
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
+    return value
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--recipes", nargs="+", metavar="RECIPE[/PRESET]",
+                        help="what to measure (default: every recipe in its reference preset, plus "
+                             "batch_size_gap/large_batch and transfer_digits_5_to_9/cache_frozen)")
+    parser.add_argument("--epochs", type=positive_int, default=1, help="timed epochs per column (default 1)")
+    parser.add_argument("--warmup", type=non_negative_int, default=1,
+                        help="epochs trained before the timed ones, absorbing graph setup, tracing and caching "
+                             "(default 1; 0 times the first epoch, setup included)")
+    parser.add_argument("--train-size", type=positive_int,
+                        help="keep only the first N training images (a quick run, not the reference configuration)")
+    parser.add_argument("--input-path", choices=["feed_dict", "in_graph"], default="in_graph",
+                        help="the TF1 recipes' input path (default in_graph, what `tf1-recipes run` and the "
+                             "golden tier use; feed_dict is the reference path)")
+    parser.add_argument("--square", type=positive_int, default=2048, help="side of the square matmul (default 2048)")
+    parser.add_argument("--data-dir", help="directory with the MNIST files (else $TF1_RECIPES_DATA, then the cache)")
+    parser.add_argument("--threads", type=positive_int, help="TensorFlow intra-op threads (default 1, as the recipes)")
+    parser.add_argument("--memory", metavar="RECIPE[/PRESET]", default="batch_norm",
+                        help="recipe whose one-epoch CLI run's peak memory is measured in a child process (default batch_norm)")
+    parser.add_argument("--no-memory", action="store_true", help="skip the peak-memory run")
+    golden = parser.add_mutually_exclusive_group()
+    golden.add_argument("--golden-tier", nargs="?", const=2, type=positive_int, metavar="WORKERS",
+                        help="also run and time the full golden tier, pytest -m golden -n WORKERS (default 2; ~20 min)")
+    golden.add_argument("--golden-report", metavar="FILE",
+                        help="read the golden tier's time from a pytest JUnit XML (--junitxml) or --durations=0 output")
+    parser.add_argument("--json", metavar="OUT", help="write the whole report (rows, raw epoch times, shapes) as JSON")
+    parser.add_argument("--markdown", metavar="OUT", help="write the table and its caption as markdown")
+    parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+
+    import tf1_recipes  # noqa: F401  (before TensorFlow: selects the legacy layers)
+    from tf1_recipes.compat import configure_tensorflow
+    from tf1_recipes.registry import UnknownRecipeError
+
+    configure_tensorflow(args.threads)
+    from tf1_recipes import bench
+
+    try:
+        targets = [bench.Target.parse(name) for name in args.recipes] if args.recipes else bench.default_targets()
+        memory = None if args.no_memory else bench.Target.parse(args.memory)
+    except UnknownRecipeError as err:
+        print(f"bench: error: {err}", file=sys.stderr)
+        return 2
+
+    def log(message):
+        if not args.quiet:
+            print(message, file=sys.stderr, flush=True)
+
+    plan = bench.Plan(args.epochs, args.warmup, args.train_size, args.data_dir, args.input_path)
+    report = bench.measure(
+        targets, plan, square=args.square, memory_target=memory, golden_tier=args.golden_tier,
+        golden_report=args.golden_report, log=log,
+    )
+    caption = bench.summary_lines(report)
+    print(bench.render_table(report["rows"]))
+    print()
+    print("\n".join(caption))
+    if args.json:
+        with open(args.json, "w", encoding="utf-8") as fh:
+            fh.write(bench.to_json(report) + "\n")
+    if args.markdown:
+        with open(args.markdown, "w", encoding="utf-8") as fh:
+            fh.write(bench.render_table(report["rows"], markdown=True) + "\n\n" + "\n".join(f"- {line}" for line in caption) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,181 @@
+"""The benchmark's machinery (tf1_recipes/bench.py, scripts/bench.py) on a tiny configuration.
+
+No timing is asserted: only that every column is there, that the counts (steps, rows,
+FLOPs) follow from the recipe's configuration, that the ratios are the quotients of the
+columns they divide, and that the matmuls counted are the ones TensorFlow runs.
+"""
+
+import dataclasses
+import json
+import runpy
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from tf1_recipes import bench
+from tf1_recipes.compat import tf, tf1
+from tf1_recipes.harness import RecipeConfig
+
+SCRIPT = bench.project_root() / "scripts" / "bench.py"
+TRAIN_SIZE = 500
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    """scripts/bench.py on gradient_clipping (500 images) and a recipe that does not train."""
+    out = tmp_path_factory.mktemp("bench")
+    command = [
+        sys.executable, str(SCRIPT), "--recipes", "gradient_clipping", "graph_session_basics",
+        "--train-size", str(TRAIN_SIZE), "--square", "256", "--memory", "gradient_clipping/smoke",
+        "--json", str(out / "bench.json"), "--markdown", str(out / "bench.md"), "--quiet",
+    ]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return {
+        "stdout": done.stdout,
+        "json": json.loads((out / "bench.json").read_text()),
+        "markdown": (out / "bench.md").read_text(),
+    }
+
+
+def rows(report):
+    return {row["recipe"]: row for row in report["json"]["rows"]}
+
+
+def test_the_table_has_every_column_and_a_row_per_recipe(report):
+    header = report["stdout"].splitlines()[0]
+    for _, heading in bench.COLUMNS:
+        assert heading in header
+    assert any(line.startswith("gradient_clipping/reference") for line in report["stdout"].splitlines())
+    md_header = report["markdown"].splitlines()[0]
+    assert md_header == "| " + " | ".join(heading for _, heading in bench.COLUMNS) + " |"
+    assert "| gradient_clipping/reference |" in report["markdown"]
+
+
+def test_steps_rows_and_flops_follow_from_the_configuration(report):
+    row = rows(report)["gradient_clipping"]
+    _, _, _, hyper = RecipeConfig("gradient_clipping").resolve()
+    batch = hyper["batch_size"]
+    assert (row["batch_size"], row["steps"], row["examples"]) == (batch, TRAIN_SIZE // batch, TRAIN_SIZE)
+    widths = [hyper["n_inputs"], *(hyper[f"n_hidden{i}"] for i in range(1, 6)), hyper["n_outputs"]]
+    weights = sum(a * b for a, b in zip(widths, widths[1:]))
+    # Forward, weight gradients, and input gradients of every layer but the first.
+    per_step = 2 * batch * (3 * weights - widths[0] * widths[1])
+    assert row["gflop"] == pytest.approx(per_step * row["steps"] / 1e9, abs=1e-3)
+    assert row["gflop_forward"] == pytest.approx(2 * batch * weights * row["steps"] / 1e9, abs=1e-3)
+    assert sum(s["per_epoch"] for s in row["matmul_shapes"]) == 3 * (len(widths) - 1) * row["steps"] - row["steps"]
+
+
+def test_times_are_positive_and_the_ratios_are_their_quotients(report):
+    row = rows(report)["gradient_clipping"]
+    for key in ("recipe_s", "keras_fit_s", "tf_function_s", "floor_s", "floor_square_s"):
+        assert isinstance(row[key], float) and row[key] > 0, key
+    assert row["recipe_over_fit"] == pytest.approx(row["recipe_s"] / row["keras_fit_s"], rel=0.01)
+    assert row["recipe_over_tf_function"] == pytest.approx(row["recipe_s"] / row["tf_function_s"], rel=0.01)
+    assert row["floor_over_recipe"] == pytest.approx(row["floor_s"] / row["recipe_s"], rel=0.01)
+    assert row["floor_square_over_recipe"] == pytest.approx(row["floor_square_s"] / row["recipe_s"], rel=0.01)
+    assert row["steps_per_s"] == pytest.approx(row["steps"] / row["recipe_s"], rel=0.01)
+    # One warm-up epoch, then one timed epoch, for every column.
+    assert len(row["recipe_epoch_seconds"]) == len(row["tf_function_epoch_seconds"]) == 2
+    assert len(row["keras_fit_epoch_seconds"]) == 2
+    assert "process_gradients" in row["note"]  # Keras fit leaves the port's clipping out, and says so
+
+
+def test_a_recipe_that_does_not_train_is_listed_as_such(report):
+    row = rows(report)["graph_session_basics"]
+    assert row["note"] == "not a training recipe"
+    assert "recipe_s" not in row
+    assert any(line.startswith("graph_session_basics/book") for line in report["stdout"].splitlines())
+
+
+def test_memory_square_matmul_and_settings_are_reported(report):
+    data = report["json"]
+    assert data["memory"]["peak_rss_mib"] > 50
+    assert "gradient_clipping --preset smoke --epochs 1" in data["memory"]["command"]
+    assert data["square_gflops"] > 0
+    assert data["settings"] == {
+        "epochs": 1, "warmup": 1, "train_size": TRAIN_SIZE, "data_dir": None, "input_path": "in_graph", "square": 256,
+    }
+    assert data["environment"]["intra_op_threads"] == 1
+    assert "golden_tier" not in data
+
+
+def test_an_unknown_recipe_is_a_usage_error_before_anything_runs(capsys):
+    main = runpy.run_path(str(SCRIPT))["main"]
+    assert main(["--recipes", "no_such_recipe", "--no-memory"]) == 2
+    assert "no_such_recipe" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("train_scope", [None, "hidden2|outputs"])
+def test_the_probe_counts_the_matmuls_tensorflow_runs(train_scope):
+    """The probe's gradient MatMuls are those a FULL_TRACE of the training step shows executed."""
+    graph = tf1.Graph()
+    with graph.as_default():
+        tf1.set_random_seed(0)
+        X = tf1.placeholder(tf.float32, (None, 20), name="X")
+        y = tf1.placeholder(tf.int64, (None,), name="y")
+        hidden1 = tf1.layers.dense(X, 16, activation=tf.nn.relu, name="hidden1")
+        hidden2 = tf1.layers.dense(hidden1, 12, activation=tf.nn.relu, name="hidden2")
+        logits = tf1.layers.dense(hidden2, 3, name="outputs")
+        loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits))
+        var_list = tf1.get_collection(tf1.GraphKeys.TRAINABLE_VARIABLES, scope=train_scope)
+        training_op = tf1.train.GradientDescentOptimizer(0.1).minimize(loss, var_list=var_list)
+        init = tf1.global_variables_initializer()
+    feed = {X: np.ones((8, 20), np.float32), y: np.zeros(8, np.int64)}
+    with tf1.Session(graph=graph) as sess:
+        sess.run(init)
+        metadata = tf1.RunMetadata()
+        sess.run(training_op, feed, options=tf1.RunOptions(trace_level=tf1.RunOptions.FULL_TRACE), run_metadata=metadata)
+        with bench.SessionProbe(batch_size=8) as probe:
+            sess.run(training_op, feed)
+            sess.run(loss, feed)  # not a training step
+    ran = {node.node_name for device in metadata.step_stats.dev_stats for node in device.node_stats}
+    matmuls = {op.name for op in graph.get_operations() if op.type == "MatMul" and op.name.startswith("gradients/")}
+    counted = {
+        op.name for op in bench.executed_ops(graph, training_op, {X.name, y.name})
+        if op.type == "MatMul" and op.name.startswith("gradients/")
+    }
+    assert counted == matmuls & ran
+    assert (probe.steps, probe.examples) == (1, 8)
+    backward = sum(count for shape, count in probe.matmuls.items() if shape[-1])
+    assert backward == len(counted)
+    assert sum(count for shape, count in probe.matmuls.items() if not shape[-1]) == 3  # every layer's forward
+
+
+def test_golden_tier_time_from_junit_xml_or_durations(tmp_path):
+    junit = tmp_path / "golden.xml"
+    junit.write_text(
+        '<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite name="pytest" errors="0" failures="1" '
+        'skipped="0" tests="3" time="754.2"><testcase name="a" time="1"/></testsuite></testsuites>'
+    )
+    assert bench.read_golden_report(junit) == {
+        "wall_seconds": 754.2, "tests": 3, "failures": 1, "errors": 0, "skipped": 0, "source": f"junit: {junit}",
+    }
+    durations = tmp_path / "durations.txt"
+    durations.write_text(
+        "============ slowest durations ============\n"
+        "61.50s call     tests/golden/test_goldens.py::test_golden[batch_norm-reference]\n"
+        "0.50s setup    tests/golden/test_goldens.py::test_golden[batch_norm-reference]\n"
+        "38.00s call     tests/golden/test_goldens.py::test_golden[gradient_clipping-reference]\n"
+    )
+    assert bench.read_golden_report(durations)["serial_seconds"] == 100.0
+    (tmp_path / "other.txt").write_text("nothing here\n")
+    with pytest.raises(ValueError):
+        bench.read_golden_report(tmp_path / "other.txt")
+
+
+@pytest.mark.skipif(
+    "input_path" not in {f.name for f in dataclasses.fields(RecipeConfig)}, reason="the harness has one input path"
+)
+def test_the_probe_counts_the_same_steps_on_both_input_paths():
+    """On the in-graph path the steps are session callables, not Session.run: still counted, same matmuls."""
+    target = bench.Target.parse("gradient_clipping")
+    plans = {path: bench.Plan(epochs=1, warmup=0, train_size=TRAIN_SIZE, input_path=path) for path in ("feed_dict", "in_graph")}
+    by_path = {path: bench.measure_recipe(target, plan) for path, plan in plans.items()}
+    assert by_path["in_graph"]["input_path"] == "in_graph"
+    feed_dict, in_graph = by_path["feed_dict"], by_path["in_graph"]
+    steps = bench.batches_per_epoch(target, plans["feed_dict"])
+    assert (in_graph["steps"], in_graph["examples"]) == (feed_dict["steps"], feed_dict["examples"]) == (steps, TRAIN_SIZE)
+    assert in_graph["matmuls"] == feed_dict["matmuls"]

@@ -1,0 +1,812 @@
+"""The performance benchmark (issue 8, "Measure"): each recipe's epoch against Keras 3 and the compute floor.
+
+For every recipe in its reference configuration (its default preset) it measures, in one
+process on one machine:
+
+* **recipe**: one training epoch of the TF1 recipe through the harness (:func:`run_recipe`);
+  the epoch's time is the harness's ``RunResult.epoch_seconds`` (from the epoch's first batch
+  to its report, so the end-of-epoch evaluation is included), or the per-epoch
+  ``extras["epoch_seconds"]`` a recipe with its own loop records (early stopping). Its
+  training steps and the rows they were fed are counted by :class:`SessionProbe`, which
+  watches ``Session.run``.
+* **tf.function loop**: the recipe's TF2 port (:mod:`tf1_recipes.tf2`) trained by its own
+  ``tf.function`` loop, also through the harness (``RecipeConfig(tf2=True)``), timed the same way.
+* **Keras fit**: the port's Keras 3 model and optimizer compiled with mean sparse cross-entropy
+  and trained by ``model.fit`` on as many MNIST training images per epoch as the recipe's
+  epoch feeds, in batches of the recipe's size, validating on the preset's eval split in one
+  batch; an epoch runs from ``on_epoch_begin`` to ``on_epoch_end``.
+* **floor**: every matrix multiplication the recipe's training steps execute in an epoch
+  (read from the graph: the ``MatMul`` ops the training fetch depends on, pruned at the fed
+  tensors as TensorFlow prunes them, with the batch dimension the rows fed), timed with
+  TensorFlow's own ``tf.linalg.matmul`` at those shapes (:class:`MatmulTimer`), and the same
+  floating-point operations at the throughput of a large square matmul.
+
+Each column trains ``warmup`` epochs first (default 1) and reports the mean of the next
+``epochs``: the warm-up absorbs graph setup and the first ``Session.run``, ``tf.function``
+tracing and a recipe's one-off caching, so every column is a steady-state epoch.
+
+What the floor counts: the MatMuls a training step executes, as TensorFlow runs them after
+Grappler prunes the graph (checked against ``RunOptions(trace_level=FULL_TRACE)`` step
+stats): forward 2·B·n_in·n_out per dense layer; backward the weight gradient of every
+trained layer and the input gradient of every layer above the first trained one. So the
+first layer's input gradient (with respect to the placeholder ``X``) is not counted: TF1's
+``minimize`` builds it (its default ``gate_gradients=GATE_OP`` even makes the weight update
+wait on it) but Grappler drops it. Layers behind ``stop_gradient`` or outside ``var_list``
+count forward only, layers a recipe feeds from a cache not at all. Not counted: bias
+additions, activations, the loss, the optimizer's updates and the end-of-epoch evaluation
+(a forward pass over the eval split), which the timed epoch includes.
+
+Used by ``scripts/bench.py`` (the table) and ``tests/bench`` (pytest-benchmark).
+"""
+
+import dataclasses
+import datetime
+import json
+import math
+import os
+import platform
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ElementTree
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+from tf1_recipes import data as data_lib
+from tf1_recipes.compat import tf, tf1  # before Keras: selects the legacy tf-keras layers for the TF1 recipes
+
+import keras  # noqa: E402,I001  (Keras 3, as the TF2 ports use it)
+from tensorflow.python.client import session as session_lib  # noqa: E402  (Session.run, for SessionProbe)
+from tf1_recipes.harness import ACTIVE_GRAPHS, RecipeConfig, cpu_model, run_recipe
+from tf1_recipes.registry import get_recipe, list_recipes
+
+#: Rows beyond each recipe's reference configuration (the speed of the other batch size,
+#: the cached variant of transfer learning).
+EXTRA_TARGETS = ("batch_size_gap/large_batch", "transfer_digits_5_to_9/cache_frozen")
+#: Recipes that train on cached activations, and the uncached recipe they save time over.
+CACHED_VS_UNCACHED = {
+    "cache_frozen_layers": "freeze_stop_gradient",
+    "transfer_digits_5_to_9/cache_frozen": "transfer_digits_5_to_9",
+}
+#: The large square shape of the floor's reference throughput.
+SQUARE = 2048
+#: Op types that apply an optimizer's update: a Session.run executing one is a training step.
+TRAINING_OP = re.compile(r"^(Resource)?(Sparse)?Apply")
+#: Port methods beyond the model and its loss; Keras fit leaves them out.
+PORT_EXTRAS = ("loss", "process_gradients", "after_step", "_train_step")
+#: Columns of the table, in order: (key in a row, heading).
+COLUMNS = (
+    ("target", "recipe/preset"),
+    ("batch_size", "batch"),
+    ("steps", "steps"),
+    ("recipe_s", "recipe s"),
+    ("steps_per_s", "steps/s"),
+    ("examples_per_s", "examples/s"),
+    ("keras_fit_s", "fit s"),
+    ("tf_function_s", "tf.fn s"),
+    ("gflop", "GFLOP"),
+    ("floor_s", "floor s"),
+    ("floor_square_s", "floor@sq s"),
+    ("recipe_over_fit", "recipe/fit"),
+    ("recipe_over_tf_function", "recipe/tf.fn"),
+    ("floor_over_recipe", "floor/recipe"),
+    ("floor_square_over_recipe", "floor@sq/recipe"),
+    ("note", "note"),
+)
+
+
+# --------------------------------------------------------------------------- what to measure
+
+
+@dataclasses.dataclass(frozen=True)
+class Target:
+    """One row of the table: a recipe and one of its presets (``recipe/preset``)."""
+
+    recipe: str
+    preset: str
+
+    @classmethod
+    def parse(cls, text):
+        """``"recipe"`` (its default preset) or ``"recipe/preset"``; unknown names raise UnknownRecipeError."""
+        name, _, preset = text.partition("/")
+        spec = get_recipe(name)
+        preset = preset or spec.default_preset
+        spec.preset(preset)  # an unknown preset raises here, before anything runs
+        return cls(spec.name, preset)
+
+    @property
+    def label(self):
+        return f"{self.recipe}/{self.preset}"
+
+    @property
+    def is_training(self):
+        """Whether the recipe trains for epochs (it has an ``n_epochs`` hyperparameter)."""
+        return "n_epochs" in get_recipe(self.recipe).preset(self.preset)[1]
+
+    def config(self, plan, tf2=False):
+        """The RecipeConfig of this target under ``plan``: warm-up and timed epochs, quiet."""
+        overrides = {"train_size": plan.train_size} if plan.train_size else {}
+        more = {"input_path": plan.input_path} if plan.input_path and not tf2 else {}
+        return RecipeConfig(
+            self.recipe, preset=self.preset, n_epochs=plan.runs, data_dir=plan.data_dir,
+            overrides=overrides, quiet=True, progress=False, tf2=tf2, **more,
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class Plan:
+    """How every target is measured: epochs, the data, the TF1 input path."""
+
+    epochs: int = 1  # timed epochs per column
+    warmup: int = 1  # epochs trained before them
+    train_size: int = None  # None: the preset's training set (the reference configuration)
+    data_dir: str = None
+    input_path: str = None  # the harness's TF1 input path; None: its default (feed_dict)
+
+    @property
+    def runs(self):
+        """Epochs each column trains: the warm-up and the timed ones."""
+        return self.warmup + self.epochs
+
+
+def default_targets():
+    """Every recipe in its default preset, then :data:`EXTRA_TARGETS`."""
+    return [Target(spec.name, spec.default_preset) for spec in list_recipes()] + [Target.parse(t) for t in EXTRA_TARGETS]
+
+
+# --------------------------------------------------------------------------- the TF1 side
+
+
+@dataclasses.dataclass(eq=False)
+class StepShapes:
+    """What one kind of ``Session.run`` call executes: is it a training step, and its matmuls.
+
+    ``matmuls`` holds ``(m, k, n, transpose_a, transpose_b, backward)`` per MatMul op, with
+    ``None`` for the batch dimension (the rows fed).
+    """
+
+    training: bool
+    matmuls: tuple
+
+
+def executed_ops(graph, fetches, fed_names):
+    """The ops a ``Session.run`` of ``fetches`` executes: their ancestors, pruned at the fed tensors."""
+    seen, stack = {}, []
+    for fetch in tf.nest.flatten(fetches):
+        element = graph.as_graph_element(fetch, allow_tensor=True, allow_operation=True)
+        stack.append(element if isinstance(element, tf1.Operation) else element.op)
+    while stack:
+        op = stack.pop()
+        if op.name in seen:
+            continue
+        seen[op.name] = op
+        stack.extend(t.op for t in op.inputs if t.name not in fed_names)
+        # Grappler drops control edges to stateless ops (e.g. minimize's gradient gating, which
+        # would otherwise run the gradient with respect to X): follow only those to ops that
+        # update state (resource ops, ops writing a TF1 ref variable) and the NoOps grouping them.
+        stack.extend(c for c in op.control_inputs if c.type == "NoOp" or updates_state(c))
+    return list(seen.values())
+
+
+def updates_state(op):
+    """Whether ``op`` changes state: a stateful op, or one that takes a TF1 ref variable as input."""
+    return op.op_def.is_stateful or any(t.dtype != t.dtype.base_dtype for t in op.inputs)
+
+
+def step_shapes(graph, fetches, feed_keys):
+    """:class:`StepShapes` of running ``fetches`` fed ``feed_keys`` in ``graph``."""
+    fed_names = {graph.as_graph_element(key, allow_tensor=True, allow_operation=False).name for key in feed_keys}
+    ops = executed_ops(graph, fetches, fed_names)
+    matmuls = []
+    for op in ops:
+        if op.type != "MatMul":
+            continue
+        a, b = (t.shape.as_list() for t in op.inputs)
+        ta, tb = op.get_attr("transpose_a"), op.get_attr("transpose_b")
+        m, k = (a[1], a[0]) if ta else (a[0], a[1])
+        n = b[0] if tb else b[1]
+        matmuls.append((m, k, n, ta, tb, "gradients" in op.name.split("/")))
+    return StepShapes(any(TRAINING_OP.match(op.type) for op in ops), tuple(matmuls))
+
+
+class SessionProbe:
+    """Watches a TF1 session's work while active: counts the training steps, the rows they were
+    fed and the matmuls they executed (shapes resolved with the rows fed, else ``batch_size``).
+
+    A context manager patching ``BaseSession.run`` (as the doctor's recorder does) and the
+    two ways to a session callable that do not go through it: ``make_callable`` without
+    feeds, and ``_make_callable_from_options`` (the harness's in-graph input path, whose
+    ``tensor_connection`` replaces the fed ``X`` and ``y``). Restored on exit. Each kind of
+    call (graph, fetches, feed keys) is analysed once, then a call costs a dict lookup; the
+    probe holds the graphs it saw until it is dropped. Inside a harness run only the run's
+    own graph counts, not a run the recipe starts itself (training the checkpoint it builds on).
+    """
+
+    PATCHED = ("run", "make_callable", "_make_callable_from_options")
+
+    def __init__(self, batch_size):
+        self.batch_size = batch_size
+        self._shapes = {}  # (graph, fetch ids, feed key ids) -> (StepShapes, fetches, feed keys)
+        self._training_calls = Counter()  # (StepShapes, rows fed) -> calls
+        self._originals = {}
+
+    def __enter__(self):
+        cls = session_lib.BaseSession
+        self._originals = {name: getattr(cls, name) for name in self.PATCHED}
+        run, make_callable, from_options = (self._originals[name] for name in self.PATCHED)
+        probe = self
+
+        def patched_run(session, fetches, feed_dict=None, options=None, run_metadata=None):
+            result = run(session, fetches, feed_dict, options, run_metadata)
+            probe.observe(session.graph, fetches, feed_dict)
+            return result
+
+        def patched_make_callable(session, fetches, feed_list=None, accept_options=False):
+            step = make_callable(session, fetches, feed_list, accept_options)
+            if feed_list:  # TensorFlow delegates a callable with feeds to Session.run, watched already
+                return step
+            return probe.counting(session.graph, step, fetches, [])
+
+        def patched_from_options(session, callable_options):
+            step = from_options(session, callable_options)
+            fetches = [*callable_options.fetch, *callable_options.target]
+            fed = [*callable_options.feed, *(c.to_tensor for c in callable_options.tensor_connection)]
+            return probe.counting(session.graph, step, fetches, fed)
+
+        cls.run, cls.make_callable, cls._make_callable_from_options = patched_run, patched_make_callable, patched_from_options
+        return self
+
+    def __exit__(self, *exc):
+        for name, original in self._originals.items():
+            setattr(session_lib.BaseSession, name, original)
+
+    def observe(self, graph, fetches, feed_dict):
+        """Count one ``Session.run`` call (a few microseconds: well under 1% of a recipe's step)."""
+        if ACTIVE_GRAPHS and graph is not ACTIVE_GRAPHS[0]:
+            return
+        feed_dict = feed_dict or {}
+        leaves = tf.nest.flatten(fetches) if isinstance(fetches, (list, tuple, dict)) else (fetches,)
+        key = (graph, tuple(map(id, leaves)), tuple(map(id, feed_dict)))
+        entry = self._shapes.get(key)
+        if entry is None:
+            # The entry keeps the fetches and feed keys alive, so their ids stay theirs.
+            entry = self._shapes[key] = (self._analyse(graph, fetches, list(feed_dict)), leaves, list(feed_dict))
+        if entry[0].training:
+            self._count(entry[0], feed_dict.values())
+
+    def counting(self, graph, step, fetches, feed_keys):
+        """``step`` (a session callable taking the fed values in order), counted when it trains."""
+        shapes = self._analyse(graph, fetches, feed_keys)
+        if not shapes.training or (ACTIVE_GRAPHS and graph is not ACTIVE_GRAPHS[0]):
+            return step
+
+        def counted(*args, **kwargs):
+            result = step(*args, **kwargs)
+            self._count(shapes, args)
+            return result
+
+        return counted
+
+    @staticmethod
+    def _analyse(graph, fetches, feed_keys):
+        try:
+            return step_shapes(graph, fetches, feed_keys)
+        except (TypeError, ValueError, KeyError):  # something as_graph_element cannot resolve
+            return StepShapes(False, ())
+
+    def _count(self, shapes, fed_values):
+        rows = [v.shape[0] for v in fed_values if len(getattr(v, "shape", ())) >= 1]
+        self._training_calls[(shapes, max(rows) if rows else self.batch_size)] += 1
+
+    @property
+    def steps(self):
+        """Training steps seen."""
+        return sum(self._training_calls.values())
+
+    @property
+    def examples(self):
+        """Rows fed to the training steps (the largest fed array's rows per step)."""
+        return sum(rows * calls for (_, rows), calls in self._training_calls.items())
+
+    @property
+    def matmuls(self):
+        """``{(m, k, n, transpose_a, transpose_b, backward): count}`` over the training steps seen."""
+        out = Counter()
+        for (shapes, rows), calls in self._training_calls.items():
+            for m, k, n, ta, tb, backward in shapes.matmuls:
+                out[(m or rows, k or rows, n or rows, ta, tb, backward)] += calls
+        return out
+
+
+def epoch_times(result):
+    """Every epoch's seconds: the recipe's own per-epoch record when it keeps one (a recipe
+    that reports once at the end, as early stopping does), else the harness's."""
+    runs = result.config["n_epochs"]
+    own = result.extras.get("epoch_seconds")
+    seconds = own if own is not None and len(own) == runs else result.epoch_seconds
+    if len(seconds) != runs:
+        raise ValueError(f"{result.recipe}: {len(seconds)} epoch times for {runs} epochs")
+    return [float(x) for x in seconds]
+
+
+def measure_recipe(target, plan):
+    """The TF1 recipe's epoch: seconds, steps, rows fed and matmul shapes per epoch."""
+    config = target.config(plan)
+    _, _, _, hyper = config.resolve()
+    with SessionProbe(hyper.get("batch_size")) as probe:
+        result = run_recipe(config)
+    runs = plan.runs
+    if probe.steps % runs:
+        raise ValueError(f"{target.label}: {probe.steps} training steps do not split into {runs} equal epochs")
+    seconds = epoch_times(result)
+    return {
+        "seconds": float(np.mean(seconds[plan.warmup:])),
+        "epoch_seconds": seconds,
+        "input_path": result.provenance.get("input"),  # the path its training batches took
+        "steps": probe.steps // runs,
+        "examples": probe.examples // runs,
+        "batch_size": hyper.get("batch_size"),
+        "matmuls": {shape: count / runs for shape, count in probe.matmuls.items()},
+    }
+
+
+# --------------------------------------------------------------------------- the TF2 side
+
+
+def port_class(recipe):
+    """The recipe's TF2 port class, or None when it has none yet."""
+    from tf1_recipes.tf2 import NoPortError, get_port
+
+    try:
+        return get_port(recipe)
+    except NoPortError:
+        return None
+
+
+def measure_tf_function(target, plan):
+    """The TF2 port's own ``tf.function`` loop through the harness; None without a port."""
+    if port_class(target.recipe) is None:
+        return None
+    seconds = epoch_times(run_recipe(target.config(plan, tf2=True)))
+    return {"seconds": float(np.mean(seconds[plan.warmup:])), "epoch_seconds": seconds}
+
+
+class EpochTimes(keras.callbacks.Callback):
+    """A Keras callback keeping each epoch's wall time (``on_epoch_begin`` to ``on_epoch_end``)
+    and the part of it spent validating (``on_test_begin`` to ``on_test_end``)."""
+
+    def __init__(self):
+        super().__init__()
+        self.seconds, self.validation_seconds = [], []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.seconds.append(time.perf_counter() - self._start)
+
+    def on_test_begin(self, logs=None):
+        self._test_start = time.perf_counter()
+
+    def on_test_end(self, logs=None):
+        self.validation_seconds.append(time.perf_counter() - self._test_start)
+
+
+class NotComparable(ValueError):
+    """The port's model cannot be fitted on MNIST images (another input width, several inputs or outputs)."""
+
+
+def batches_per_epoch(target, plan):
+    """The batches ``run.batches`` yields per epoch: training images // batch size."""
+    _, _, settings, hyper = target.config(plan).resolve()
+    return len(data_lib.load_mnist(plan.data_dir, settings["train_size"]).train.images) // hyper["batch_size"]
+
+
+def keras_fit_setup(target, steps, plan):
+    """(model, fit arguments, notes): the port's model and optimizer compiled for ``model.fit``.
+
+    The data: the first ``steps * batch_size`` MNIST training images (every batch full, as
+    many steps as the recipe's epoch) and the preset's eval split, labels folded into the
+    model's classes. Only shapes matter for speed, so a port's per-batch preparation (selu's
+    standardisation) is left out. A port that trains a top model on cached activations
+    (``port.top`` on ``port.bottom``'s outputs) is fitted that way.
+    """
+    from tf1_recipes.tf2 import seed_everything
+    from tf1_recipes.tf2.base import Port
+
+    cls = port_class(target.recipe)
+    _, _, settings, hyper = target.config(plan).resolve()
+    seed_everything(settings["seed"])
+    port = cls(**hyper)
+    mnist = data_lib.load_mnist(plan.data_dir, settings["train_size"])
+    eval_split = {"test": mnist.test, "valid": mnist.validation, "train": mnist.train}[settings["eval_split"]]
+    batch_size = hyper["batch_size"]
+    X_train = np.resize(mnist.train.images, (steps * batch_size, mnist.train.images.shape[1]))
+    y_train = np.resize(mnist.train.labels, steps * batch_size)
+    X_eval, y_eval = eval_split.images, eval_split.labels
+    model, notes = port.model, []
+    top, bottom = getattr(port, "top", None), getattr(port, "bottom", None)
+    if isinstance(top, keras.Model) and isinstance(bottom, keras.Model):
+        model = top
+        X_train, X_eval = bottom.predict(X_train, batch_size=4096, verbose=0), bottom.predict(X_eval, batch_size=4096, verbose=0)
+        notes.append("fit trains port.top on port.bottom's cached outputs")
+    if len(model.inputs) != 1 or len(model.outputs) != 1:
+        raise NotComparable(f"the port's model has {len(model.inputs)} inputs and {len(model.outputs)} outputs")
+    if model.input_shape[-1] != X_train.shape[1]:
+        raise NotComparable(f"the port's model takes inputs {model.input_shape}, not MNIST's {X_train.shape[1]} pixels")
+    n_classes = model.output_shape[-1]
+    extras = [name for name in PORT_EXTRAS if getattr(type(port), name) is not getattr(Port, name)]
+    if extras:
+        notes.append(f"fit runs the model's loss only, without the port's {', '.join(extras)}")
+    model.compile(optimizer=port.optimizer, loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    fit_args = dict(
+        x=X_train, y=y_train % n_classes, batch_size=batch_size, validation_data=(X_eval, y_eval % n_classes),
+        validation_batch_size=len(X_eval), verbose=0,
+    )
+    return model, fit_args, notes
+
+
+def measure_keras_fit(target, steps, plan):
+    """``model.fit`` of the port's model and optimizer; the mean epoch after the warm-up; None without a port."""
+    if port_class(target.recipe) is None:
+        return None
+    model, fit_args, notes = keras_fit_setup(target, steps, plan)
+    times = EpochTimes()
+    model.fit(epochs=plan.runs, callbacks=[times], **fit_args)
+    return {
+        "seconds": float(np.mean(times.seconds[plan.warmup:])),
+        "epoch_seconds": times.seconds,
+        "validation_seconds": times.validation_seconds,
+        "jit_compile": bool(getattr(model, "jit_compile", False)),
+        "notes": notes,
+    }
+
+
+# --------------------------------------------------------------------------- the compute floor
+
+
+def matmul_batch(m, k, n, transpose_a=False, transpose_b=False, r=1):
+    """A callable running ``r`` independent float32 ``tf.linalg.matmul`` of one shape in one ``tf.function``.
+
+    ``a`` is (m, k) (or (k, m) with ``transpose_a``), ``b`` (k, n) (or (n, k)); the ``r`` left
+    operands are distinct tensors and each product is consumed by one scalar slice and add,
+    so Grappler can neither merge nor prune any of them. Traced and run once before it is returned.
+    """
+    rng = np.random.default_rng(0)
+    As = [tf.constant(rng.random((k, m) if transpose_a else (m, k), dtype=np.float32)) for _ in range(r)]
+    b = tf.constant(rng.random((n, k) if transpose_b else (k, n), dtype=np.float32))
+
+    @tf.function
+    def matmuls(As, b):
+        total = tf.constant(0.0)
+        for a in As:
+            total += tf.linalg.matmul(a, b, transpose_a=transpose_a, transpose_b=transpose_b)[0, 0]
+        return total
+
+    def run():
+        return matmuls(As, b).numpy()
+
+    run()
+    return run
+
+
+class MatmulTimer:
+    """Seconds per ``tf.linalg.matmul`` at a shape, measured once per shape and kept.
+
+    :func:`matmul_batch` with ``r`` chosen so a call lasts at least ``min_seconds`` (the
+    call's own overhead then amortised); the best of ``repeats`` calls, divided by ``r``.
+    The best, not the mean: a floor. In the process's TensorFlow thread configuration (one
+    intra-op thread, like the recipes).
+    """
+
+    def __init__(self, min_seconds=0.02, repeats=5, max_r=200):
+        self.min_seconds, self.repeats, self.max_r = min_seconds, repeats, max_r
+        self.seconds = {}  # (m, k, n, transpose_a, transpose_b) -> seconds per matmul
+
+    def __call__(self, m, k, n, transpose_a=False, transpose_b=False):
+        key = (int(m), int(k), int(n), bool(transpose_a), bool(transpose_b))
+        if key not in self.seconds:
+            estimate = self._best(key, 2, repeats=2)
+            r = min(self.max_r, max(2, math.ceil(self.min_seconds / max(estimate, 1e-7))))
+            self.seconds[key] = self._best(key, r, self.repeats)
+        return self.seconds[key]
+
+    def flops_per_second(self, m, k, n, transpose_a=False, transpose_b=False):
+        return 2.0 * m * k * n / self(m, k, n, transpose_a, transpose_b)
+
+    @staticmethod
+    def _best(key, r, repeats):
+        run = matmul_batch(*key, r=r)
+        best = math.inf
+        for _ in range(repeats):
+            start = time.perf_counter()
+            run()
+            best = min(best, time.perf_counter() - start)
+        return best / r
+
+
+def flops(matmuls):
+    """Floating-point operations of ``{(m, k, n, ta, tb, backward): count}``: 2 m k n each."""
+    return sum(2.0 * m * k * n * count for (m, k, n, *_), count in matmuls.items())
+
+
+def floor_seconds(matmuls, timer):
+    """The time TensorFlow's matmul needs for ``matmuls`` at their own shapes."""
+    return sum(timer(m, k, n, ta, tb) * count for (m, k, n, ta, tb, _), count in matmuls.items())
+
+
+# --------------------------------------------------------------------------- memory and the golden tier
+
+
+def peak_memory_mib(target, data_dir=None):
+    """Peak resident memory (MiB) of a child process running ``target`` for one epoch via the CLI."""
+    command = [sys.executable, "-m", "tf1_recipes", "run", target.recipe, "--preset", target.preset,
+               "--epochs", "1", "--no-progress"]
+    if data_dir:
+        command += ["--data-dir", str(data_dir)]
+    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    stderr = child.stderr.read()
+    _, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode not in (0, 1):  # 1: a check failed, the run itself completed
+        raise RuntimeError(f"{' '.join(command)} exited {child.returncode}: {stderr.decode()[-2000:]}")
+    kib = usage.ru_maxrss if sys.platform != "darwin" else usage.ru_maxrss / 1024
+    return {"target": target.label, "peak_rss_mib": round(kib / 1024, 1), "command": " ".join(command[1:])}
+
+
+def project_root():
+    """The source tree holding ``tests/`` (the golden tier runs there)."""
+    return Path(__file__).resolve().parent.parent
+
+
+def run_golden_tier(workers=2):
+    """Run ``pytest -m golden -n workers`` in the project and time it (wall clock)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        junit = Path(tmp) / "golden.xml"
+        command = [sys.executable, "-m", "pytest", "-m", "golden", "-n", str(workers), "-q", "-p", "no:cacheprovider",
+                   f"--junitxml={junit}"]
+        start = time.perf_counter()
+        done = subprocess.run(command, cwd=project_root(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        wall = time.perf_counter() - start
+        summary = read_golden_report(junit) if junit.exists() else {}
+    return {**summary, "wall_seconds": round(wall, 1), "source": "run: " + " ".join(command[2:]),
+            "exit_code": done.returncode}
+
+
+def read_golden_report(path):
+    """The golden tier's time from a pytest JUnit XML (wall time of the session) or a
+    ``--durations=0`` listing (the sum of the test phases: serial time, not wall time)."""
+    path = Path(path)
+    text = path.read_text()
+    if text.lstrip().startswith("<"):
+        root = ElementTree.fromstring(text)
+        suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
+        count = lambda attr: sum(int(s.get(attr, 0)) for s in suites)  # noqa: E731
+        return {
+            "wall_seconds": round(sum(float(s.get("time", 0)) for s in suites), 1),
+            "tests": count("tests"), "failures": count("failures"), "errors": count("errors"),
+            "skipped": count("skipped"), "source": f"junit: {path}",
+        }
+    phases = re.findall(r"^\s*([0-9.]+)s\s+(?:call|setup|teardown)\s+\S+", text, flags=re.M)
+    if not phases:
+        raise ValueError(f"{path}: neither a JUnit XML file nor pytest --durations output")
+    return {"serial_seconds": round(sum(map(float, phases)), 1), "phases": len(phases), "source": f"durations: {path}"}
+
+
+# --------------------------------------------------------------------------- one row, the table
+
+
+def ratio(numerator, denominator):
+    """numerator / denominator to 4 significant digits; None unless both are positive numbers."""
+    numbers = all(isinstance(x, (int, float)) and not isinstance(x, bool) and x > 0 for x in (numerator, denominator))
+    return significant(numerator / denominator) if numbers else None
+
+
+def significant(x, digits=4):
+    """``x`` rounded to ``digits`` significant digits (small and large values alike stay readable)."""
+    return float(f"{x:.{digits}g}")
+
+
+def one_line(err, limit=200):
+    """An exception as one short line for a table cell: its type and the last line of its message."""
+    lines = [line.strip() for line in str(err).splitlines() if line.strip()]
+    text = f"{type(err).__name__}: {lines[-1] if lines else ''}"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def measure_target(target, plan, timer, square=SQUARE, log=print):
+    """One row of the table (a dict keyed like :data:`COLUMNS`, plus the raw measurements).
+
+    A column that cannot be measured says ``n/a`` (a port whose model does not take MNIST
+    images) or ``error`` (anything else), and the note says why; the other rows are still measured.
+    """
+    row = {"target": target.label, "recipe": target.recipe, "preset": target.preset}
+    if not target.is_training:
+        row["note"] = "not a training recipe"
+        return row
+    notes = []
+    log(f"{target.label}: recipe ...")
+    try:
+        recipe = measure_recipe(target, plan)
+    except Exception as err:  # noqa: BLE001  (one row's failure is reported in the row)
+        row.update(recipe_s="error", note=f"recipe: {one_line(err)}")
+        log(f"{target.label}: {row['note']}")
+        return row
+    if not recipe["steps"]:
+        notes.append("no training step seen (a Session entry point SessionProbe does not watch?)")
+    if plan.input_path and recipe["input_path"] != plan.input_path:
+        notes.append(f"its batches took the {recipe['input_path']} input path")
+    row.update(batch_size=recipe["batch_size"], steps=recipe["steps"], examples=recipe["examples"],
+               input_path=recipe["input_path"],
+               recipe_s=significant(recipe["seconds"]), recipe_epoch_seconds=recipe["epoch_seconds"])
+    row["steps_per_s"] = significant(recipe["steps"] / recipe["seconds"])
+    row["examples_per_s"] = significant(recipe["examples"] / recipe["seconds"])
+    if port_class(target.recipe) is None:
+        row["keras_fit_s"] = row["tf_function_s"] = "no port"
+    else:
+        for key, what, fn, args in (
+            ("tf_function", "tf.function loop", measure_tf_function, (target, plan)),
+            ("keras_fit", "Keras fit", measure_keras_fit, (target, recipe["steps"], plan)),
+        ):
+            log(f"{target.label}: {what} ...")
+            try:
+                measured = fn(*args)
+            except NotComparable as err:
+                row[f"{key}_s"] = "n/a"
+                notes.append(f"{what}: {err}")
+                continue
+            except Exception as err:  # noqa: BLE001
+                row[f"{key}_s"] = "error"
+                notes.append(f"{what}: {one_line(err)}")
+                log(f"{target.label}: {notes[-1]}")
+                continue
+            row[f"{key}_s"] = significant(measured["seconds"])
+            row.update({f"{key}_{k}": v for k, v in measured.items() if k not in ("seconds", "notes")})
+            notes += measured.get("notes", [])
+        row["recipe_over_fit"] = ratio(recipe["seconds"], row["keras_fit_s"])
+        row["recipe_over_tf_function"] = ratio(recipe["seconds"], row["tf_function_s"])
+    matmuls = recipe["matmuls"]
+    row["gflop"] = significant(flops(matmuls) / 1e9)
+    row["gflop_forward"] = significant(flops({s: c for s, c in matmuls.items() if not s[-1]}) / 1e9)
+    if matmuls:
+        log(f"{target.label}: matmul floor ...")
+        row["floor_s"] = significant(floor_seconds(matmuls, timer))
+        row["floor_square_s"] = significant(flops(matmuls) / timer.flops_per_second(square, square, square))
+        row["floor_over_recipe"] = ratio(row["floor_s"], recipe["seconds"])
+        row["floor_square_over_recipe"] = ratio(row["floor_square_s"], recipe["seconds"])
+        row["matmul_shapes"] = [
+            {"m": m, "k": k, "n": n, "transpose_a": ta, "transpose_b": tb, "backward": bw, "per_epoch": count,
+             "seconds_each": timer.seconds[(m, k, n, ta, tb)]}
+            for (m, k, n, ta, tb, bw), count in sorted(matmuls.items())
+        ]
+    else:
+        notes.append("no matmul in its training step")
+    row["note"] = "; ".join(notes)
+    log(f"{target.label}: recipe {_cell(row['recipe_s'])} s, fit {_cell(row.get('keras_fit_s'))} s, "
+        f"tf.fn {_cell(row.get('tf_function_s'))} s, floor {_cell(row.get('floor_s'))} s")
+    return row
+
+
+def cache_comparisons(rows):
+    """For each cached recipe measured beside its uncached twin: both epochs and the speed-up."""
+    by_label = {row["target"]: row for row in rows}
+    out = []
+    for cached, uncached in CACHED_VS_UNCACHED.items():
+        a, b = by_label.get(Target.parse(cached).label), by_label.get(Target.parse(uncached).label)
+        if a and b and a.get("recipe_s") and b.get("recipe_s"):
+            out.append({"cached": a["target"], "uncached": b["target"], "cached_s": a["recipe_s"],
+                        "uncached_s": b["recipe_s"], "speedup": ratio(b["recipe_s"], a["recipe_s"])})
+    return out
+
+
+def annotate_cache_rows(rows, comparisons):
+    """Put each cached recipe's speed-up over its uncached twin in its note."""
+    by_label = {row["target"]: row for row in rows}
+    for comp in comparisons:
+        row = by_label[comp["cached"]]
+        text = f"{comp['speedup']}x faster than {comp['uncached']} ({comp['uncached_s']} s)"
+        row["note"] = "; ".join(filter(None, [text, row.get("note")]))
+
+
+def environment():
+    """Where and when the benchmark ran: enough to tell whether two tables are comparable."""
+    return {
+        "time": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "cpu": cpu_model(),
+        "cores": os.cpu_count(),
+        "tf_version": tf.__version__,
+        "keras_version": keras.__version__,
+        "python": platform.python_version(),
+        "intra_op_threads": tf.config.threading.get_intra_op_parallelism_threads(),
+        "inter_op_threads": tf.config.threading.get_inter_op_parallelism_threads(),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+    }
+
+
+def _cell(value):
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.3g}" if abs(value) < 1000 else f"{value:.0f}"
+    return str(value)
+
+
+def render_table(rows, markdown=False):
+    """The rows as an aligned text table (or a markdown table)."""
+    headings = [heading for _, heading in COLUMNS]
+    cells = [[_cell(row.get(key)) for key, _ in COLUMNS] for row in rows]
+    if markdown:
+        lines = ["| " + " | ".join(headings) + " |", "|" + "|".join(" --- " for _ in headings) + "|"]
+        return "\n".join(lines + ["| " + " | ".join(c.replace("|", "/") for c in line) + " |" for line in cells])
+    widths = [max(len(h), *(len(line[i]) for line in cells)) for i, h in enumerate(headings)]
+    fmt = lambda line: "  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip()  # noqa: E731
+    return "\n".join([fmt(headings), fmt(["-" * w for w in widths])] + [fmt(line) for line in cells])
+
+
+def summary_lines(report):
+    """The table's caption: definitions, the square matmul, memory, the golden tier, comparisons."""
+    s = report["settings"]
+    env = report["environment"]
+    lines = [
+        f"{env['cpu']}, {env['cores']} cores, TF {env['tf_version']}, Keras {env['keras_version']}, "
+        f"{env['intra_op_threads']} intra-op thread(s); load average at start {env['load_average']}, "
+        f"at end {report['load_average_end']}",
+        f"Each column: mean of {s['epochs']} epoch(s) after {s['warmup']} warm-up epoch(s) "
+        "(graph setup, tracing and caching excluded); recipe and tf.fn: harness epoch_seconds (first batch "
+        "to report, evaluation included); fit: on_epoch_begin to on_epoch_end, validation included.",
+        "floor: the training steps' MatMuls at their shapes with tf.linalg.matmul; floor@sq: their FLOPs at "
+        f"the {s['square']}x{s['square']} matmul's {report['square_gflops']} GFLOP/s.",
+    ]
+    if s.get("input_path"):
+        lines.append(f"TF1 input path: {s['input_path']}.")
+    if s.get("train_size"):
+        lines.append(f"train_size={s['train_size']}: a quick configuration, not the reference one.")
+    for comp in report["cache_comparisons"]:
+        lines.append(f"cached: {comp['cached']} {comp['cached_s']} s per epoch vs {comp['uncached']} "
+                     f"{comp['uncached_s']} s: {comp['speedup']}x")
+    if report.get("memory"):
+        m = report["memory"]
+        lines.append(f"peak memory of one run ({m['command']}): {m['peak_rss_mib']} MiB")
+    golden = report.get("golden_tier")
+    if golden:
+        what = (f"{golden['wall_seconds']} s wall" if "wall_seconds" in golden
+                else f"{golden['serial_seconds']} s summed over tests (serial)")
+        if "tests" in golden:
+            what += f", {golden['tests']} tests, {golden['failures'] + golden['errors']} failed"
+        lines.append(f"golden tier: {what} ({golden['source']})")
+    return lines
+
+
+def measure(targets, plan=Plan(), square=SQUARE, memory_target=None,
+            golden_tier=None, golden_report=None, timer=None, log=print):
+    """The whole benchmark as one JSON-ready report: every row, the comparisons, memory, golden tier."""
+    timer = timer or MatmulTimer()
+    report = {
+        "environment": environment(),
+        "settings": {**dataclasses.asdict(plan), "square": square},
+    }
+    log(f"matmul {square}x{square} ...")
+    report["square_gflops"] = round(timer.flops_per_second(square, square, square) / 1e9, 1)
+    rows = [measure_target(t, plan, timer, square, log) for t in targets]
+    report["cache_comparisons"] = cache_comparisons(rows)
+    annotate_cache_rows(rows, report["cache_comparisons"])
+    report["rows"] = rows
+    if memory_target is not None:
+        log(f"peak memory: {memory_target.label} ...")
+        report["memory"] = peak_memory_mib(memory_target, plan.data_dir)
+    if golden_tier:
+        log(f"golden tier: pytest -m golden -n {golden_tier} ...")
+        report["golden_tier"] = run_golden_tier(golden_tier)
+    elif golden_report:
+        report["golden_tier"] = read_golden_report(golden_report)
+    report["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
+    return report
+
+
+def to_json(report):
+    """The report as JSON (tuples become lists, the shapes' keys strings)."""
+    return json.dumps(report, indent=1, default=str)
