@@ -42,6 +42,20 @@ class Port:
     has_training_mode = False
     #: Whether the model has dropout (the parity tests then inject the same noise on both sides).
     has_dropout = False
+    #: The TF1 graph's loss tensor the parity probe reads (a recipe that adds its own loss
+    #: to an imported graph, which keeps the imported model's ``loss/loss``, names it).
+    tf1_loss = "loss/loss:0"
+    #: The TF1 graph's logits tensor the parity probe compares, when the loss reads more
+    #: than one (two towers); None: the logits the loss's cross-entropy reads.
+    tf1_logits = None
+    #: Run the TF1 recipe's sessions in the calling thread during parity runs (one fixed op
+    #: schedule), for a graph whose numbers depend on the order of unordered stateful ops;
+    #: the subclass says which.
+    tf1_caller_thread = False
+    #: Whether the inference-mode loss falls within the K parity steps (the K-step test's sign
+    #: that training went somewhere); False for a pitfall whose inference mode gets worse as it
+    #: trains, which the subclass names, with the test that checks its training instead.
+    parity_inference_loss_falls = True
     #: Hyperparameter overrides for the parity runs, when the preset's values would not
     #: exercise the recipe's mechanism within K steps (e.g. a max-norm threshold no row reaches).
     parity_overrides = {}

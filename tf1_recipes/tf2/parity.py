@@ -179,16 +179,18 @@ class DropoutNoise:
                 site.assign(self.noise(step, width))
 
 
-def logits_of_loss(graph):
-    """The logits tensor the graph's cross-entropy reads.
+def logits_of_loss(graph, loss=None):
+    """The logits tensor the graph's cross-entropy reads (the one ``loss`` is computed from, when given).
 
     ``sparse_softmax_cross_entropy_with_logits`` is one fused op, or, with op determinism
     enabled (as the harness runs), ``LogSoftmax`` + gather inside a scope of that name;
-    either way the logits are the first input of its first op.
+    either way the logits are the first input of its first op. A graph may hold two (an
+    imported model's and the loss added on top of it): ``loss`` picks its own.
     """
+    ops = graph.get_operations() if loss is None else _ancestors(loss)
     xent = [
         op
-        for op in graph.get_operations()
+        for op in ops
         if op.type in ("SparseSoftmaxCrossEntropyWithLogits", "LogSoftmax")
         and "SparseSoftmaxCrossEntropyWithLogits/" in op.name
     ]
@@ -197,11 +199,22 @@ def logits_of_loss(graph):
     return xent[0].inputs[0]
 
 
+def _ancestors(tensor):
+    """The ops ``tensor`` is computed from, its own included."""
+    seen, stack = set(), [tensor.op]
+    while stack:
+        op = stack.pop()
+        if op not in seen:
+            seen.add(op)
+            stack.extend(t.op for t in op.inputs)
+    return seen
+
+
 class TF1Observer:
     """Looks at the TF1 graph through the recipe's own session (the default session in its loop)."""
 
-    def __init__(self, names, noise=None):
-        self.names, self.noise = names, noise
+    def __init__(self, names, noise=None, loss="loss/loss:0", logits=None):
+        self.names, self.noise, self.loss_name, self.logits_name = names, noise, loss, logits
 
     def attach(self):
         from tf1_recipes.compat import tf1
@@ -211,8 +224,8 @@ class TF1Observer:
             self._feed_noise_into_every_run()
         graph = self.sess.graph
         self.X, self.y = graph.get_tensor_by_name("X:0"), graph.get_tensor_by_name("y:0")
-        self.loss_t = graph.get_tensor_by_name("loss/loss:0")
-        self.logits_t = logits_of_loss(graph)
+        self.loss_t = graph.get_tensor_by_name(self.loss_name)
+        self.logits_t = graph.get_tensor_by_name(self.logits_name) if self.logits_name else logits_of_loss(graph, self.loss_t)
         names = {op.name for op in graph.get_operations()}
         self.training = graph.get_tensor_by_name(TRAINING_PLACEHOLDER) if "training" in names else None
         by_name = {v.op.name: v for v in graph.get_collection("variables")}
@@ -299,10 +312,14 @@ class TF2Observer:
 
 
 def resolve(recipe, preset=None, overrides=None, n_epochs=1):
-    """(config, spec, preset, settings, hyper) of a parity run: the preset, ``n_epochs``, ``overrides``."""
+    """(config, spec, preset, settings, hyper) of a parity run: the preset, ``n_epochs``, ``overrides``.
+
+    A recipe that does not train for epochs (no ``n_epochs`` hyperparameter) keeps its hyperparameters.
+    """
     config = RecipeConfig(recipe, preset=preset, overrides=dict(overrides or {}), quiet=True, progress=False)
     spec, preset, settings, hyper = config.resolve()
-    hyper["n_epochs"] = n_epochs
+    if "n_epochs" in hyper:
+        hyper["n_epochs"] = n_epochs
     return config, spec, preset, settings, hyper
 
 
@@ -336,6 +353,34 @@ def _patched(noise, side):
     return noise.patched(side) if noise is not None else contextlib.nullcontext()
 
 
+@contextlib.contextmanager
+def caller_thread_sessions():
+    """While active, ``tf1.Session()`` runs every op in the calling thread: one op schedule, always the same.
+
+    A session otherwise hands ops to TensorFlow's inter-op thread pool too, so two stateful
+    ops with no order between them (one tower's read of a shared moving mean, the other's
+    update of it) may run in either order. ``inter_op_parallelism_threads < 0`` in the
+    session's config runs them in the caller's thread instead; the rest of the context's
+    config (intra-op threads) is kept.
+    """
+    from tensorflow.python.eager import context
+
+    from tf1_recipes.compat import tf1
+
+    session = tf1.Session
+
+    def in_caller_thread(*args, config=None, **kwargs):
+        config = type(context.context().config).FromString((config or context.context().config).SerializeToString())
+        config.inter_op_parallelism_threads = -1
+        return session(*args, config=config, **kwargs)
+
+    tf1.Session = in_caller_thread
+    try:
+        yield
+    finally:
+        tf1.Session = session
+
+
 def trace_tf1(recipe, batch_list, preset=None, overrides=None, names=None, n_epochs=1):
     """Run the TF1 recipe on ``batch_list`` (split over ``n_epochs``) and return its Trace.
 
@@ -347,13 +392,14 @@ def trace_tf1(recipe, batch_list, preset=None, overrides=None, names=None, n_epo
     config, spec, preset, settings, hyper = resolve(recipe, preset, overrides, n_epochs)
     names = list(names or build_port(recipe, preset, overrides).variables)  # a port's table may depend on its hyperparameters
     noise = _noise_for(recipe, batch_list)
-    observer = TF1Observer(names, noise)
+    observer = TF1Observer(names, noise, get_port(recipe).tf1_loss, get_port(recipe).tf1_logits)
     graph = tf1.Graph()
     with _probe_run(batch_list, observer, config, spec, preset, settings, hyper) as run:
-        with graph.as_default(), _patched(noise, "tf1"):
+        schedule = caller_thread_sessions() if get_port(recipe).tf1_caller_thread else contextlib.nullcontext()
+        with graph.as_default(), _patched(noise, "tf1"), schedule:
             seed_everything(settings["seed"])
             spec.fn(run, **hyper)
-    run.trace.extras.update(graph=graph, tf1_variables=observer.all_names)
+    run.trace.extras.update(graph=graph, tf1_variables=observer.all_names, reported=reported(run))
     return run.trace
 
 
@@ -376,8 +422,13 @@ def trace_tf2(recipe, batch_list, initial, preset=None, overrides=None, port=Non
     with _probe_run(batch_list, TF2Observer(port, noise), config, spec, preset, settings, hyper) as run:
         with _patched(noise, "tf2"):
             port.fit(run)
-    run.trace.extras["port"] = port
+    run.trace.extras.update(port=port, reported=reported(run))
     return run.trace
+
+
+def reported(run):
+    """What a parity run reported after its epochs: ``{"history": [...], <extra series>: [...]}``."""
+    return {"history": list(run.history), **{name: list(series) for name, series in run.extras.items()}}
 
 
 def max_abs_diff(a, b):

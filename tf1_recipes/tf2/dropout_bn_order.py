@@ -1,0 +1,68 @@
+"""TF2 port of :mod:`tf1_recipes.recipes.dropout_bn_order`: one Keras ``Dropout`` before or after the last batch norm.
+
+TF1 → TF2: the layers as batch_norm's port (Keras ``BatchNormalization(momentum=0.9,
+epsilon=1e-3)``, contrib He init), ``tf.layers.dropout(rate, training=training)`` →
+``keras.layers.Dropout(rate)``, active when the model is called with ``training=True``.
+The variance-shift extra needs the second dense layer's output: a second Keras model on
+the same layers (``hidden2_model``) computes it, as TF1 fetched the ``hidden2`` tensor.
+"""
+
+import keras
+import numpy as np
+
+from tf1_recipes.pitfalls import mean_variance_ratio
+from tf1_recipes.tf2 import port
+from tf1_recipes.tf2.base import Port
+from tf1_recipes.tf2.defaults import BATCH_NORM_EPSILON, contrib_he_init
+
+POSITIONS = ("before_bn", "after_bn")
+
+
+@port("dropout_bn_order")
+class DropoutBNOrder(Port):
+    """Dense → batch norm → ELU twice, then Dense logits; one dropout layer before or after the second batch norm."""
+
+    # tf.layers.batch_normalization names its layers batch_normalization, _1 in call order.
+    variables = {
+        "hidden1/kernel": "hidden1/kernel",
+        "hidden1/bias": "hidden1/bias",
+        **{f"batch_normalization/{v}": f"bn1/{v}" for v in ("gamma", "beta", "moving_mean", "moving_variance")},
+        "hidden2/kernel": "hidden2/kernel",
+        "hidden2/bias": "hidden2/bias",
+        **{f"batch_normalization_1/{v}": f"bn2/{v}" for v in ("gamma", "beta", "moving_mean", "moving_variance")},
+        "outputs/kernel": "outputs/kernel",
+        "outputs/bias": "outputs/bias",
+    }
+    has_training_mode = True
+    has_dropout = True
+
+    def build(
+        self, *, n_inputs, n_hidden1, n_hidden2, n_outputs, learning_rate, batch_norm_momentum, dropout_rate, dropout_position
+    ):
+        if dropout_position not in POSITIONS:
+            raise ValueError(f"dropout_position must be one of {POSITIONS}, got {dropout_position!r}")
+
+        def dense(units, name):
+            return keras.layers.Dense(units, kernel_initializer=contrib_he_init(), name=name)
+
+        def batch_norm(name):
+            return keras.layers.BatchNormalization(momentum=batch_norm_momentum, epsilon=BATCH_NORM_EPSILON, name=name)
+
+        X = keras.Input(shape=(n_inputs,))
+        bn1 = keras.layers.Activation("elu")(batch_norm("bn1")(dense(n_hidden1, "hidden1")(X)))
+        if dropout_position == "before_bn":
+            bn1 = keras.layers.Dropout(dropout_rate, name="dropout")(bn1)  # feeds bn2: the variance shift
+        hidden2 = dense(n_hidden2, "hidden2")(bn1)
+        bn2 = keras.layers.Activation("elu")(batch_norm("bn2")(hidden2))
+        if dropout_position == "after_bn":
+            bn2 = keras.layers.Dropout(dropout_rate, name="dropout")(bn2)  # after the last batch norm: no shift
+        logits = dense(n_outputs, "outputs")(bn2)
+        self.hidden2_model = keras.Model(X, hidden2, name="hidden2")
+        return keras.Model(X, logits, name=self.recipe), keras.optimizers.SGD(learning_rate)
+
+    def report(self, run, epoch, X_eval, y_eval):
+        accuracy_val, loss_val = self.evaluate(X_eval, y_eval)
+        hidden2_val = self.hidden2_model(X_eval, training=False).numpy()
+        moving_variance_val = self.model.get_layer("bn2").moving_variance.numpy()
+        shift = mean_variance_ratio(moving_variance_val, np.var(hidden2_val, axis=0))
+        run.report(epoch, accuracy_val, variance_shift=shift, loss=loss_val)
