@@ -22,24 +22,23 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}")
 
 
-def _positive_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive whole number, got {text!r}")
-    return value
+def _whole_number(minimum, wanted):
+    """An argparse type: a whole number >= ``minimum``; ``wanted`` names it in the error."""
+
+    def parse(text):
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < minimum:
+            raise argparse.ArgumentTypeError(f"expected {wanted}, got {text!r}")
+        return value
+
+    return parse
 
 
-def _non_negative_int(text):
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number >= 0, got {text!r}")
-    return value
+_positive_int = _whole_number(1, "a positive whole number")
+_non_negative_int = _whole_number(0, "a whole number >= 0")
 
 
 def _seed(text):
@@ -54,7 +53,7 @@ def _seed(text):
 
 def _add_run_flags(parser):
     parser.add_argument("--preset", help="preset name (default: the recipe's reference configuration)")
-    parser.add_argument("--epochs", type=_positive_int, help="override n_epochs (then no golden comparison)")
+    parser.add_argument("--epochs", type=_positive_int, help="override n_epochs (a count other than the preset's is compared with no golden)")
     parser.add_argument("--seed", type=_seed, help="override the preset's seed (then no pinned check)")
     parser.add_argument("--data-dir", help="directory with the MNIST files (else $TF1_RECIPES_DATA, then the cache)")
     parser.add_argument("--out", help="output directory: checkpoint, runs.jsonl")
