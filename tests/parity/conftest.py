@@ -21,3 +21,18 @@ def pair(mnist_dir):
         return cache[key]
 
     return _pair
+
+
+@pytest.fixture
+def record_property(record_property):
+    """pytest's ``record_property`` with NumPy scalars turned into Python numbers.
+
+    The figures land in the JUnit XML (``--junitxml``); pytest-xdist workers send them to
+    the controller, and its serializer refuses NumPy types such as ``np.float32``.
+    """
+    import numpy as np
+
+    def record(name, value):
+        record_property(name, value.item() if isinstance(value, np.generic) else value)
+
+    return record

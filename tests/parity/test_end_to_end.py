@@ -2,9 +2,8 @@
 
 A port is another platform (golden.compare says so: provenance implementation tf2), so
 the pinned check is replaced by the band of the TF1 golden. These are full-length runs:
-marked ``golden`` with the golden tier, and ``tf2_e2e``: until every port's full run has
-been seen to land in its band on the CI machine, the README's command leaves them out
-(setup.cfg's addopts); run them with ``pytest -m tf2_e2e``.
+marked ``golden`` (they run with the golden tier and the README's command) and ``tf2_e2e``
+(``pytest -m tf2_e2e`` runs them alone).
 """
 
 import time
