@@ -94,3 +94,24 @@ def checkpoint_cache(tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("TF1_RECIPES_CACHE", str(directory))
         yield directory
+
+
+@pytest.fixture
+def kill_when():
+    """kill_when(process, condition, timeout=300): SIGKILL ``process`` as soon as ``condition()``
+    holds and return its output; fails if the process ended first (the resume tests' killer)."""
+    import signal
+    import time
+
+    def _kill_when(process, condition, timeout=300):
+        deadline = time.monotonic() + timeout
+        while not condition():
+            assert process.poll() is None, "the run ended before it could be killed:\n" + process.communicate()[0]
+            assert time.monotonic() < deadline, "timed out waiting to kill the run"
+            time.sleep(0.0005)
+        process.send_signal(signal.SIGKILL)
+        output = process.communicate()[0]
+        assert process.returncode == -signal.SIGKILL
+        return output
+
+    return _kill_when

@@ -34,19 +34,12 @@ def once(benchmark, fn):
     return benchmark.pedantic(fn, rounds=1 if benchmark.disabled else 3, iterations=1, warmup_rounds=0)
 
 
+@pytest.mark.parametrize("tf2", [False, True], ids=["tf1", "tf_function"])
 @pytest.mark.parametrize("recipe", RECIPES)
-def test_tf1(benchmark, recipe):
+def test_recipe_epoch(benchmark, recipe, tf2):
+    """One epoch of the TF1 recipe, or of its TF2 port's tf.function loop."""
     benchmark.group = f"one epoch: {recipe}"
-    config = bench.Target.parse(recipe).config(plan(benchmark))
-    result = once(benchmark, lambda: run_recipe(config))
-    assert len(result.history) == 1
-    benchmark.extra_info["epoch_seconds"] = result.epoch_seconds[0]
-
-
-@pytest.mark.parametrize("recipe", RECIPES)
-def test_tf_function(benchmark, recipe):
-    benchmark.group = f"one epoch: {recipe}"
-    config = bench.Target.parse(recipe).config(plan(benchmark), tf2=True)
+    config = bench.Target.parse(recipe).config(plan(benchmark), tf2=tf2)
     result = once(benchmark, lambda: run_recipe(config))
     assert len(result.history) == 1
     benchmark.extra_info["epoch_seconds"] = result.epoch_seconds[0]

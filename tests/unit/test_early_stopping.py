@@ -3,7 +3,6 @@
 import json
 import math
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -111,19 +110,6 @@ def _start(out):
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
-def _kill_when(process, condition, timeout=300):
-    """SIGKILL ``process`` as soon as ``condition()`` holds; its output. Fails if it ended first."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert process.poll() is None, "the run ended before it could be killed:\n" + process.communicate()[0]
-        assert time.monotonic() < deadline, "timed out waiting to kill the run"
-        time.sleep(0.0005)
-    process.send_signal(signal.SIGKILL)
-    output = process.communicate()[0]
-    assert process.returncode == -signal.SIGKILL
-    return output
-
-
 def _state(out):
     try:
         return json.loads((out / resume.STATE_NAME).read_text())
@@ -141,18 +127,18 @@ def _writing_a_checkpoint(out, since_ns):
     return any(".tempstate" in entry.name or entry.stat().st_mtime_ns > since_ns for entry in entries)
 
 
-def test_sigkill_then_resume_ends_exactly_like_an_uninterrupted_run(uninterrupted, tmp_path):
+def test_sigkill_then_resume_ends_exactly_like_an_uninterrupted_run(uninterrupted, tmp_path, kill_when):
     baseline, _ = uninterrupted
     out = tmp_path / "run"
 
     # 1. Killed part-way, between epochs.
-    output = _kill_when(_start(out), lambda: (_state(out) or {}).get("epoch", 0) >= 3)
+    output = kill_when(_start(out), lambda: (_state(out) or {}).get("epoch", 0) >= 3)
     assert "Training was interrupted" not in output
     first_stop = _state(out)["epoch"]
 
     # 2. Restarted, then killed while it writes its next checkpoint.
     started = time.time_ns()
-    output = _kill_when(_start(out), lambda: _writing_a_checkpoint(out, started))
+    output = kill_when(_start(out), lambda: _writing_a_checkpoint(out, started))
     assert f"Training was interrupted. Continuing at epoch {first_stop}\n" in output
     second_stop = _state(out)["epoch"]
     assert second_stop >= first_stop
