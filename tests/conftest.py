@@ -57,6 +57,30 @@ def run_quiet(tmp_path):
     return _run
 
 
+@pytest.fixture
+def compared_run(run_quiet, record_property):
+    """compared_run(recipe, preset, **kwargs): run_quiet's run compared with its golden (golden.compare).
+
+    Prints the comparison table and records the run's wall time (``seconds``) and the whole
+    comparison (``comparison``, JSON) in the JUnit XML, where the golden table is read from.
+    """
+    import json
+    import time
+
+    from tf1_recipes import golden
+
+    def _run(recipe, preset, **kwargs):
+        start = time.perf_counter()
+        result = run_quiet(recipe, preset, **kwargs)
+        record_property("seconds", round(time.perf_counter() - start, 1))
+        comparison = golden.compare(result)
+        record_property("comparison", json.dumps(comparison.to_dict(), default=float))
+        print(golden.format_table([comparison]))
+        return comparison
+
+    return _run
+
+
 @pytest.fixture(scope="session")
 def at_init(mnist_dir):
     """at_init(graph, fetches, X=None): ``fetches`` right after the graph's ``init`` op ran.
@@ -115,3 +139,50 @@ def kill_when():
         return output
 
     return _kill_when
+
+
+@pytest.fixture
+def sigkill_and_resume(kill_when):
+    """sigkill_and_resume(start, out, saved_epoch, writing_a_checkpoint, resume_dir, baseline): the
+    early-stopping resume scenario, for the TF1 recipe and its TF2 port alike; returns the run record.
+
+    ``start(out)`` starts the smoke run in a new process; ``saved_epoch(out)`` is the next epoch
+    its newest complete resume checkpoint records (0 before the first); ``writing_a_checkpoint(out,
+    since_ns)`` holds while a checkpoint is being written; ``resume_dir`` is where they go under
+    ``out``. The run is killed between epochs, restarted and killed while it writes a checkpoint,
+    left with a torn checkpoint file, restarted again, and must end exactly like ``baseline``
+    (the uninterrupted run), its resume directory cleared.
+    """
+    import json
+    import time
+
+    def _scenario(start, out, saved_epoch, writing_a_checkpoint, resume_dir, baseline):
+        # 1. Killed part-way, between epochs.
+        output = kill_when(start(out), lambda: saved_epoch(out) >= 3)
+        assert "Training was interrupted" not in output
+        first_stop = saved_epoch(out)
+
+        # 2. Restarted, then killed while it writes its next checkpoint.
+        started = time.time_ns()
+        output = kill_when(start(out), lambda: writing_a_checkpoint(out, started))
+        assert f"Training was interrupted. Continuing at epoch {first_stop}\n" in output
+        second_stop = saved_epoch(out)
+        assert second_stop >= first_stop
+        (out / resume_dir / "model.ckpt-999.index").write_bytes(b"torn")  # debris of a torn write
+
+        # 3. Restarted again: carries on from the recorded epoch and finishes.
+        process = start(out)
+        output = process.communicate(timeout=300)[0]
+        assert process.returncode == 0, output
+        assert f"Training was interrupted. Continuing at epoch {second_stop}\n" in output
+        lines = [line for line in output.splitlines() if "\tValidation loss:" in line]
+        assert lines[0].startswith(f"{second_stop}\t")
+
+        record = json.loads((out / "runs.jsonl").read_text().splitlines()[-1])
+        assert record["history"] == baseline.history  # best loss and test accuracy, exactly
+        for name in ("valid_loss", "valid_accuracy", "best_loss"):
+            assert record["extras"][name] == baseline.extras[name], name  # no epoch lost or repeated
+        assert not (out / resume_dir).exists()
+        return record
+
+    return _scenario

@@ -5,9 +5,6 @@ golden (pinned check, or cross-platform check on another platform) and, where a 
 reference exists, with the reference's final value.
 """
 
-import json
-import time
-
 import pytest
 
 from tf1_recipes import golden
@@ -18,12 +15,7 @@ FULL_PRESETS = [(r.name, p) for r in list_recipes() for p in r.presets if p != "
 
 @pytest.mark.golden
 @pytest.mark.parametrize("recipe,preset", FULL_PRESETS, ids=[f"{r}-{p}" for r, p in FULL_PRESETS])
-def test_full_run_matches_golden(recipe, preset, run_quiet, record_property):
-    start = time.perf_counter()
-    result = run_quiet(recipe, preset)
-    record_property("seconds", round(time.perf_counter() - start, 1))
-    comparison = golden.compare(result)
-    record_property("comparison", json.dumps(comparison.to_dict(), default=float))  # the golden table, from the junit XML
-    print(golden.format_table([comparison]))
+def test_full_run_matches_golden(recipe, preset, compared_run):
+    comparison = compared_run(recipe, preset)
     assert comparison.checks, f"{recipe}/{preset} was compared with nothing: {comparison.notes}"
     assert comparison.status == "PASS", golden.format_table([comparison])

@@ -23,8 +23,6 @@ import os
 import re
 import subprocess
 import sys
-import time
-from pathlib import Path
 
 import keras
 import numpy as np
@@ -341,34 +339,7 @@ def _writing_a_checkpoint(out, since_ns):
     return any("_temp" in entry.name or ".tempstate" in entry.name or entry.stat().st_mtime_ns > since_ns for entry in entries)
 
 
-def test_port_sigkill_then_resume_ends_exactly_like_an_uninterrupted_run(uninterrupted, tmp_path, kill_when):
+def test_port_sigkill_then_resume_ends_exactly_like_an_uninterrupted_run(uninterrupted, tmp_path, sigkill_and_resume):
     baseline, _ = uninterrupted
-    out = tmp_path / "run"
-
-    # 1. Killed part-way, between epochs.
-    output = kill_when(_start(out), lambda: _saved_epoch(out) >= 3)
-    assert "Training was interrupted" not in output
-    first_stop = _saved_epoch(out)
-
-    # 2. Restarted, then killed while it writes its next checkpoint.
-    started = time.time_ns()
-    output = kill_when(_start(out), lambda: _writing_a_checkpoint(out, started))
-    assert f"Training was interrupted. Continuing at epoch {first_stop}\n" in output
-    second_stop = _saved_epoch(out)
-    assert second_stop >= first_stop
-    Path(out / resume.RESUME_DIR / "model.ckpt-999.index").write_bytes(b"torn")  # debris of a torn write
-
-    # 3. Restarted again: carries on from the recorded epoch and finishes.
-    process = _start(out)
-    output = process.communicate(timeout=300)[0]
-    assert process.returncode == 0, output
-    assert f"Training was interrupted. Continuing at epoch {second_stop}\n" in output
-    lines = [line for line in output.splitlines() if "\tValidation loss:" in line]
-    assert lines[0].startswith(f"{second_stop}\t")
-
-    record = json.loads((out / "runs.jsonl").read_text().splitlines()[-1])
+    record = sigkill_and_resume(_start, tmp_path / "run", _saved_epoch, _writing_a_checkpoint, resume.RESUME_DIR, baseline)
     assert record["provenance"]["implementation"] == "tf2"
-    assert record["history"] == baseline.history  # best loss and test accuracy, exactly
-    for name in ("valid_loss", "valid_accuracy", "best_loss"):
-        assert record["extras"][name] == baseline.extras[name], name  # no epoch lost or repeated
-    assert not (out / resume.RESUME_DIR).exists()

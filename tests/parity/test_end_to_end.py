@@ -6,8 +6,6 @@ marked ``golden`` (they run with the golden tier and the README's command) and `
 (``pytest -m tf2_e2e`` runs them alone).
 """
 
-import time
-
 import pytest
 
 from tf1_recipes import golden
@@ -20,12 +18,8 @@ CASES = [(name, p) for name in list_ports() for p in get_recipe(name).presets if
 @pytest.mark.golden
 @pytest.mark.tf2_e2e
 @pytest.mark.parametrize("recipe,preset", CASES, ids=[f"{r}-{p}" for r, p in CASES])
-def test_port_full_run_lands_in_the_tf1_golden_band(recipe, preset, run_quiet, record_property):
-    start = time.perf_counter()
-    result = run_quiet(recipe, preset, tf2=True)
-    record_property("seconds", round(time.perf_counter() - start, 1))
-    comparison = golden.compare(result)
-    print(golden.format_table([comparison]))
+def test_port_full_run_lands_in_the_tf1_golden_band(recipe, preset, compared_run):
+    comparison = compared_run(recipe, preset, tf2=True)
     assert [c.kind for c in comparison.checks if c.kind != "reference"] == ["band"], comparison.notes
     assert any("TF2 port is another platform" in note for note in comparison.notes)
     assert comparison.status == "PASS", golden.format_table([comparison])
