@@ -114,23 +114,37 @@ def cache_key(recipe, preset, config, threads):
     """Hash of what determines a pretrained checkpoint's values.
 
     The resolved configuration (hyperparameters and harness settings, seed included), the
-    TensorFlow version and the intra-op thread count (which changes the last bits).
+    TensorFlow version, the intra-op thread count and the numerics fingerprint (both change
+    the last bits: a checkpoint trained with oneDNN on is not reused with it off).
     """
-    facts = {"recipe": recipe, "preset": preset, "config": config, "tf_version": tf.__version__, "threads": threads}
+    from tf1_recipes import numerics
+
+    facts = {
+        "recipe": recipe,
+        "preset": preset,
+        "config": config,
+        "tf_version": tf.__version__,
+        "threads": threads,
+        "numerics": numerics.fingerprint(),
+    }
     return hashlib.sha256(json.dumps(facts, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 
 def pretrained_checkpoint(recipe, preset, run=None):
     """The cached checkpoint of ``recipe``/``preset``; trained first (and said so) when missing.
 
-    ``run`` is the reusing recipe's run: its data directory, thread count and quietness
-    carry over to the pretraining run, and its log says where the checkpoint came from.
-    Without one (tests, tools) the defaults apply and the messages are printed.
+    ``run`` is the reusing recipe's run: its seed, data directory, thread count and
+    quietness carry over to the pretraining run, and its log says where the checkpoint came
+    from. So a reusing run with seed 43 builds on a model pretrained with seed 43, and the
+    spread over seeds of a chained recipe's golden covers its upstream model's spread.
+    Without a run (tests, tools) the preset's seed and the defaults apply and the messages
+    are printed.
     """
     base = run.config if run is not None else RecipeConfig(recipe)
     log = run.log if run is not None else functools.partial(print, flush=True)
+    seed = run.settings["seed"] if run is not None else None
     config = RecipeConfig(
-        recipe, preset=preset, data_dir=base.data_dir, threads=base.threads, quiet=base.quiet, progress=False
+        recipe, preset=preset, seed=seed, data_dir=base.data_dir, threads=base.threads, quiet=base.quiet, progress=False
     )
     spec, preset, settings, hyper = config.resolve()
     threads = configure_tensorflow(base.threads)["intra_op_threads"]

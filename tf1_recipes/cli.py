@@ -114,6 +114,14 @@ def build_parser():
     doctor.add_argument("--plot", metavar="DIR", help="write PNG plots (activation histograms, the learning-rate sweep)")
     doctor.add_argument("--json", action="store_true", help="print one JSON object with every number as the last line")
 
+    numerics = commands.add_parser(
+        "numerics", help="this machine's numerics fingerprint (which pinned golden runs apply here) and its facts"
+    )
+    numerics.add_argument("--repeat", type=_positive_int, default=1,
+                          help="compute it N times in this process: op determinism must give the same bits each time")
+    numerics.add_argument("--threads", type=_positive_int, help="TensorFlow intra-op threads (default 1, the goldens')")
+    numerics.add_argument("--json", action="store_true", help="print one JSON object as the last line")
+
     runs = commands.add_parser("runs", help="list the run records (runs.jsonl) under DIR as a table")
     runs.add_argument("dir", nargs="?", default=".", help="directory to search for runs.jsonl (default: .)")
     runs.add_argument("--json", action="store_true", help="print the records as one JSON list instead")
@@ -341,7 +349,34 @@ def cmd_runs(args):
     return EXIT_OK
 
 
+def cmd_numerics(args):
+    """``tf1-recipes numerics``: the fingerprint and facts; exit 1 when a repeat gives other bits."""
+    from tf1_recipes import numerics
+    from tf1_recipes.compat import configure_tensorflow
+
+    configure_tensorflow(args.threads)
+    facts = numerics.describe()
+    cpu = facts["cpu"]
+    print(f"fingerprint {facts['fingerprint']}")
+    print(f"device {facts['device']}; oneDNN {'on' if facts['onednn'] else 'off'}; "
+          f"settings {facts['env'] or 'none'}; TensorFlow {facts['tf_build']['version']}")
+    print(f"cpu {cpu['vendor']} family {cpu['family']} model {cpu['model']} stepping {cpu['stepping']} "
+          f"({cpu['model_name']}); flags {' '.join(cpu['flags'])}")
+    first = numerics.group_hashes()
+    unstable = []
+    for _ in range(args.repeat - 1):
+        again = numerics.group_hashes()
+        unstable += [group for group in first if again[group] != first[group] and group not in unstable]
+    if args.repeat > 1:
+        print(f"{args.repeat} repeats: " + (f"NOT reproducible: {', '.join(unstable)} gave other bits (a "
+              "non-deterministic op on this device)" if unstable else "bit-identical"))
+    if args.json:
+        print(json.dumps({**facts, "groups": first, "repeats": args.repeat, "non_deterministic": unstable}))
+    return EXIT_FAIL if unstable else EXIT_OK
+
+
 COMMANDS["doctor"] = cmd_doctor
+COMMANDS["numerics"] = cmd_numerics
 COMMANDS["runs"] = cmd_runs
 
 

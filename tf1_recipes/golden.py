@@ -9,14 +9,18 @@ reference runs; regeneration never touches it.
 A comparison makes up to three checks:
 
 * ``reference``: the final metric against the published reference result's final value.
-* ``pinned``: with the pinned seed, on the platform that pinned the golden (same TF
-  version, CPU model or GPU, thread count), every epoch must reproduce the pinned values
-  within the ``pinned`` tolerance. On another platform (or with another seed) there is no
-  pinned check, and the notes say why. A recipe's TF2 port (``run --tf2``) is another
-  platform: its provenance says ``implementation: tf2``.
+* ``pinned``: with the pinned seed, where this run's numerics are those of one of the
+  golden's pinned runs (same implementation, TensorFlow version, intra-op thread count and
+  numerics fingerprint, :mod:`tf1_recipes.numerics`), every epoch must reproduce that
+  pinned run within the ``pinned`` tolerance: same numerics, different bits is a real
+  regression. A golden holds one pinned run per numerics it was pinned on
+  (``golden["pinned"]``, a list). Where none matches (another CPU generation, oneDNN off,
+  a GPU, another seed) there is no pinned check, and the notes say what differs. A
+  recipe's TF2 port (``run --tf2``) is another platform: its provenance says
+  ``implementation: tf2``.
 * ``band``: the final value lies inside the band measured over several seeds
-  (``golden["band"]``: mean +- max(4 std, floor)). Always made, so a run on another
-  platform falls back to it.
+  (``golden["band"]``: a normal tolerance interval, see :mod:`tf1_recipes.regen`).
+  Always made, so a run on other numerics falls back to it.
 
 A run whose configuration differs from the golden's (``--epochs``, an override; the seed
 aside) or whose number of epochs does is not compared with it, and the result says why.
@@ -29,7 +33,9 @@ from pathlib import Path
 
 GOLDEN_ENV = "TF1_RECIPES_GOLDEN"
 REFERENCES = "references.json"
-PLATFORM_KEYS = ("implementation", "tf_version", "machine", "cpu", "device", "intra_op_threads")
+#: What must agree for a pinned check. The numerics fingerprint covers the CPU generation,
+#: oneDNN's kernel choice and the device; a CPU's name does not (two EPYC generations share one).
+PLATFORM_KEYS = ("implementation", "tf_version", "intra_op_threads", "fingerprint")
 #: What a provenance without the key means: goldens pinned before ``implementation`` was
 #: recorded were all runs of the TF1 recipes.
 PLATFORM_DEFAULTS = {"implementation": "tf1"}
@@ -72,8 +78,40 @@ def load_reference(recipe, preset, directory=None):
 
 
 def platform_of(provenance):
-    """The provenance facts that must agree for a pinned check; a TF2 port's run differs in ``implementation``."""
-    return {key: provenance.get(key, PLATFORM_DEFAULTS.get(key)) for key in PLATFORM_KEYS}
+    """The provenance facts that must agree for a pinned check; a TF2 port's run differs in ``implementation``.
+
+    ``fingerprint`` is ``provenance["numerics"]["fingerprint"]`` (None where a run recorded none).
+    """
+    facts = {key: provenance.get(key, PLATFORM_DEFAULTS.get(key)) for key in PLATFORM_KEYS}
+    facts["fingerprint"] = (provenance.get("numerics") or {}).get("fingerprint")
+    return facts
+
+
+def pinned_runs(golden):
+    """The golden's pinned runs, one per numerics it was pinned on (a list, oldest first)."""
+    pinned = golden["pinned"]
+    return pinned if isinstance(pinned, list) else [pinned]
+
+
+def matching_pinned(golden, provenance):
+    """The pinned run whose platform (:func:`platform_of`) is this provenance's, or None."""
+    ours = platform_of(provenance)
+    for pinned in pinned_runs(golden):
+        if ours["fingerprint"] is not None and platform_of(pinned["provenance"]) == ours:
+            return pinned
+    return None
+
+
+#: The range a metric's value can take, by name: a band never leaves it.
+METRIC_RANGES = (("accuracy", (0.0, 1.0)), ("loss", (0.0, None)), ("mismatch", (0.0, None)))
+
+
+def metric_range(metric):
+    """(low, high) bounds of a metric's values, None for unbounded: accuracies in [0, 1], losses >= 0."""
+    for word, bounds in METRIC_RANGES:
+        if word in metric:
+            return bounds
+    return (None, None)
 
 
 @dataclasses.dataclass
@@ -162,8 +200,8 @@ def compare(result, directory=None):
         notes.append(f"no golden file {golden_path(result.recipe, result.preset, directory)}")
     elif changed:
         notes.append(f"configuration differs from the golden's ({'; '.join(changed)}): no golden check")
-    elif len(golden["pinned"]["history"]) != epochs:
-        notes.append(f"golden pinned {len(golden['pinned']['history'])} epochs, this run {epochs}: no golden check")
+    elif len(pinned_runs(golden)[0]["history"]) != epochs:
+        notes.append(f"golden pinned {len(pinned_runs(golden)[0]['history'])} epochs, this run {epochs}: no golden check")
     else:
         checks.extend(_pinned_checks(result, golden, notes))
         checks.append(_band_check(result, golden))
@@ -178,16 +216,14 @@ def config_differences(golden_config, run_config):
 
 
 def _pinned_checks(result, golden, notes):
-    pinned = golden["pinned"]
-    if pinned["seed"] != result.config.get("seed"):
-        notes.append(f"golden pinned seed {pinned['seed']}, this run seed {result.config.get('seed')}: band check only")
+    runs = pinned_runs(golden)
+    seed = runs[0]["seed"]
+    if seed != result.config.get("seed"):
+        notes.append(f"golden pinned seed {seed}, this run seed {result.config.get('seed')}: band check only")
         return []
-    theirs, ours = platform_of(pinned["provenance"]), platform_of(result.provenance)
-    if theirs != ours:
-        differs = ", ".join(f"{k} {theirs[k]} -> {ours[k]}" for k in PLATFORM_KEYS if theirs[k] != ours[k])
-        if theirs["implementation"] != ours["implementation"]:
-            differs += "; a TF2 port is another platform than its TF1 recipe"
-        notes.append(f"platform differs from the pinned one ({differs}): pinned check replaced by the band")
+    pinned = matching_pinned(golden, result.provenance)
+    if pinned is None:
+        notes.append(_no_pinned_note(runs, result.provenance))
         return []
     worst = max(abs(a - b) for a, b in zip(result.history, pinned["history"]))
     tolerance = golden["tolerance"]["pinned"]
@@ -198,9 +234,37 @@ def _pinned_checks(result, golden, notes):
             result.final,
             tolerance,
             worst <= tolerance,
-            f"same seed and platform: every epoch checked, worst |diff| {worst:.2g}",
+            f"same seed and numerics (fingerprint {platform_of(pinned['provenance'])['fingerprint']}): "
+            f"every epoch checked, worst |diff| {worst:.2g}",
         )
     ]
+
+
+def _no_pinned_note(runs, provenance):
+    """Why no pinned run applies: the fingerprints, and the human facts that differ from the nearest."""
+    from tf1_recipes import numerics
+
+    ours = platform_of(provenance)
+    theirs = [platform_of(p["provenance"]) for p in runs]
+    if ours["implementation"] != "tf1":
+        return (f"implementation tf1 -> {ours['implementation']}; a TF2 port is another platform than its TF1 "
+                "recipe: pinned check replaced by the band")
+    same_rest = [t for t in theirs if {**t, "fingerprint": None} == {**ours, "fingerprint": None}]
+    if not same_rest:
+        differs = "; ".join(
+            ", ".join(f"{k} {t[k]} -> {ours[k]}" for k in PLATFORM_KEYS if k != "fingerprint" and t[k] != ours[k])
+            for t in theirs
+        )
+        return f"platform differs from every pinned run's ({differs}): pinned check replaced by the band"
+    nearest = next(p for p in runs if platform_of(p["provenance"]) in same_rest)
+    facts = numerics.differences(provenance.get("numerics") or {}, nearest["provenance"].get("numerics") or {})
+    facts = [f for f in facts if not f.startswith("fingerprint")]
+    return (
+        f"numerics differ from the pinned runs': fingerprint {ours['fingerprint']} vs "
+        f"{', '.join(str(t['fingerprint']) for t in same_rest)}"
+        + (f" ({'; '.join(facts)})" if facts else " (same CPU facts and settings: the kernels differ)")
+        + ": pinned check replaced by the band"
+    )
 
 
 def _band_check(result, golden):

@@ -132,9 +132,13 @@ def provenance(threads, implementation="tf1"):
     """Where and with what a run happened: enough to tell whether two runs are comparable.
 
     ``implementation`` is ``"tf1"`` (the recipe's graph) or ``"tf2"`` (its TF2 port, which
-    golden comparisons treat as another platform).
+    golden comparisons treat as another platform). ``numerics`` is
+    :func:`tf1_recipes.numerics.describe`: the numerics fingerprint that decides whether a
+    pinned check applies, with the CPU, oneDNN and device facts beside it.
     """
     import tf_keras
+
+    from tf1_recipes import numerics
 
     return {
         "implementation": implementation,
@@ -147,6 +151,7 @@ def provenance(threads, implementation="tf1"):
         "cpu": cpu_model(),
         "device": device_name(),
         "intra_op_threads": threads["intra_op_threads"],
+        "numerics": numerics.describe(),
         "git_revision": git_revision(),
     }
 

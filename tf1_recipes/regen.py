@@ -1,17 +1,26 @@
 """Regenerating golden files from real runs (``scripts/regen_golden.py``).
 
-For each recipe and preset: one run with the preset's seed on this platform's default
-thread count (the *pinned* run), plus runs with further seeds whose spread sets the
-cross-platform tolerance. The golden records every value, the command that made it and
-the platform; an existing golden is never loosened silently: a wider tolerance needs
-``--allow-widen`` and a reason, which is stored in the golden.
+For each recipe and preset: one run with the preset's seed on this machine's numerics
+(the *pinned* run, recorded with its numerics fingerprint), plus runs with further seeds
+whose spread sets the band every other numerics is compared with (at least
+``MIN_SEEDS``: 10 for smoke presets, 5 for the others). The golden records every value,
+the command that made it and the platform; an existing golden is never loosened silently:
+a wider band needs ``--allow-widen`` and a reason, which is stored in the golden.
 
-``--extend`` adds seeds to an existing golden instead of redoing it: the seed runs it
-recorded are kept (the pinned run verbatim) when the preset's configuration is unchanged,
-only the missing seeds run, and their platform must be the pinned run's.
+Modes, on an existing golden of the same configuration:
+
+* ``--add-platform``: adds this machine's pinned run (the pinned seed) beside the pinned
+  runs of other numerics, leaving them and the seed statistics alone. A pinned run of the
+  same numerics must be reproduced bit for bit, else it refuses: that is a real change.
+* ``--extend``: keeps the seed runs the golden recorded and runs only the missing seeds
+  (on any numerics of the same TensorFlow version and thread count; each seed records its
+  fingerprint), then rebuilds the band by the current rule.
+* neither: regenerates the whole golden. On a machine whose numerics no pinned run has it
+  says so and refuses unless ``--repin``.
 """
 
 import argparse
+import math
 import concurrent.futures
 import datetime
 import json
@@ -24,19 +33,51 @@ from tf1_recipes import golden as golden_lib
 
 PINNED_TOLERANCE = 1e-6
 PINNED_REASON = (
-    "Same seed, TensorFlow op determinism and a fixed intra-op thread count make a rerun on the "
-    "same platform bit-identical (tests/unit/test_determinism.py checks it); 1e-6 only absorbs "
-    "float formatting."
+    "Same seed, TensorFlow op determinism, a fixed intra-op thread count and the same numerics "
+    "fingerprint (tf1_recipes.numerics) make a rerun bit-identical "
+    "(tests/unit/test_numerics.py::test_a_rerun_on_the_same_numerics_is_bit_identical checks it); "
+    "1e-6 only absorbs float formatting."
 )
-BAND_SIGMAS = 4.0
+#: The band is a two-sided normal tolerance interval: it holds BAND_COVERAGE of the runs'
+#: final values with BAND_CONFIDENCE, given n seeds (Howe's k factor).
+BAND_COVERAGE = 0.99
+BAND_CONFIDENCE = 0.95
 BAND_FLOOR = 0.002
-BAND_RULE = "mean +- max({k} x std over {n} seeds, {floor})"
-BAND_REASON = (
-    "Seeds move the final value the way a change of platform (TF version, CPU, thread count, GPU) "
-    "does: float rounding sends the trajectory elsewhere. So the seed-to-seed spread is the noise a "
-    "real change must exceed. {k} std keeps false alarms below 1 in 10,000 for a normal spread; the "
-    "floor ({floor}, 20 test images) keeps a small-sample std from making the band unrealistically tight."
+BAND_RULE = (
+    "mean +- max(k x std, {floor}) over {n} seeds, k = {k:.3f}: a two-sided normal tolerance interval "
+    "holding {coverage:.0%} of runs with {confidence:.0%} confidence (Howe's k), clipped to the metric's range {range}"
 )
+BAND_REASON = (
+    "Seeds move the final value the way a change of numerics (CPU generation, oneDNN's kernels, TF "
+    "version, GPU) does: float rounding sends the trajectory elsewhere. So the spread over seeds is the "
+    "noise a real change must exceed. k grows as the seeds get fewer (Howe, 'Two-sided tolerance limits "
+    "for normal populations: some improvements', JASA 64 (1969) 610-620; NIST/SEMATECH e-Handbook of "
+    "Statistical Methods, section 7.2.6.3: k = 4.433 for n = 10, 99% coverage, 95% confidence), so a few "
+    "seeds give an honestly wider band; the floor ({floor}, 20 test images) keeps a small-sample std from "
+    "making it unrealistically tight."
+)
+#: The fewest seeds a golden's band is measured over (golden/README.md).
+MIN_SEEDS = {"smoke": 10, "full": 5}
+#: A full preset's band wider than this states its measured spread; a smoke band wider than
+#: SMOKE_MAX_WIDTH cannot tell a broken recipe from a working one and is refused by the tests.
+WIDE_BAND = 0.06
+SMOKE_MAX_WIDTH = 0.12
+
+
+def tolerance_factor(n, coverage=BAND_COVERAGE, confidence=BAND_CONFIDENCE):
+    """Howe's k for a two-sided normal tolerance interval from ``n`` >= 2 samples.
+
+    k = sqrt((n - 1) (1 + 1/n) z^2 / chi2), z the (1 + coverage)/2 normal quantile and chi2
+    the (1 - confidence) quantile of chi-square with n - 1 degrees of freedom (Howe 1969;
+    NIST/SEMATECH e-Handbook 7.2.6.3). n = 5: 6.69, n = 10: 4.45, n = 20: 3.62.
+    """
+    from scipy import stats
+
+    if n < 2:
+        raise ValueError(f"a tolerance interval needs at least 2 seeds, got {n}")
+    z = stats.norm.ppf((1 + coverage) / 2)
+    chi2 = stats.chi2.ppf(1 - confidence, n - 1)
+    return math.sqrt((n - 1) * (1 + 1 / n) * z * z / chi2)
 
 
 def run_one(recipe, preset, seed, threads=None, data_dir=None):
@@ -69,30 +110,66 @@ def _seed_runs(recipe, preset, seeds, jobs, data_dir):
         return [f.result() for f in futures]
 
 
-def seed_band(finals):
-    """(mean, std, band dict) of the final values over seeds; std is None for a single seed."""
+def seed_band(finals, metric=""):
+    """(mean, std, band dict) of the final values over seeds; std is None for a single seed.
+
+    The band is mean +- max(k std, floor) with k = :func:`tolerance_factor` (n), clipped to
+    :func:`tf1_recipes.golden.metric_range` (an accuracy stays in [0, 1], a loss >= 0).
+    """
     mean = statistics.fmean(finals)
     std = statistics.stdev(finals) if len(finals) > 1 else None
-    half_width = round(max(BAND_SIGMAS * (std or 0.0), BAND_FLOOR), 6)
+    k = tolerance_factor(len(finals)) if std is not None else 0.0
+    half_width = round(max(k * (std or 0.0), BAND_FLOOR), 6)
+    low, high = golden_lib.metric_range(metric)
     band = {
-        "low": mean - half_width,
-        "high": mean + half_width,
+        "low": mean - half_width if low is None else max(low, mean - half_width),
+        "high": mean + half_width if high is None else min(high, mean + half_width),
         "half_width": half_width,
-        "rule": BAND_RULE.format(k=BAND_SIGMAS, n=len(finals), floor=BAND_FLOOR),
-        "reason": BAND_REASON.format(k=BAND_SIGMAS, floor=BAND_FLOOR) if std is not None else "single seed: the floor only",
+        "k": round(k, 4),
+        "rule": BAND_RULE.format(
+            floor=BAND_FLOOR, n=len(finals), k=k, coverage=BAND_COVERAGE, confidence=BAND_CONFIDENCE,
+            range=f"[{'-inf' if low is None else low}, {'inf' if high is None else high}]",
+        ),
+        "reason": BAND_REASON.format(floor=BAND_FLOOR) if std is not None else "single seed: the floor only",
     }
+    if band["high"] - band["low"] > WIDE_BAND:
+        band["spread"] = (
+            f"wider than {WIDE_BAND}: the measured spread over {len(finals)} seeds is std {std:.4g}, "
+            f"finals {min(finals):.4f} .. {max(finals):.4f}"
+        )
     return mean, std, band
 
 
+def _fingerprint_of(run):
+    return golden_lib.platform_of(run.get("provenance") or {})["fingerprint"]
+
+
+def pinned_record(run, command):
+    """The pinned-run record of one ``run_one`` result: its values, provenance and the command."""
+    return {
+        "seed": run["seed"],
+        "history": run["history"],
+        "final": run["final"],
+        "epoch_seconds": run["epoch_seconds"],
+        "extras": run.get("extras", {}),
+        "provenance": run["provenance"],
+        "command": command,
+        "created": _now(),
+    }
+
+
+def _now():
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+
+
 def recorded_runs(old):
-    """The seed runs an existing golden recorded, pinned first, as ``run_one`` returns them."""
+    """The seed runs an existing golden recorded, as ``run_one`` returns them (final, history, numerics)."""
     seeds = old["seeds"]
-    pinned = {**old["pinned"], "metric": old["metric"], "config": old["config"]}
-    others = [
-        {"seed": seed, "final": final, "history": history}
-        for seed, final, history in zip(seeds["seeds"][1:], seeds["finals"][1:], seeds["histories"][1:])
+    numerics = seeds.get("numerics") or [None] * len(seeds["seeds"])
+    return [
+        {"seed": seed, "final": final, "history": history, "provenance": {"numerics": {"fingerprint": fp}}}
+        for seed, final, history, fp in zip(seeds["seeds"], seeds["finals"], seeds["histories"], numerics)
     ]
-    return pinned, others
 
 
 def extension_problems(old, config):
@@ -109,55 +186,44 @@ def extension_problems(old, config):
     ]
 
 
-def build_golden(pinned, others, command, old=None, allow_widen=False, widen_reason=None, extended=None):
-    """The golden dict from the pinned run and the extra-seed runs; refuses a silent widening.
+def build_golden(pinned, seed_runs, command, old=None, allow_widen=False, widen_reason=None, extended=None):
+    """The golden dict from its pinned runs and seed runs; refuses a silent widening.
 
-    With ``extended`` (the seeds just added by ``--extend``), ``pinned`` is the old golden's
-    pinned record and is kept verbatim, command and date included; the extension's command
-    and date are recorded beside the seed statistics.
+    ``pinned``: the pinned-run records (:func:`pinned_record`), one per numerics;
+    ``seed_runs``: every seed's run (``run_one`` results or :func:`recorded_runs`), the
+    pinned seed first. With ``extended`` (the seeds just added by ``--extend``) the
+    extension's command and date are recorded beside the seed statistics.
     """
-    runs = [pinned, *others]
-    finals = [r["final"] for r in runs]
-    mean, std, band = seed_band(finals)
+    first = seed_runs[0]
+    metric = first.get("metric") or old["metric"]
+    finals = [r["final"] for r in seed_runs]
+    mean, std, band = seed_band(finals, metric)
     golden = {
-        "recipe": pinned["recipe"],
-        "preset": pinned["preset"],
-        "metric": pinned["metric"],
-        "config": pinned["config"],
-        "pinned": {
-            "seed": pinned["seed"],
-            "history": pinned["history"],
-            "final": pinned["final"],
-            "epoch_seconds": pinned["epoch_seconds"],
-            "extras": pinned.get("extras", {}),
-            "provenance": pinned["provenance"],
-            "command": command,
-            "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        },
+        "recipe": first.get("recipe") or old["recipe"],
+        "preset": first.get("preset") or old["preset"],
+        "metric": metric,
+        "config": first.get("config") or old["config"],
+        "pinned": list(pinned),
         "seeds": {
-            "seeds": [r["seed"] for r in runs],
+            "seeds": [r["seed"] for r in seed_runs],
             "finals": finals,
             "mean": mean,
             "std": std,
-            "histories": [r["history"] for r in runs],
+            "histories": [r["history"] for r in seed_runs],
+            "numerics": [_fingerprint_of(r) for r in seed_runs],
         },
         "band": band,
         "tolerance": {"pinned": PINNED_TOLERANCE, "pinned_reason": PINNED_REASON},
     }
-    if extended:
-        golden["pinned"] = {key: pinned[key] for key in old["pinned"]}
+    if extended is not None:
         golden["seeds"]["extended"] = [
-            *old["seeds"].get("extended", []),
-            {
-                "added": list(extended),
-                "command": command,
-                "created": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-            },
+            *(old["seeds"].get("extended", []) if old else []),
+            {"added": list(extended), "command": command, "created": _now()},
         ]
     if old is not None and "band" in old and band["half_width"] > old["band"]["half_width"]:
         if not allow_widen:
             raise SystemExit(
-                f"{pinned['recipe']}/{pinned['preset']}: band would widen "
+                f"{golden['recipe']}/{golden['preset']}: band would widen "
                 f"+-{old['band']['half_width']} -> +-{band['half_width']}; rerun with --allow-widen --reason '...' "
                 "if that is intended"
             )
@@ -168,35 +234,99 @@ def build_golden(pinned, others, command, old=None, allow_widen=False, widen_rea
 def describe_change(old, new):
     """Old -> new lines for a person to read before committing a regenerated golden."""
     name = f"{new['recipe']}/{new['preset']}"
-    final, band = new["pinned"]["final"], new["band"]
+    band = new["band"]
+    pins = ", ".join(f"{_fingerprint_of(p)}: {p['final']:.6g}" for p in golden_lib.pinned_runs(new))
     if old is None or "band" not in old:
-        return [f"{name}: new golden, final {final:.6g}, band [{band['low']:.6g}, {band['high']:.6g}]"]
-    old_final, old_band = old["pinned"]["final"], old["band"]
+        return [f"{name}: new golden, pinned {pins}, band [{band['low']:.6g}, {band['high']:.6g}]"]
+    old_pins = ", ".join(f"{_fingerprint_of(p)}: {p['final']:.6g}" for p in golden_lib.pinned_runs(old))
+    old_band = old["band"]
     widened = band["half_width"] > old_band["half_width"]
     return [
-        f"{name}: pinned final {old_final:.6g} -> {final:.6g} ({final - old_final:+.6g})",
-        f"{name}: band [{old_band['low']:.6g}, {old_band['high']:.6g}] -> [{band['low']:.6g}, {band['high']:.6g}]"
+        f"{name}: pinned runs {old_pins} -> {pins}",
+        f"{name}: band [{old_band['low']:.6g}, {old_band['high']:.6g}] ({len(old['seeds']['finals'])} seeds) -> "
+        f"[{band['low']:.6g}, {band['high']:.6g}] ({len(new['seeds']['finals'])} seeds)"
         + (" WIDENED" if widened else " (not wider)"),
     ]
 
 
-def _extend(spec, preset, seeds, old, args):
-    """(pinned, others, added seeds): the old golden's runs plus runs of the seeds it lacks."""
+def _same_platform_but_numerics(run, golden):
+    """'key golden -> run' for the platform facts other than the fingerprint that differ from the golden's."""
+    ours = golden_lib.platform_of(run["provenance"])
+    theirs = golden_lib.platform_of(golden_lib.pinned_runs(golden)[0]["provenance"])
+    return [f"{k} {theirs[k]} -> {ours[k]}" for k in golden_lib.PLATFORM_KEYS if k != "fingerprint" and theirs[k] != ours[k]]
+
+
+def _plan(spec, preset, seeds, old, args):
+    """(seeds to run, whether the first is the pinned seed) for this invocation's mode."""
+    if not (args.extend or args.add_platform):
+        return seeds
     settings, hyper = spec.preset(preset)
     problems = extension_problems(old, {**settings, **hyper})
     if problems:
-        raise SystemExit(f"{spec.name}/{preset}: cannot --extend: " + "; ".join(problems) + " (regenerate without --extend)")
-    pinned, others = recorded_runs(old)
-    have = {pinned["seed"], *(r["seed"] for r in others)}
-    missing = [s for s in seeds if s not in have]
-    if not missing:
-        return pinned, others, []
-    new_runs = _seed_runs(spec.name, preset, missing, args.jobs, args.data_dir)
-    ours, theirs = golden_lib.platform_of(new_runs[0]["provenance"]), golden_lib.platform_of(pinned["provenance"])
-    if ours != theirs:
-        differs = ", ".join(f"{k} {theirs[k]} -> {ours[k]}" for k in theirs if theirs[k] != ours[k])
-        raise SystemExit(f"{spec.name}/{preset}: cannot --extend a golden pinned on another platform ({differs})")
-    return pinned, [*others, *new_runs], missing
+        flag = "--extend" if args.extend else "--add-platform"
+        raise SystemExit(f"{spec.name}/{preset}: cannot {flag}: " + "; ".join(problems) + " (regenerate without it)")
+    have = set(old["seeds"]["seeds"])
+    missing = [s for s in seeds if s not in have] if args.extend else []
+    return ([seeds[0]] if args.add_platform else []) + missing
+
+
+def _regenerate(spec, preset, old, args, command):
+    """The new golden for one preset (None: nothing to do), after printing what this run changes."""
+    name = f"{spec.name}/{preset}"
+    seed = spec.preset(preset)[0]["seed"]
+    seeds = [seed + i for i in range(args.seeds)]
+    todo = _plan(spec, preset, seeds, old, args)
+    runs = _seed_runs(spec.name, preset, todo, args.jobs, args.data_dir) if todo else []
+    for run in runs:
+        run.update(recipe=spec.name, preset=preset)
+    ours = golden_lib.platform_of(runs[0]["provenance"]) if runs else None
+
+    if not (args.extend or args.add_platform):
+        kept = []
+        if old is not None:
+            matching = [p for p in golden_lib.pinned_runs(old) if golden_lib.platform_of(p["provenance"]) == ours]
+            if not matching and not args.repin:
+                theirs = ", ".join(str(_fingerprint_of(p)) for p in golden_lib.pinned_runs(old))
+                raise SystemExit(
+                    f"{name}: this machine's numerics (fingerprint {ours['fingerprint']}) are not those of any pinned "
+                    f"run ({theirs}): regenerating would re-pin the golden on other numerics. Use --add-platform to add "
+                    "this machine's pinned run, --extend to add seeds, or --repin to replace the pinned runs."
+                )
+            if extension_problems(old, runs[0]["config"]):
+                print(f"{name}: configuration changed: the other numerics' pinned runs are dropped", flush=True)
+            else:
+                kept = [p for p in golden_lib.pinned_runs(old) if _fingerprint_of(p) not in (None, ours["fingerprint"])]
+        return build_golden([*kept, pinned_record(runs[0], command)], runs, command, old, args.allow_widen, args.reason)
+
+    pinned = list(golden_lib.pinned_runs(old))
+    seed_runs = recorded_runs(old)
+    if runs:
+        problems = _same_platform_but_numerics(runs[0], old)
+        if problems:
+            raise SystemExit(f"{name}: cannot add runs of another platform than the golden's ({', '.join(problems)})")
+    if args.add_platform:
+        new_pin, runs = runs[0], runs[1:]
+        same = [p for p in pinned if golden_lib.platform_of(p["provenance"]) == ours]
+        if same:
+            if same[0]["history"] != new_pin["history"]:
+                raise SystemExit(
+                    f"{name}: a pinned run with these numerics (fingerprint {ours['fingerprint']}) exists and this run "
+                    f"differs from it (final {same[0]['final']!r} -> {new_pin['final']!r}): same numerics, different "
+                    "bits is a real change. Regenerate with --repin if it is intended."
+                )
+            print(f"{name}: already pinned for fingerprint {ours['fingerprint']} (this run reproduces it)", flush=True)
+        else:
+            unrecorded = [p for p in pinned if _fingerprint_of(p) is None]
+            if unrecorded:
+                print(f"{name}: dropping {len(unrecorded)} pinned run(s) that recorded no numerics fingerprint", flush=True)
+            pinned = [p for p in pinned if _fingerprint_of(p) is not None] + [pinned_record(new_pin, command)]
+            print(f"{name}: pinned run added for fingerprint {ours['fingerprint']}", flush=True)
+    added = [r["seed"] for r in runs]
+    if args.extend and not added:
+        print(f"{name}: already has seeds {', '.join(map(str, seeds))}; nothing to add (band rebuilt by the current rule)")
+    return build_golden(
+        pinned, [*seed_runs, *runs], command, old, args.allow_widen, args.reason, extended=added if args.extend else None
+    )
 
 
 def main(argv=None):
@@ -205,20 +335,30 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="regen_golden.py", description="Regenerate golden files from real runs.")
     parser.add_argument("recipes", nargs="*", help="recipe names (default: every recipe)")
     parser.add_argument("--preset", action="append", help="preset(s) to regenerate (default: every preset)")
-    parser.add_argument("--seeds", type=int, default=5, help="number of seeds (first = the preset's seed)")
-    parser.add_argument("--jobs", type=int, default=1, help="processes for the extra seeds")
+    parser.add_argument("--seeds", type=int, help="number of seeds, the first the preset's seed "
+                        f"(default: {MIN_SEEDS['smoke']} for smoke presets, {MIN_SEEDS['full']} for the others)")
+    parser.add_argument("--jobs", type=int, default=1, help="processes for the seed runs")
     parser.add_argument(
         "--extend", action="store_true", help="keep the seeds a golden recorded and run only the missing ones"
     )
+    parser.add_argument(
+        "--add-platform", action="store_true",
+        help="add this machine's pinned run (the pinned seed, same configuration) beside the golden's others, "
+             "leaving the seed statistics and the other pinned runs alone",
+    )
+    parser.add_argument("--repin", action="store_true",
+                        help="regenerate on numerics that no pinned run has, replacing the pinned runs")
     parser.add_argument("--data-dir")
     parser.add_argument("--allow-widen", action="store_true")
-    parser.add_argument("--reason", help="why a widened tolerance is right (stored in the golden)")
+    parser.add_argument("--reason", help="why this regeneration is needed (stored in the golden); --allow-widen needs it")
     parser.add_argument("--dry-run", action="store_true", help="print the changes, write nothing")
     args = parser.parse_args(argv)
     if args.allow_widen and not args.reason:
         parser.error("--allow-widen needs --reason")
-    if args.seeds < 1:
+    if args.seeds is not None and args.seeds < 1:
         parser.error("--seeds must be at least 1")
+    if args.repin and (args.extend or args.add_platform):
+        parser.error("--repin regenerates the whole golden; it does not go with --extend or --add-platform")
 
     specs = [get_recipe(n) for n in args.recipes] if args.recipes else list_recipes()
     command = " ".join(["python scripts/regen_golden.py", *map(shlex.quote, argv if argv is not None else sys.argv[1:])])
@@ -226,24 +366,21 @@ def main(argv=None):
         for preset in args.preset or list(spec.presets):
             if preset not in spec.presets:
                 continue
-            seed = spec.preset(preset)[0]["seed"]
-            print(f"== {spec.name}/{preset}: pinned seed {seed}", flush=True)
-            seeds = [seed + i for i in range(args.seeds)]
             old = golden_lib.load_golden(spec.name, preset)
-            added = None
-            if args.extend:
-                pinned, others, added = _extend(spec, preset, seeds, old, args)
-                if not added:
-                    print(f"{spec.name}/{preset}: already has seeds {', '.join(map(str, seeds))}; nothing to add")
-                    continue
-            else:
-                pinned, *others = _seed_runs(spec.name, preset, seeds, args.jobs, args.data_dir)
-            pinned.update(recipe=spec.name, preset=preset)
-            new = build_golden(pinned, others, command, old, args.allow_widen, args.reason, extended=added)
+            print(f"== {spec.name}/{preset}: pinned seed {spec.preset(preset)[0]['seed']}", flush=True)
+            preset_args = argparse.Namespace(**vars(args))
+            if args.seeds is None:
+                preset_args.seeds = MIN_SEEDS["smoke" if preset == "smoke" else "full"]
+            new = _regenerate(spec, preset, old, preset_args, command)
+            new["regenerations"] = [
+                *((old or {}).get("regenerations", [])), {"command": command, "reason": args.reason, "created": _now()}
+            ]
             for line in describe_change(old, new):
                 print(line, flush=True)
             if not args.dry_run:
                 path = golden_lib.golden_path(spec.name, preset)
                 path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(json.dumps(new, indent=2) + "\n")
+                scratch = path.with_suffix(".json.tmp")
+                scratch.write_text(json.dumps(new, indent=2) + "\n")
+                scratch.replace(path)
     return 0

@@ -54,9 +54,9 @@ def rows(results, golden_dir=None):
                 "preset": result.preset,
                 "metric": result.metric,
                 "reference": reference["history"][-1] if reference else None,
-                "golden": golden["pinned"]["final"] if golden else None,
+                "golden": comparison.golden_value,
                 "value": result.final,
-                "difference": result.final - golden["pinned"]["final"] if golden else None,
+                "difference": result.final - comparison.golden_value if comparison.golden_value is not None else None,
                 "band": [band["low"], band["high"]] if band else None,
                 "checks": {kind: c.passed for kind, c in checks.items()},
                 "status": comparison.status,
@@ -116,9 +116,11 @@ def plot_curve(result, golden, reference, path):
             mean = histories.mean(axis=0)
             half = golden["band"]["half_width"]
             if len(histories) > 1:
-                half = np.maximum(half, 4.0 * histories.std(axis=0, ddof=1))
+                half = np.maximum(half, golden["band"].get("k", 4.0) * histories.std(axis=0, ddof=1))
             ax.fill_between(epochs, mean - half, mean + half, color="tab:blue", alpha=0.2, label="golden seed band")
-            ax.plot(epochs, golden["pinned"]["history"], color="tab:blue", lw=1, label="golden (pinned seed)")
+            pinned = golden_lib.matching_pinned(golden, result.provenance)
+            if pinned is not None:
+                ax.plot(epochs, pinned["history"], color="tab:blue", lw=1, label="golden (pinned seed, these numerics)")
     if reference and len(reference["history"]) == len(epochs):
         ax.plot(epochs, reference["history"], "k--", lw=1, label="reference")
     ax.plot(epochs, result.history, color="tab:red", marker="o", ms=3, lw=1.5, label="this run")

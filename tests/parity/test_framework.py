@@ -137,7 +137,7 @@ def test_a_recipe_without_a_port_is_one_clear_line(capsys, monkeypatch):
 
 def test_golden_comparison_treats_a_port_as_another_platform(tmp_path):
     from tf1_recipes.harness import RunResult, provenance
-    from tf1_recipes.regen import build_golden
+    from tf1_recipes.regen import build_golden, pinned_record
 
     threads = {"intra_op_threads": 1}
     tf1_prov = {k: v for k, v in provenance(threads).items() if k != "implementation"}  # as goldens record it
@@ -148,7 +148,8 @@ def test_golden_comparison_treats_a_port_as_another_platform(tmp_path):
     ]
     path = tmp_path / "r" / "p.json"
     path.parent.mkdir()
-    path.write_text(json.dumps(build_golden(runs[0], runs[1:], "python scripts/regen_golden.py r")))
+    command = "python scripts/regen_golden.py r"
+    path.write_text(json.dumps(build_golden([pinned_record(runs[0], command)], runs, command)))
 
     def result(implementation):
         return RunResult("r", "p", {"seed": 42}, "test_accuracy", [0.9, 0.95], [1, 1], provenance(threads, implementation))

@@ -1,0 +1,87 @@
+"""The numerics fingerprint (tf1_recipes.numerics) and the pinned check it decides."""
+
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+
+import pytest
+
+from tf1_recipes import golden, numerics
+from tf1_recipes.harness import RunResult, provenance
+from tf1_recipes.regen import build_golden, pinned_record
+
+
+def test_fingerprint_is_cached_and_the_computation_reproduces_itself_bit_for_bit():
+    first = numerics.fingerprint()
+    assert re.fullmatch(r"[0-9a-f]{16}", first) and numerics.fingerprint() is first
+    hashes = numerics.group_hashes()  # computed again: op determinism gives the same bits
+    assert set(hashes) == {"dense", "activations", "batch_norm", "loss", *numerics.OPTIMIZERS}
+    assert numerics.combine(hashes) == first
+
+
+def test_a_rerun_on_the_same_numerics_is_bit_identical(run_quiet):
+    first, second = run_quiet("he_init", "smoke"), run_quiet("he_init", "smoke")
+    assert first.history == second.history  # exactly, not approximately
+    assert first.provenance["numerics"] == second.provenance["numerics"]
+
+
+@pytest.mark.skipif(platform.machine() not in ("x86_64", "AMD64"), reason="oneDNN's CPU kernels are x86 only")
+def test_onednn_off_is_other_numerics_and_the_fingerprint_sees_it():
+    env = {**os.environ, "TF_ENABLE_ONEDNN_OPTS": "0"}
+    code = "from tf1_recipes import numerics; import json; print(json.dumps(numerics.describe()))"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    theirs = json.loads(out.stdout.strip().splitlines()[-1])
+    assert theirs["onednn"] is False and theirs["env"]["TF_ENABLE_ONEDNN_OPTS"] == "0"
+    assert theirs["fingerprint"] != numerics.fingerprint()
+    said = numerics.differences(numerics.describe(), theirs)
+    assert said[0].startswith(f"fingerprint {theirs['fingerprint']} -> {numerics.fingerprint()}")
+    assert any(line.startswith("onednn False -> True") for line in said)
+
+
+def test_cpu_facts_name_the_generation_and_the_flags_that_change_kernels():
+    facts = numerics.cpu_facts()
+    assert set(facts) == {"vendor", "family", "model", "stepping", "model_name", "flags"}
+    assert set(facts["flags"]) <= set(numerics.RELEVANT_CPU_FLAGS)
+
+
+def _golden_here(tmp_path):
+    """A golden pinned on this machine's numerics, in tmp_path (r/p.json)."""
+    threads = {"intra_op_threads": 1}
+    prov = provenance(threads)
+    runs = [
+        dict(recipe="r", preset="p", metric="test_accuracy", config={"seed": 42}, seed=42 + i, history=[0.9, f],
+             final=f, epoch_seconds=[1, 1], provenance=prov)
+        for i, f in enumerate([0.95, 0.951, 0.949, 0.95, 0.952])
+    ]
+    (tmp_path / "r").mkdir()
+    (tmp_path / "r" / "p.json").write_text(json.dumps(build_golden([pinned_record(runs[0], "c")], runs, "c")))
+    return prov
+
+
+def test_a_changed_fingerprint_turns_the_pinned_check_into_the_band_check_with_a_note(tmp_path):
+    prov = _golden_here(tmp_path)
+    same = golden.compare(RunResult("r", "p", {"seed": 42}, "test_accuracy", [0.9, 0.95], [1, 1], prov), tmp_path)
+    assert [c.kind for c in same.checks] == ["pinned", "band"] and same.status == "PASS"
+
+    other = json.loads(json.dumps(prov))
+    other["numerics"]["fingerprint"] = "9f3e000000000000"
+    other["numerics"]["onednn"] = not prov["numerics"]["onednn"]
+    moved = RunResult("r", "p", {"seed": 42}, "test_accuracy", [0.9, 0.9502], [1, 1], other)
+    comparison = golden.compare(moved, tmp_path)
+    assert [c.kind for c in comparison.checks] == ["band"] and comparison.status == "PASS"
+    (note,) = comparison.notes
+    assert note.startswith(f"numerics differ from the pinned runs': fingerprint 9f3e000000000000 vs {prov['numerics']['fingerprint']}")
+    assert f"onednn {prov['numerics']['onednn']} -> {other['numerics']['onednn']}" in note
+    assert note.endswith("pinned check replaced by the band")
+
+
+def test_same_numerics_different_bits_fails_the_pinned_check(tmp_path):
+    prov = _golden_here(tmp_path)
+    moved = RunResult("r", "p", {"seed": 42}, "test_accuracy", [0.9, 0.9501], [1, 1], prov)
+    comparison = golden.compare(moved, tmp_path)
+    assert comparison.status == "FAIL" and not comparison.checks[0].passed and comparison.checks[0].kind == "pinned"
+    assert comparison.checks[1].passed  # inside the band: only the pinned check sees a one-image change
