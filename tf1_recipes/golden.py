@@ -9,6 +9,8 @@ reference runs; regeneration never touches it.
 A comparison makes up to three checks:
 
 * ``reference``: the final metric against the published reference result's final value.
+  A reference marked ``"check": false`` (published under other conditions) is not a check:
+  the notes say whether it lies inside the band.
 * ``pinned``: with the pinned seed, where this run's numerics are those of one of the
   golden's pinned runs (same implementation, TensorFlow version, intra-op thread count and
   numerics fingerprint, :mod:`tf1_recipes.numerics`), every epoch must reproduce that
@@ -103,7 +105,7 @@ def matching_pinned(golden, provenance):
 
 
 #: The range a metric's value can take, by name: a band never leaves it.
-METRIC_RANGES = (("accuracy", (0.0, 1.0)), ("loss", (0.0, None)), ("mismatch", (0.0, None)))
+METRIC_RANGES = (("accuracy", (0.0, 1.0)), ("loss", (0.0, None)), ("mismatch", (0.0, None)), ("ratio", (0.0, None)))
 
 
 def metric_range(metric):
@@ -189,7 +191,9 @@ def compare(result, directory=None):
 
     changed = config_differences(golden["config"], result.config) if golden else []
     if reference is not None and not changed:
-        if len(reference["history"]) != epochs:
+        if reference.get("check") is False:
+            pass  # published for comparison only: reported beside the band below
+        elif len(reference["history"]) != epochs:
             notes.append(f"reference has {len(reference['history'])} epochs, this run {epochs}: no reference check")
         else:
             expected = reference["history"][-1]
@@ -205,6 +209,13 @@ def compare(result, directory=None):
     else:
         checks.extend(_pinned_checks(result, golden, notes))
         checks.append(_band_check(result, golden))
+        if reference is not None and reference.get("check") is False:
+            published, band = reference["history"][-1], golden["band"]
+            where = "inside" if band["low"] <= published <= band["high"] else "outside"
+            notes.append(
+                f"published {published:.4f} is {where} the band [{band['low']:.4f}, {band['high']:.4f}] "
+                "(reported, not checked: see references.json)"
+            )
     return Comparison(result.recipe, result.preset, result.metric, result.final, checks, notes)
 
 

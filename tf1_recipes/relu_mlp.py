@@ -42,13 +42,13 @@ def _keyword_parameters(fn):
     return [p for p in inspect.signature(fn).parameters.values() if p.kind is inspect.Parameter.KEYWORD_ONLY]
 
 
-def variant_recipe(body, presets=None):
+def variant_recipe(body, presets=None, smoke=None):
     """Decorator: register the decorated ``variant`` as recipe ``variant.__name__`` running ``body``.
 
     The recipe calls ``body(run, functools.partial(variant, **its hyperparameters), **the rest)``.
     Its hyperparameters are the variant's keyword parameters followed by the body's, with
     their defaults; its description is the variant's docstring. The variant itself is
-    returned unchanged (tests call it directly).
+    returned unchanged (tests call it directly). ``smoke`` is :func:`~tf1_recipes.registry.recipe`'s.
     """
 
     def register(variant):
@@ -68,7 +68,7 @@ def variant_recipe(body, presets=None):
         run_variant.__name__ = run_variant.__qualname__ = variant.__name__
         run_variant.__doc__ = variant.__doc__
         run_variant.__module__ = variant.__module__
-        recipe(variant.__name__, presets=presets or {"book": {}})(run_variant)
+        recipe(variant.__name__, presets=presets or {"book": {}}, smoke=smoke)(run_variant)
         return variant
 
     return register

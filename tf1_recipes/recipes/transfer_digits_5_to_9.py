@@ -8,7 +8,21 @@ digit (30 per digit for validation), with early stopping on the validation loss.
 * ``book``: all five hidden layers frozen (``minimize(var_list=<outputs>)``).
 * ``cache_frozen``: the same, with hidden5's output computed once for the training and
   validation images and fed in place of ``X`` (same numbers, less time).
-* ``unfreeze_top_two``: ``hidden4`` and ``hidden5`` train too.
+* ``four_frozen``: only hidden1-4 reused (frozen), a new softmax on hidden4.
+* ``two_frozen``: continues from ``four_frozen``'s best model (its checkpoint, trained first
+  with the same seed), hidden3 and hidden4 unfrozen.
+* ``none_frozen``: continues from ``two_frozen``'s best model, every layer trained.
+* ``unfreeze_top_two``: from the pretrained model, ``hidden4`` and ``hidden5`` train too
+  (not one of the book's steps: a variant of ``book``).
+
+``book`` .. ``none_frozen`` are the steps of the reference notebook's transfer exercise
+(handson-ml, chapter 11, TF1 edition, exercise 9), chained through real checkpoints as
+there; ``golden/references.json`` holds its published test accuracies. The notebook
+reuses a tuned digits-0-4 model from its exercise 8.3 (a randomized search), which this
+suite does not reproduce; it reuses the ``early_stopping`` model (exercise 8.2) instead,
+so the published values are reported beside the bands, not checked against them.
+That model itself collapses to about 20% validation accuracy a few epochs in (in the
+published run too: epoch 5, 22.01%) and early stopping restores its best epoch: faithful.
 
 As in ``early_stopping``, ``history`` is [best validation loss, test accuracy of the best
 model] on all test digits 5-9; ``extras`` hold the per-epoch series and ``training_seconds``.
@@ -44,8 +58,15 @@ def sample_n_instances_per_class(X, y, n=100):
         "book": {},
         "cache_frozen": dict(cache_frozen=True),
         "unfreeze_top_two": dict(train_scope="hidden[45]|outputs"),
-        # Reuses the early_stopping smoke checkpoint; at most 30 epochs, patience 5.
-        "smoke": dict(pretrained_preset="smoke", n_epochs=30, max_checks_without_progress=5),
+        "four_frozen": dict(n_hidden_layers=4, reuse_scope="hidden[1234]"),
+        "two_frozen": dict(n_hidden_layers=4, pretrained_recipe="transfer_digits_5_to_9", pretrained_preset="four_frozen",
+                           reuse_scope="hidden[1234]|outputs", train_scope="hidden[34]|outputs"),
+        "none_frozen": dict(n_hidden_layers=4, pretrained_recipe="transfer_digits_5_to_9", pretrained_preset="two_frozen",
+                            reuse_scope="hidden[1234]|outputs", train_scope="hidden[1234]|outputs"),
+        # Reuses early_stopping's small_lr_0_001 model (early_stopping's smoke run with Adam at
+        # 0.001): reusing its smoke model, which collapses at a seed-dependent epoch as the
+        # book's does, spread 10 seeds' test accuracy over 0.46 .. 0.66. Patience 20, as the book.
+        "smoke": dict(pretrained_preset="small_lr_0_001", n_epochs=100),
     },
     metric="test_accuracy",
     metric_label="of the best model",
@@ -67,13 +88,14 @@ def transfer_digits_5_to_9(
     train_scope=FROZEN_ALL,
     cache_frozen=False,
     pretrained_checkpoint=None,
+    pretrained_recipe="early_stopping",
     pretrained_preset="book",
 ):
     """early_stopping's hidden layers, frozen, with a new softmax for digits 5-9 trained on 100 images per digit."""
     if cache_frozen and train_scope != FROZEN_ALL:
         raise ValueError(f"cache_frozen needs every hidden layer frozen (train_scope={FROZEN_ALL!r}), got {train_scope!r}")
     if pretrained_checkpoint is None:
-        pretrained_checkpoint = checkpoints.pretrained_checkpoint("early_stopping", pretrained_preset, run)
+        pretrained_checkpoint = checkpoints.pretrained_checkpoint(pretrained_recipe, pretrained_preset, run)
 
     X_train, y_train = run.train_split()
     X_valid, y_valid = run.mnist.validation.images, run.mnist.validation.labels
@@ -111,7 +133,7 @@ def transfer_digits_5_to_9(
         train_vars = tf1.get_collection(tf1.GraphKeys.TRAINABLE_VARIABLES, scope=train_scope)
         training_op = optimizer.minimize(loss, var_list=train_vars)
 
-    # The hidden layers' weights only: the new optimizer's slots start fresh.
+    # The reused layers' weights only: the new optimizer's slots start fresh.
     reuse_vars = tf1.get_collection(tf1.GraphKeys.TRAINABLE_VARIABLES, scope=reuse_scope)
     checkpoints.check_restorable(pretrained_checkpoint, reuse_vars, scope=reuse_scope)
     restore_saver = tf1.train.Saver(reuse_vars)

@@ -4,12 +4,19 @@ In TF2 this pitfall cannot happen by accident: a Keras ``BatchNormalization`` ca
 ``training=True`` always updates its moving statistics. Its *numbers* (trained with batch
 statistics, moving mean and variance frozen at 0 and 1) are a ``BatchNormalization`` whose
 moving average keeps the old value entirely: ``momentum=1.0``
-(``moving * 1.0 + batch * 0.0`` is ``moving`` exactly).
+(``moving * 1.0 + batch * 0.0`` is ``moving`` exactly). The ``fixed`` preset
+(``run_update_ops``) is batch_norm's model, momentum and all.
+
+The metric, as the TF1 recipe computes it: hidden1's ``bn1`` moving variance over hidden1's
+actual variance on the evaluation split, averaged over units.
 """
+
+import numpy as np
 
 import keras
 import tensorflow as tf
 
+from tf1_recipes.pitfalls import mean_variance_ratio
 from tf1_recipes.tf2 import port
 from tf1_recipes.tf2.base import Port
 from tf1_recipes.tf2.batch_norm import BatchNorm, batch_norm_model
@@ -25,9 +32,10 @@ class BNPitfallNoUpdateOps(Port):
     variables = BatchNorm.variables
     has_training_mode = True
 
-    def build(self, *, n_inputs, n_hidden1, n_hidden2, n_outputs, learning_rate, batch_norm_momentum):
-        # batch_norm_momentum is what TF1 would have used had the update ops run; they do not.
-        model = batch_norm_model(self.recipe, n_inputs, n_hidden1, n_hidden2, n_outputs, FROZEN_STATISTICS)
+    def build(self, *, n_inputs, n_hidden1, n_hidden2, n_outputs, learning_rate, batch_norm_momentum, run_update_ops):
+        # batch_norm_momentum is what TF1 would have used had the update ops run; without them it is not.
+        momentum = batch_norm_momentum if run_update_ops else FROZEN_STATISTICS
+        model = batch_norm_model(self.recipe, n_inputs, n_hidden1, n_hidden2, n_outputs, momentum)
         return model, keras.optimizers.SGD(learning_rate)
 
     def _train_step(self, X, y):
@@ -40,5 +48,9 @@ class BNPitfallNoUpdateOps(Port):
         for epoch in range(self.n_epochs):
             train_accuracies = [float(self.train_step(X, y)[1]) for X, y in run.batches(self.batch_size)]
             accuracy, loss = self.evaluate(X_eval, y_eval)
-            run.report(epoch, accuracy, train_accuracy=sum(train_accuracies) / len(train_accuracies), loss=loss)
+            hidden1 = self.model.get_layer("hidden1")(tf.convert_to_tensor(X_eval, tf.float32)).numpy()
+            ratio = mean_variance_ratio(self.model.get_layer("bn1").moving_variance.numpy(), np.var(hidden1, axis=0))
+            run.report(
+                epoch, ratio, valid_accuracy=accuracy, train_accuracy=sum(train_accuracies) / len(train_accuracies), loss=loss
+            )
         self.checkpoint().write(run.checkpoint_path)

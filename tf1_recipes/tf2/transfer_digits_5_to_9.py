@@ -55,6 +55,7 @@ class TransferDigits5To9(AdamELU):
         train_scope,
         cache_frozen,
         pretrained_checkpoint,
+        pretrained_recipe,
         pretrained_preset,
     ):
         if cache_frozen and train_scope != FROZEN_ALL:
@@ -63,6 +64,7 @@ class TransferDigits5To9(AdamELU):
         self.n_train_per_digit, self.n_valid_per_digit = n_train_per_digit, n_valid_per_digit
         self.reuse_scope, self.cache_frozen = reuse_scope, cache_frozen
         self.pretrained_checkpoint, self.pretrained_preset = pretrained_checkpoint, pretrained_preset
+        self.pretrained_recipe = pretrained_recipe
         model = self.elu_model(n_inputs, n_hidden_layers, n_neurons, n_outputs)
         for layer in model.layers:
             if not re.match(train_scope, f"{layer.name}/"):  # as get_collection(TRAINABLE_VARIABLES, scope=...) selects
@@ -74,10 +76,13 @@ class TransferDigits5To9(AdamELU):
         return model, self.adam(learning_rate)
 
     def restore_pretrained(self, run):
-        """Assign the hidden layers from early_stopping's TF1 checkpoint (the cached one unless a path was given)."""
+        """Assign the reused layers from the TF1 checkpoint they come from (early_stopping's, or an earlier
+        step of the chain; the cached one unless a path was given)."""
         from tf1_recipes import checkpoints
 
-        path = self.pretrained_checkpoint or checkpoints.pretrained_checkpoint("early_stopping", self.pretrained_preset, run)
+        path = self.pretrained_checkpoint or checkpoints.pretrained_checkpoint(
+            self.pretrained_recipe, self.pretrained_preset, run
+        )
         return restore_matching(self, path, self.reuse_scope)
 
     def fit(self, run):
