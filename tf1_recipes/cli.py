@@ -233,6 +233,7 @@ def cmd_check(args):
         comparisons.append(comparison)
         summaries.append(summary)
     print(golden.format_table(comparisons))
+    print(golden.format_totals(comparisons))
     if args.json:
         print(json.dumps({"results": summaries, "status": _overall(comparisons)}))
     return EXIT_FAIL if _overall(comparisons) == "FAIL" else EXIT_OK

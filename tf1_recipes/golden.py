@@ -301,3 +301,20 @@ def format_table(comparisons):
         for note in comp.notes + [c.note for c in comp.checks if c.note]:
             lines.append(f"    note: {note}")
     return "\n".join(lines)
+
+
+def format_totals(comparisons):
+    """One line: how many runs were pinned and passed, fell back to the band (and passed), failed.
+
+    ``12 pinned PASS, 29 band PASS (numerics no pinned run has), 0 FAIL, 0 NOT_COMPARED``
+    """
+    counts = {"pinned": 0, "band": 0, "FAIL": 0, "NOT_COMPARED": 0}
+    for comp in comparisons:
+        if comp.status in ("FAIL", "NOT_COMPARED"):
+            counts[comp.status] += 1
+        else:
+            counts["pinned" if any(c.kind == "pinned" for c in comp.checks) else "band"] += 1
+    return (
+        f"{counts['pinned']} pinned PASS, {counts['band']} band PASS (no pinned run for these numerics or seed), "
+        f"{counts['FAIL']} FAIL, {counts['NOT_COMPARED']} NOT_COMPARED"
+    )

@@ -74,3 +74,22 @@ def test_a_band_is_narrow_enough_to_fail_or_states_why_it_is_wide(golden_file):
     low, high = golden.metric_range(data["metric"])
     if low is not None and high is not None:
         assert width < high - low  # never the whole range
+
+
+#: (pitfall preset, the fixed recipe's preset): the pitfall's band must exclude the fix's mean.
+PITFALLS = [
+    (("bn_pitfall_no_update_ops", "pitfall"), ("bn_pitfall_no_update_ops", "fixed")),
+    (("bn_pitfall_training_flag", "pitfall"), ("batch_norm", "book")),
+    (("bad_init", "bad"), ("he_init", "book")),
+    (("bn_shared_between_towers", "shared"), ("bn_shared_between_towers", "separate")),
+]
+
+
+@pytest.mark.parametrize("pitfall,fixed", PITFALLS, ids=[f"{p[0]}-{p[1]}" for p, _ in PITFALLS])
+def test_a_pitfalls_band_excludes_the_fixed_recipes_mean(pitfall, fixed):
+    band = golden.load_golden(*pitfall)["band"]
+    fixed_golden = golden.load_golden(*fixed)
+    fixed_mean, fixed_band = fixed_golden["seeds"]["mean"], fixed_golden["band"]
+    assert not band["low"] <= fixed_mean <= band["high"], f"{pitfall} band {band['low']:.4f}..{band['high']:.4f} holds {fixed}'s mean"
+    # and the two bands do not even touch: every run of one is told from every run of the other
+    assert band["high"] < fixed_band["low"] or fixed_band["high"] < band["low"]

@@ -85,3 +85,17 @@ def test_same_numerics_different_bits_fails_the_pinned_check(tmp_path):
     comparison = golden.compare(moved, tmp_path)
     assert comparison.status == "FAIL" and not comparison.checks[0].passed and comparison.checks[0].kind == "pinned"
     assert comparison.checks[1].passed  # inside the band: only the pinned check sees a one-image change
+
+
+def test_totals_count_pinned_band_only_and_failed_runs(tmp_path):
+    prov = _golden_here(tmp_path)
+    other = json.loads(json.dumps(prov))
+    other["numerics"]["fingerprint"] = "9f3e000000000000"
+
+    def compared(final, provenance):
+        return golden.compare(RunResult("r", "p", {"seed": 42}, "test_accuracy", [0.9, final], [1, 1], provenance), tmp_path)
+
+    comparisons = [compared(0.95, prov), compared(0.9502, other), compared(0.5, other)]
+    assert golden.format_totals(comparisons) == (
+        "1 pinned PASS, 1 band PASS (no pinned run for these numerics or seed), 1 FAIL, 0 NOT_COMPARED"
+    )

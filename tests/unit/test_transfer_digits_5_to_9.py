@@ -59,3 +59,18 @@ def test_training_set_is_the_first_100_images_of_each_digit():
     X_small, y_small = sample_n_instances_per_class(X, y, n=2)
     assert y_small.tolist() == [5, 5, 7, 7, 9]
     assert X_small.ravel().tolist() == [1, 4, 0, 2, 3]
+
+
+def test_the_books_chain_four_then_two_then_none_frozen_continues_from_each_checkpoint(pretrained, run_quiet, tmp_path):
+    """four_frozen reuses hidden1-4; two_frozen continues from its best model with hidden3-4
+    unfrozen; none_frozen continues from that one with every layer trained."""
+    _, four = saved(run_quiet, tmp_path / "four", "four_frozen")
+    assert "hidden5/kernel" not in four and four["outputs/kernel"].shape == (100, 5)
+    assert_same(layer_values(pretrained, HIDDEN[:4]), four)
+
+    _, two = saved(run_quiet, tmp_path / "two", "two_frozen", pretrained_checkpoint=str(tmp_path / "four" / "model.ckpt"))
+    assert_same(layer_values(four, HIDDEN[:2]), two)
+    assert_all_moved(layer_values(four, [*HIDDEN[2:4], "outputs"]), two)
+
+    _, none = saved(run_quiet, tmp_path / "none", "none_frozen", pretrained_checkpoint=str(tmp_path / "two" / "model.ckpt"))
+    assert_all_moved(layer_values(two, [*HIDDEN[:4], "outputs"]), none)
