@@ -57,7 +57,7 @@ from pathlib import Path
 import numpy as np
 
 from tf1_recipes import data as data_lib
-from tf1_recipes.compat import tf, tf1  # before Keras: selects the legacy tf-keras layers for the TF1 recipes
+from tf1_recipes.compat import configure_tensorflow, tf, tf1  # before Keras: selects the legacy tf-keras layers for the TF1 recipes
 
 import keras  # noqa: E402,I001  (Keras 3, as the TF2 ports use it)
 from tensorflow.python.client import session as session_lib  # noqa: E402  (Session.run, for SessionProbe)
@@ -335,8 +335,12 @@ def epoch_times(result):
 
 def measure_recipe(target, plan):
     """The TF1 recipe's epoch: seconds, steps, rows fed and matmul shapes per epoch."""
+    from tf1_recipes import numerics
+
     config = target.config(plan)
     _, _, _, hyper = config.resolve()
+    configure_tensorflow(config.threads)
+    numerics.fingerprint()  # once per process, and not inside the probe: its Session.run calls are no training step
     with SessionProbe(hyper.get("batch_size")) as probe:
         result = run_recipe(config)
     runs = plan.runs
