@@ -142,6 +142,8 @@ class Comparison:
     value: float
     checks: list
     notes: list
+    #: The run's per-epoch values (``RunResult.history``), for a caller that reads more than the final one.
+    history: list = None
 
     @property
     def status(self):
@@ -187,7 +189,7 @@ def compare(result, directory=None):
     epochs = len(result.history)
     if result.status != "complete":
         notes.append(f"run {result.status}: not compared")
-        return Comparison(result.recipe, result.preset, result.metric, result.final, [], notes)
+        return Comparison(result.recipe, result.preset, result.metric, result.final, [], notes, result.history)
 
     changed = config_differences(golden["config"], result.config) if golden else []
     if reference is not None and not changed:
@@ -216,7 +218,7 @@ def compare(result, directory=None):
                 f"published {published:.4f} is {where} the band [{band['low']:.4f}, {band['high']:.4f}] "
                 "(reported, not checked: see references.json)"
             )
-    return Comparison(result.recipe, result.preset, result.metric, result.final, checks, notes)
+    return Comparison(result.recipe, result.preset, result.metric, result.final, checks, notes, result.history)
 
 
 def config_differences(golden_config, run_config):

