@@ -363,7 +363,7 @@ def cmd_numerics(args):
           f"settings {facts['env'] or 'none'}; TensorFlow {facts['tf_build']['version']}")
     print(f"cpu {cpu['vendor']} family {cpu['family']} model {cpu['model']} stepping {cpu['stepping']} "
           f"({cpu['model_name']}); flags {' '.join(cpu['flags'])}")
-    first = numerics.group_hashes()
+    first = numerics.fingerprint_groups()  # what the fingerprint above was made of
     unstable = []
     for _ in range(args.repeat - 1):
         again = numerics.group_hashes()

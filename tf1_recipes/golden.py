@@ -89,6 +89,11 @@ def platform_of(provenance):
     return facts
 
 
+def platform_differences(theirs, ours):
+    """'key theirs -> ours' for each :data:`PLATFORM_KEYS` fact but the fingerprint that differs."""
+    return [f"{k} {theirs[k]} -> {ours[k]}" for k in PLATFORM_KEYS if k != "fingerprint" and theirs[k] != ours[k]]
+
+
 def pinned_runs(golden):
     """The golden's pinned runs, one per numerics it was pinned on (a list, oldest first)."""
     pinned = golden["pinned"]
@@ -206,8 +211,8 @@ def compare(result, directory=None):
         notes.append(f"no golden file {golden_path(result.recipe, result.preset, directory)}")
     elif changed:
         notes.append(f"configuration differs from the golden's ({'; '.join(changed)}): no golden check")
-    elif len(pinned_runs(golden)[0]["history"]) != epochs:
-        notes.append(f"golden pinned {len(pinned_runs(golden)[0]['history'])} epochs, this run {epochs}: no golden check")
+    elif (pinned_epochs := len(pinned_runs(golden)[0]["history"])) != epochs:
+        notes.append(f"golden pinned {pinned_epochs} epochs, this run {epochs}: no golden check")
     else:
         checks.extend(_pinned_checks(result, golden, notes))
         checks.append(_band_check(result, golden))
@@ -264,10 +269,7 @@ def _no_pinned_note(runs, provenance):
                 "recipe: pinned check replaced by the band")
     same_rest = [t for t in theirs if {**t, "fingerprint": None} == {**ours, "fingerprint": None}]
     if not same_rest:
-        differs = "; ".join(
-            ", ".join(f"{k} {t[k]} -> {ours[k]}" for k in PLATFORM_KEYS if k != "fingerprint" and t[k] != ours[k])
-            for t in theirs
-        )
+        differs = "; ".join(", ".join(platform_differences(t, ours)) for t in theirs)
         return f"platform differs from every pinned run's ({differs}): pinned check replaced by the band"
     nearest = next(p for p in runs if platform_of(p["provenance"]) in same_rest)
     facts = numerics.differences(provenance.get("numerics") or {}, nearest["provenance"].get("numerics") or {})

@@ -178,9 +178,14 @@ def combine(hashes):
 
 
 @functools.lru_cache(maxsize=None)
+def fingerprint_groups():
+    """The :func:`group_hashes` this process's fingerprint is made of, computed once per process."""
+    return group_hashes()
+
+
 def fingerprint():
     """This process's numerics fingerprint (16 hex digits), computed once per process."""
-    return combine(group_hashes())
+    return combine(fingerprint_groups())
 
 
 def cpu_facts():

@@ -256,15 +256,9 @@ def describe_change(old, new):
     ]
 
 
-def _same_platform_but_numerics(run, golden):
-    """'key golden -> run' for the platform facts other than the fingerprint that differ from the golden's."""
-    ours = golden_lib.platform_of(run["provenance"])
-    theirs = golden_lib.platform_of(golden_lib.pinned_runs(golden)[0]["provenance"])
-    return [f"{k} {theirs[k]} -> {ours[k]}" for k in golden_lib.PLATFORM_KEYS if k != "fingerprint" and theirs[k] != ours[k]]
-
-
 def _plan(spec, preset, seeds, old, args):
-    """(seeds to run, whether the first is the pinned seed) for this invocation's mode."""
+    """The seeds to run in this invocation's mode: all of them for a whole regeneration; else the
+    pinned seed first with ``--add-platform``, then the seeds ``--extend`` finds missing."""
     if not (args.extend or args.add_platform):
         return seeds
     settings, hyper = spec.preset(preset)
@@ -278,7 +272,7 @@ def _plan(spec, preset, seeds, old, args):
 
 
 def _regenerate(spec, preset, old, args, command):
-    """The new golden for one preset (None: nothing to do), after printing what this run changes."""
+    """The new golden for one preset, after printing what this invocation changes."""
     name = f"{spec.name}/{preset}"
     seed = spec.preset(preset)[0]["seed"]
     seeds = [seed + i for i in range(args.seeds)]
@@ -289,9 +283,8 @@ def _regenerate(spec, preset, old, args, command):
     ours = golden_lib.platform_of(runs[0]["provenance"]) if runs else None
 
     if not (args.extend or args.add_platform):
-        kept = []
         if old is not None:
-            matching = [p for p in golden_lib.pinned_runs(old) if golden_lib.platform_of(p["provenance"]) == ours]
+            matching = any(golden_lib.platform_of(p["provenance"]) == ours for p in golden_lib.pinned_runs(old))
             if not matching and not args.repin:
                 theirs = ", ".join(str(_fingerprint_of(p)) for p in golden_lib.pinned_runs(old))
                 raise SystemExit(
@@ -310,7 +303,7 @@ def _regenerate(spec, preset, old, args, command):
     pinned = list(golden_lib.pinned_runs(old))
     seed_runs = recorded_runs(old)
     if runs:
-        problems = _same_platform_but_numerics(runs[0], old)
+        problems = golden_lib.platform_differences(golden_lib.platform_of(pinned[0]["provenance"]), ours)
         if problems:
             raise SystemExit(f"{name}: cannot add runs of another platform than the golden's ({', '.join(problems)})")
     if args.add_platform:
