@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""Regenerate golden/<recipe>/<preset>.json from real runs on real MNIST.
+"""Regenerate tf1_recipes/golden/<recipe>/<preset>.json from real runs on real MNIST.
 
     python scripts/regen_golden.py batch_norm gradient_clipping --seeds 5 --jobs 2
 

@@ -1,8 +1,8 @@
 """Golden files: where they live, what they hold, and how a run is compared with them.
 
-``golden/<recipe>/<preset>.json`` is written only by ``scripts/regen_golden.py`` from a
+``tf1_recipes/golden/<recipe>/<preset>.json`` is written only by ``scripts/regen_golden.py`` from a
 real run on real MNIST. It holds the pinned run (seed, per-epoch values, command, TF
-version, platform) and the tolerances with their reasons. ``golden/references.json``
+version, platform) and the tolerances with their reasons. ``tf1_recipes/golden/references.json``
 holds the published reference results (with their source), curated by hand from the
 reference runs; regeneration never touches it.
 
@@ -48,10 +48,10 @@ class GoldenError(Exception):
 
 
 def golden_dir():
-    """``$TF1_RECIPES_GOLDEN``, else the ``golden/`` folder beside the package (source checkout)."""
+    """``$TF1_RECIPES_GOLDEN``, else the ``golden/`` folder inside the package (shipped as package data)."""
     if os.environ.get(GOLDEN_ENV):
         return Path(os.environ[GOLDEN_ENV])
-    return Path(__file__).resolve().parent.parent / "golden"
+    return Path(__file__).resolve().parent / "golden"
 
 
 def golden_path(recipe, preset, directory=None):

@@ -59,7 +59,7 @@ BAND_REASON = (
     "seeds give an honestly wider band; the floor ({floor}, 20 test images) keeps a small-sample std from "
     "making it unrealistically tight."
 )
-#: The fewest seeds a golden's band is measured over (golden/README.md).
+#: The fewest seeds a golden's band is measured over (tf1_recipes/golden/README.md).
 MIN_SEEDS = {"smoke": 10, "full": 5}
 #: A full preset's band wider than this states its measured spread; a smoke band wider than
 #: SMOKE_MAX_WIDTH cannot tell a broken recipe from a working one and is refused by the tests.

@@ -9,7 +9,7 @@ Every recipe also gets a ``smoke`` preset: its default preset on the first
 first few hundred steps are too chaotic for a band that can fail (deep ReLU stacks on
 their plateau, a diverging optimizer) gives ``@recipe(..., smoke={...})`` overrides: more
 training images or epochs, measured so that the band over 10 seeds is at most 0.12 wide
-(golden/README.md).
+(tf1_recipes/golden/README.md).
 """
 
 import dataclasses

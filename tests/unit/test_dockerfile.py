@@ -41,7 +41,7 @@ def test_every_copied_path_exists(instructions):
         for source in copy.value[:-1]:
             assert (PROJECT / source).exists(), source
     copied = {source for copy in copies for source in copy.value[:-1]}
-    assert {"tf1_recipes", "golden", "setup.cfg", "pyproject.toml"} <= copied
+    assert {"tf1_recipes", "setup.cfg", "pyproject.toml"} <= copied
 
 
 def test_gpu_tensorflow_is_installed_in_the_supported_range(instructions):

@@ -1,4 +1,4 @@
-"""The rules every golden file keeps (golden/README.md), checked on every file in golden/.
+"""The rules every golden file keeps (tf1_recipes/golden/README.md), checked on every file in golden/.
 
 Each preset of every recipe has a golden written by the regeneration script; each pinned
 run records its numerics fingerprint, and at least two numerics are pinned; the band is

@@ -26,7 +26,7 @@ from tf1_recipes.registry import recipe
 
 #: The reuse recipes' smoke runs reuse the pretrain_5layer smoke checkpoint, and train 3 epochs
 #: of all 55,000 images (825 steps of 200): with 2 x 150 steps, 10 seeds spread over a band
-#: 0.5 wide; with 3 x 275, over 0.04 (golden/README.md: a smoke band must be able to fail).
+#: 0.5 wide; with 3 x 275, over 0.04 (tf1_recipes/golden/README.md: a smoke band must be able to fail).
 SMOKE = dict(n_epochs=3, train_size=None, pretrained_preset="smoke")
 
 

@@ -17,7 +17,7 @@ digit (30 per digit for validation), with early stopping on the validation loss.
 
 ``book`` .. ``none_frozen`` are the steps of the reference notebook's transfer exercise
 (handson-ml, chapter 11, TF1 edition, exercise 9), chained through real checkpoints as
-there; ``golden/references.json`` holds its published test accuracies. The notebook
+there; ``tf1_recipes/golden/references.json`` holds its published test accuracies. The notebook
 reuses a tuned digits-0-4 model from its exercise 8.3 (a randomized search), which this
 suite does not reproduce; it reuses the ``early_stopping`` model (exercise 8.2) instead,
 so the published values are reported beside the bands, not checked against them.
