@@ -5,9 +5,16 @@ The loader reads the four standard IDX files (gzip or uncompressed) or Keras'
 values before any array reaches a recipe: a wrong, truncated or mislabelled file is a
 :class:`DataError` naming the file, never a partial training set.
 
-Where the files are looked for, in order: an explicit ``data_dir``, the
-``TF1_RECIPES_DATA`` environment variable, then ``~/.cache/tf1_recipes/mnist``; when
-none has them they are downloaded into that cache (and verified).
+Where the files are read from: the folder the user names (``data_dir``, i.e. ``--data-dir``,
+else the ``TF1_RECIPES_DATA`` environment variable), and only that folder: when it does not
+exist or lacks a file the loader refuses with a :class:`DataError` naming the folder and the
+missing files, it never falls back to other data. When the user names no folder, MNIST is
+read from ``~/.cache/tf1_recipes/mnist``, downloaded (and verified) there first when missing.
+What was read (folder, format, verified SHA-256s) is :attr:`Datasets.provenance`.
+
+Every way a file is damaged in practice (missing, empty, truncated, a changed byte, another
+file or a web page saved under its name, files swapped) is a :class:`DataError` of one line
+naming the file, the cause and what to do; the user's files are only ever read.
 
 Splits follow the reference code: pixels as float32 in [0, 1], the first 5,000 training
 images are the validation set, the other 55,000 the training set, the 10,000 test images
@@ -24,10 +31,13 @@ import functools
 import gzip
 import hashlib
 import os
+import http.client
 import struct
 import tempfile
 import urllib.error
 import urllib.request
+import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -61,47 +71,119 @@ class DataError(Exception):
 
 # --------------------------------------------------------------------------- IDX files
 
+#: What to do about a damaged IDX file (the end of its error message).
+IDX_REMEDY = (
+    "replace it with an intact official copy (download verified files into an empty folder with "
+    "`python scripts/fetch_mnist.py DIR`, or restore it from a backup and check the SHA-256 of its "
+    "decompressed content against SHA256SUMS)"
+)
+#: What to do about a damaged mnist.npz.
+NPZ_REMEDY = (
+    "replace it with Keras' original mnist.npz (tf.keras.datasets.mnist.load_data() downloads it to "
+    "~/.keras/datasets/) or use the four official IDX files instead"
+)
+GZIP_MAGIC = b"\x1f\x8b"
+#: The errors decompressing a damaged gzip stream raises (gzip.BadGzipFile is an OSError).
+GZIP_ERRORS = (OSError, EOFError, zlib.error, ValueError, struct.error)
+
+
+def _damaged(path, cause, remedy=IDX_REMEDY):
+    """The DataError for a damaged file: ``<path>: <cause>; <what to do>``."""
+    return DataError(f"{path}: {cause}; {remedy}")
+
+
+def _looks_like(content):
+    """What a file that is not MNIST seems to be, from its first bytes (for error messages)."""
+    head = bytes(content[:64]).lstrip()
+    if head[:1] == b"<":
+        return "an HTML/XML page"
+    if head[:4] == b"PK\x03\x04":
+        return "a zip archive"
+    if head[:2] == GZIP_MAGIC:
+        return "a gzip stream"
+    if head and all(32 <= b < 127 or b in b"\t\r\n" for b in head):
+        return "a text file"
+    return "not an IDX file"
+
 
 def _decompress(raw, source):
-    """The IDX content of ``raw``: gunzipped when it is gzip, as it is otherwise."""
-    if raw[:2] == b"\x1f\x8b":
+    """The IDX content of ``raw``: gunzipped when it is gzip, as it is otherwise.
+
+    Raises:
+        DataError: the gzip stream is damaged (truncated, a changed byte, a bad checksum).
+    """
+    if raw[:2] == GZIP_MAGIC:
         try:
             return gzip.decompress(raw)
-        except (OSError, EOFError) as err:
-            raise DataError(f"{source}: corrupt gzip stream ({err})") from err
+        except GZIP_ERRORS as err:
+            raise _damaged(source, f"corrupt gzip stream ({err})") from err
     return raw
 
 
 def _read_bytes(path):
-    return _decompress(Path(path).read_bytes(), path)
+    """The (decompressed) content of the file at ``path``.
+
+    Raises:
+        DataError: it cannot be read (a directory, no permission, I/O error) or its gzip
+            stream is damaged.
+    """
+    try:
+        raw = Path(path).read_bytes()
+    except OSError as err:
+        raise DataError(
+            f"{path}: cannot be read ({err.strerror or err}); make it a readable file, or name a "
+            "folder with readable MNIST files"
+        ) from err
+    return _decompress(raw, path)
+
+
+def _official_name_of(digest):
+    """The official file whose decompressed content has SHA-256 ``digest``, or None."""
+    return next((name for name, known in SHA256.items() if known == digest), None)
 
 
 def parse_idx(content, name, path="<memory>"):
-    """Parse decompressed IDX bytes into a uint8 array, checking magic, size and checksum."""
+    """Parse decompressed IDX bytes into a uint8 array, checking magic, size and checksum.
+
+    Args:
+        content: the decompressed bytes of one IDX file.
+        name: which official file it should be (a key of :data:`SHA256`).
+        path: where it came from, for the error message.
+
+    Raises:
+        DataError: empty, truncated, too long, the wrong kind of file (magic number), or
+            content whose SHA-256 is not the official one (a changed byte, another file).
+    """
     expected_magic = IMAGES_MAGIC if "images" in name else LABELS_MAGIC
+    if len(content) == 0:
+        raise _damaged(path, "empty file (0 bytes)")
     if len(content) < 8:
-        raise DataError(f"{path}: truncated, {len(content)} bytes is shorter than an IDX header")
+        raise _damaged(path, f"truncated, {len(content)} bytes is shorter than an IDX header")
     magic, count = struct.unpack(">II", content[:8])
     if magic != expected_magic:
-        kind = {IMAGES_MAGIC: "an image file", LABELS_MAGIC: "a label file"}.get(magic, "not an IDX file")
-        raise DataError(f"{path}: wrong magic number {magic} (expected {expected_magic}); this is {kind}")
+        kind = {IMAGES_MAGIC: "an image file", LABELS_MAGIC: "a label file"}.get(magic) or _looks_like(content)
+        raise _damaged(path, f"wrong magic number {magic} (expected {expected_magic}); this is {kind}")
     if magic == IMAGES_MAGIC:
         if len(content) < 16:
-            raise DataError(f"{path}: truncated, {len(content)} bytes is shorter than an image header")
+            raise _damaged(path, f"truncated, {len(content)} bytes is shorter than an image header")
         rows, cols = struct.unpack(">II", content[8:16])
         shape, offset = (count, rows, cols), 16
     else:
         shape, offset = (count,), 8
-    expected = offset + int(np.prod(shape))
+    expected = offset + int(np.prod(shape, dtype=np.int64))
     if len(content) != expected:
         state = "truncated" if len(content) < expected else "too long"
-        raise DataError(f"{path}: {state}, {len(content)} bytes where the header promises {expected}")
+        raise _damaged(path, f"{state}, {len(content)} bytes where the header promises {expected}")
     digest = hashlib.sha256(content).hexdigest()
     if digest != SHA256[name]:
-        raise DataError(
-            f"{path}: SHA-256 {digest} does not match the official {name} ({SHA256[name]}); "
+        other = _official_name_of(digest)
+        cause = (
+            f"holds the content of {other}, not of {name} (files swapped or misnamed)"
+            if other
+            else f"SHA-256 {digest} does not match the official {name} ({SHA256[name]}); "
             "the file is corrupt or not the official MNIST"
         )
+        raise _damaged(path, cause)
     return np.frombuffer(content, dtype=np.uint8, offset=offset).reshape(shape)
 
 
@@ -115,6 +197,7 @@ def _idx_bytes(array, name):
 
 
 def _find_idx(directory, name):
+    """The file holding IDX file ``name`` in ``directory`` (raw first, then ``.gz``), or None."""
     for candidate in (directory / name, directory / f"{name}.gz"):
         if candidate.is_file():
             return candidate
@@ -125,102 +208,255 @@ def _has_files(directory):
     return (directory / NPZ_NAME).is_file() or all(_find_idx(directory, n) for n in SHA256)
 
 
+#: The order IDX files are read and verified in: the small ones first, so a damaged one fails fast.
+READ_ORDER = ("t10k-labels-idx1-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "train-images-idx3-ubyte")
+
+
 def read_raw(directory):
-    """{'train': (images, labels), 'test': (images, labels)} as uint8, verified."""
+    """{'train': (images, labels), 'test': (images, labels)} as uint8, verified.
+
+    Reads the four IDX files of ``directory`` when it has them all, else its ``mnist.npz``.
+
+    Raises:
+        DataError: a file is missing, unreadable or damaged (see :func:`parse_idx`).
+    """
+    return _read_verified(directory)[0]
+
+
+def _read_verified(directory):
+    """(:func:`read_raw`'s arrays, what was read): the folder, format, files and their SHA-256s."""
     directory = Path(directory)
-    if all(_find_idx(directory, n) for n in SHA256):
-        arrays = {}
-        for split in ("train", "test"):
-            pair = []
-            for name in (IMAGE_FILES[split], LABEL_FILES[split]):
-                path = _find_idx(directory, name)
-                pair.append(parse_idx(_read_bytes(path), name, path))
-            images, labels = pair
-            if len(images) != len(labels):
-                raise DataError(
-                    f"{directory}: {IMAGE_FILES[split]} has {len(images)} images but "
-                    f"{LABEL_FILES[split]} has {len(labels)} labels"
-                )
-            arrays[split] = (images, labels)
-        return arrays
-    return _read_npz(directory / NPZ_NAME)
+    if not all(_find_idx(directory, n) for n in SHA256):
+        return _read_npz(directory / NPZ_NAME)
+    paths = {name: _find_idx(directory, name) for name in SHA256}
+    content = {name: parse_idx(_read_bytes(paths[name]), name, paths[name]) for name in READ_ORDER}
+    arrays = {}
+    for split in ("train", "test"):
+        images, labels = content[IMAGE_FILES[split]], content[LABEL_FILES[split]]
+        if len(images) != len(labels):
+            raise DataError(
+                f"{directory}: {IMAGE_FILES[split]} has {len(images)} images but "
+                f"{LABEL_FILES[split]} has {len(labels)} labels; {IDX_REMEDY}"
+            )
+        arrays[split] = (images, labels)
+    formats = sorted({"idx.gz" if path.suffix == ".gz" else "idx" for path in paths.values()})
+    return arrays, _facts(directory, "+".join(formats), [paths[name].name for name in SHA256])
+
+
+def _facts(directory, fmt, files):
+    # parse_idx raised unless each content's SHA-256 is the official one: no second hashing pass.
+    return {
+        "dir": str(directory),
+        "format": fmt,
+        "files": files,
+        "sha256": dict(SHA256),
+        "verified": "the SHA-256 of each file's content matches the official MNIST",
+    }
+
+
+#: What reading a damaged .npz raises: a bad zip (truncated, a changed byte: CRC), a bad deflate
+#: stream, a bad .npy header, a missing array (KeyError), an object array (pickle refusal: ValueError).
+NPZ_ERRORS = (
+    OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile, zlib.error, struct.error, SyntaxError,
+    NotImplementedError, OverflowError, TypeError,
+)
 
 
 def _read_npz(path):
     try:
+        head = path.open("rb").read(4)
+    except FileNotFoundError as err:
+        raise DataError(f"{path}: no such file") from err
+    except OSError as err:
+        raise DataError(f"{path}: cannot be read ({err.strerror or err}); make it a readable file") from err
+    if head != b"PK\x03\x04":
+        cause = "empty file (0 bytes)" if not head else f"not a zip archive (.npz); this is {_looks_like(path.read_bytes()[:64])}"
+        raise _damaged(path, cause, NPZ_REMEDY)
+    try:
         with np.load(path, allow_pickle=False) as npz:
             content = {key: npz[key] for key in ("x_train", "y_train", "x_test", "y_test")}
-    except (OSError, ValueError, KeyError, EOFError) as err:
-        raise DataError(f"{path}: not a readable Keras mnist.npz ({err})") from err
+    except NPZ_ERRORS as err:
+        cause = f"no array {err}" if isinstance(err, KeyError) else str(err)
+        raise _damaged(path, f"not a readable Keras mnist.npz ({cause})", NPZ_REMEDY) from err
     arrays = {}
     for split, prefix in (("train", "train"), ("test", "test")):
         images, labels = content[f"x_{prefix}"], content[f"y_{prefix}"]
+        for key, array, ndim in ((f"x_{prefix}", images, 3), (f"y_{prefix}", labels, 1)):
+            if array.ndim != ndim:
+                raise _damaged(path, f"{key} has shape {array.shape}, expected {ndim} dimensions", NPZ_REMEDY)
         if len(images) != len(labels):
-            raise DataError(f"{path}: x_{prefix} has {len(images)} images but y_{prefix} has {len(labels)} labels")
+            raise _damaged(
+                path, f"x_{prefix} has {len(images)} images but y_{prefix} has {len(labels)} labels", NPZ_REMEDY
+            )
         for array, name in ((images, IMAGE_FILES[split]), (labels, LABEL_FILES[split])):
-            parse_idx(_idx_bytes(array, name), name, f"{path}[{name}]")
+            try:
+                parse_idx(_idx_bytes(array, name), name, f"{path}[{name}]")
+            except DataError as err:
+                raise DataError(str(err).replace(IDX_REMEDY, NPZ_REMEDY)) from None
         arrays[split] = (images.astype(np.uint8), labels.astype(np.uint8))
-    return arrays
+    return arrays, _facts(path.parent, "npz", [path.name])
 
 
 # --------------------------------------------------------------------------- locating
 
 
+def _describe_idx(name):
+    return f"{name}[.gz]"
+
+
 def search_path(data_dir=None):
-    """The directories looked in, in order, each with where it came from."""
-    places = []
-    if data_dir:
-        places.append((Path(data_dir).expanduser(), "--data-dir"))
+    """Where MNIST is read from, as ``[(directory, origin)]``: one place, never a fallback.
+
+    The folder the user names: ``data_dir`` (``--data-dir``), else ``$TF1_RECIPES_DATA``;
+    when neither is given, the user cache ``~/.cache/tf1_recipes/mnist``.
+
+    Raises:
+        DataError: ``data_dir`` is an empty string.
+    """
+    return [_source(data_dir)[:2]]
+
+
+def _source(data_dir=None):
+    """(directory, origin, named): ``named`` is True when the user named the folder."""
+    if data_dir is not None:
+        if str(data_dir) == "":
+            raise DataError("--data-dir is empty; give the folder that holds MNIST")
+        return Path(data_dir).expanduser(), "--data-dir", True
     if os.environ.get(ENV_VAR):
-        places.append((Path(os.environ[ENV_VAR]).expanduser(), f"${ENV_VAR}"))
-    places.append((CACHE_DIR.expanduser(), "user cache"))
-    return places
+        return Path(os.environ[ENV_VAR]).expanduser(), f"${ENV_VAR}", True
+    return CACHE_DIR.expanduser(), "user cache", False
+
+
+def _missing(directory):
+    """Why ``directory`` holds no complete MNIST: the files it lacks, named exactly."""
+    if not any(_find_idx(directory, n) for n in SHA256):
+        wanted = ", ".join(_describe_idx(n) for n in SHA256)
+        cause = f"neither the four IDX files ({wanted}) nor Keras' {NPZ_NAME}"
+    else:
+        cause = ", ".join(_describe_idx(n) for n in SHA256 if not _find_idx(directory, n))
+    odd = [p.name for p in sorted(directory.iterdir()) if p.name in _ALL_NAMES and not p.is_file()] if directory.is_dir() else []
+    if odd:
+        cause += f" ({', '.join(odd)} there is not a regular file)"
+    return cause
+
+
+_ALL_NAMES = {NPZ_NAME, *SHA256, *(f"{n}.gz" for n in SHA256)}
 
 
 def locate(data_dir=None, download=True):
-    """The first directory holding MNIST; downloads into the cache when none does."""
-    places = search_path(data_dir)
-    for directory, _ in places:
-        if _has_files(directory):
-            return directory
-    cache = CACHE_DIR.expanduser()
-    failure = f"downloading was not attempted (${NO_DOWNLOAD_ENV} is set)" if download else "downloading was not attempted"
+    """The directory MNIST is read from (see :func:`search_path`).
+
+    A folder the user names is the one read: it is returned only when it holds the four
+    IDX files (raw or ``.gz``) or ``mnist.npz``. Only the user cache is ever downloaded
+    into, when nothing is named and it lacks files (unless ``download`` is False or
+    ``$TF1_RECIPES_NO_DOWNLOAD`` is set).
+
+    Raises:
+        DataError: the named folder does not exist or lacks files (each missing file is
+            named); or, with nothing named, the cache lacks files and downloading was not
+            attempted or failed.
+    """
+    return _locate(data_dir, download)[0]
+
+
+def _locate(data_dir=None, download=True):
+    """(directory, origin) of :func:`locate`."""
+    directory, origin, named = _source(data_dir)
+    if named:
+        others = ""
+        if origin == "--data-dir" and os.environ.get(ENV_VAR):
+            others = f" (it takes precedence: ${ENV_VAR}={os.environ[ENV_VAR]} is not read)"
+        if not directory.exists():
+            raise DataError(
+                f"MNIST not found: {origin} {directory} does not exist{others}; create it with the four IDX "
+                f"files or Keras' {NPZ_NAME}, or name the folder that holds them"
+            )
+        if not directory.is_dir():
+            raise DataError(f"MNIST not found: {origin} {directory} is not a folder{others}; name the folder that holds the MNIST files")
+        if not _has_files(directory):
+            raise DataError(
+                f"MNIST incomplete: {origin} {directory} lacks {_missing(directory)}{others}; copy the missing "
+                f"file(s) there (official MNIST, checked against SHA256SUMS), or name a folder that holds all of them"
+            )
+        return directory, origin
+    if _has_files(directory):
+        return directory, origin
+    failure = (
+        f"downloading was not attempted (${NO_DOWNLOAD_ENV} is set)" if download else "downloading was not attempted"
+    )
     if download and not os.environ.get(NO_DOWNLOAD_ENV):
         try:
-            download_mnist(cache)
-            return cache
+            download_mnist(directory)
+            return directory, origin
         except DataError as err:
-            failure = f"downloading into {cache} failed: {err}"
-    looked = "; ".join(f"{d} ({why})" for d, why in places)
+            failure = f"downloading into {directory} failed: {err}"
     raise DataError(
-        f"MNIST not found. Looked in: {looked}; {failure}. Provide the four IDX files "
-        f"(train-images-idx3-ubyte[.gz], ...) or Keras' mnist.npz with --data-dir DIR or "
-        f"{ENV_VAR}=DIR, or copy them into {cache}."
+        f"MNIST not found: no --data-dir or ${ENV_VAR} names a folder and the user cache {directory} lacks "
+        f"{_missing(directory)}; {failure}. Provide the four IDX files (train-images-idx3-ubyte[.gz], ...) "
+        f"or Keras' {NPZ_NAME} with --data-dir DIR or {ENV_VAR}=DIR, or copy them into {directory}."
     )
 
 
-def download_mnist(directory):
-    """Fetch the official files into ``directory``, verifying each before it is kept."""
+def download_mnist(directory, fetch=None):
+    """Fetch the official files into ``directory``, verifying each before it is kept.
+
+    Each file is downloaded whole into memory and verified (:func:`parse_idx`), then
+    written to a temporary file in ``directory``, flushed to disk and renamed to its name:
+    an interrupted or failed download leaves no file under an MNIST name (and no temporary
+    file). Files already there are kept as they are.
+
+    Args:
+        directory: where the ``.gz`` files go (created when missing).
+        fetch: ``fetch(url) -> bytes`` (default: ``urllib``; tests pass their own).
+
+    Raises:
+        DataError: no URL gave a verified copy of a file, or it could not be written.
+    """
+    fetch = fetch or _fetch
     directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise DataError(f"{directory}: cannot create the download folder ({err.strerror or err})") from err
     for name in SHA256:
         target = directory / f"{name}.gz"
         if target.is_file():
             continue
         errors = []
         for base in DOWNLOAD_URLS:
+            url = base + name + ".gz"
             try:
-                with urllib.request.urlopen(base + name + ".gz", timeout=30) as response:
-                    payload = response.read()
-                parse_idx(_decompress(payload, base + name + ".gz"), name, base + name + ".gz")
+                payload = fetch(url)
+                parse_idx(_decompress(payload, url), name, url)
                 break
-            except (urllib.error.URLError, OSError, DataError) as err:
+            except (urllib.error.URLError, OSError, http.client.HTTPException, DataError) as err:
                 errors.append(f"{base}: {err}")
         else:
             raise DataError(f"could not fetch {name}.gz ({'; '.join(errors)})")
-        with tempfile.NamedTemporaryFile(dir=directory, delete=False) as tmp:
-            tmp.write(payload)
-        os.replace(tmp.name, target)
+        _write_atomically(target, payload)
+
+
+def _fetch(url):
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return response.read()
+
+
+def _write_atomically(target, payload):
+    """Write ``payload`` to ``target`` via a temporary file renamed only once it is complete."""
+    tmp = None
+    try:
+        with tempfile.NamedTemporaryFile(dir=target.parent, prefix=f".{target.name}.", suffix=".part", delete=False) as fh:
+            tmp = fh.name
+            fh.write(payload)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException as err:
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)
+        if isinstance(err, OSError):
+            raise DataError(f"{target}: cannot be written ({err.strerror or err}); free space or fix permissions") from err
+        raise
 
 
 # --------------------------------------------------------------------------- datasets
@@ -318,17 +554,24 @@ def shuffle_batch_indices(n_examples, batch_size):
 
 @dataclasses.dataclass
 class Datasets:
-    """train / validation / test, like TF1's ``input_data.read_data_sets`` result."""
+    """train / validation / test, like TF1's ``input_data.read_data_sets`` result.
+
+    ``provenance`` is what was read: ``dir`` (the folder), ``origin`` (``--data-dir``,
+    ``$TF1_RECIPES_DATA`` or ``user cache``), ``format`` (``idx.gz``, ``idx``, both as
+    ``idx+idx.gz``, or ``npz``), ``files`` (the file names) and ``sha256`` (the verified
+    SHA-256 of each IDX content, the official values: nothing unverified is ever loaded).
+    """
 
     train: DataSet
     validation: DataSet
     test: DataSet
     source: str
+    provenance: dict = dataclasses.field(default_factory=dict)
 
 
 @functools.lru_cache(maxsize=4)
 def _load_arrays(directory):
-    raw = read_raw(directory)
+    raw, facts = _read_verified(directory)
     out = {}
     for split, (images, labels) in raw.items():
         X = images.reshape(len(images), 28 * 28).astype(np.float32) / 255.0
@@ -336,16 +579,24 @@ def _load_arrays(directory):
         X.setflags(write=False)
         y.setflags(write=False)
         out[split] = (X, y)
-    return out
+    return out, facts
 
 
 def load_mnist(data_dir=None, train_size=None):
     """Verified MNIST as :class:`Datasets` (fresh ``DataSet`` objects on every call).
 
-    ``train_size`` keeps only the first N training images (the smoke configurations).
+    Args:
+        data_dir: the folder to read (else ``$TF1_RECIPES_DATA``, else the user cache; see
+            :func:`locate`).
+        train_size: keep only the first N training images (the smoke configurations).
+
+    Raises:
+        DataError: the folder is missing or lacks a file, a file is damaged or not the
+            official MNIST, or ``train_size`` is out of range.
     """
-    directory = locate(data_dir).resolve()
-    arrays = _load_arrays(str(directory))
+    directory, origin = _locate(data_dir)
+    directory = directory.resolve()
+    arrays, facts = _load_arrays(str(directory))
     (X_train_full, y_train_full), (X_test, y_test) = arrays["train"], arrays["test"]
     X_valid, X_train = X_train_full[:VALIDATION_SIZE], X_train_full[VALIDATION_SIZE:]
     y_valid, y_train = y_train_full[:VALIDATION_SIZE], y_train_full[VALIDATION_SIZE:]
@@ -353,4 +604,10 @@ def load_mnist(data_dir=None, train_size=None):
         if not 0 < train_size <= len(X_train):
             raise DataError(f"train_size must be in 1..{len(X_train)}, got {train_size}")
         X_train, y_train = X_train[:train_size], y_train[:train_size]
-    return Datasets(DataSet(X_train, y_train), DataSet(X_valid, y_valid), DataSet(X_test, y_test), str(directory))
+    provenance = {
+        "dir": facts["dir"], "origin": origin, "format": facts["format"], "files": list(facts["files"]),
+        "sha256": dict(facts["sha256"]), "verified": facts["verified"],
+    }
+    return Datasets(
+        DataSet(X_train, y_train), DataSet(X_valid, y_valid), DataSet(X_test, y_test), str(directory), provenance
+    )

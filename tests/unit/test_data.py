@@ -98,21 +98,57 @@ def test_mismatched_image_and_label_counts_are_rejected(tmp_path, mnist_dir):
         data.read_raw(tmp_path)
 
 
-def test_missing_data_lists_every_place_it_looked(tmp_path, monkeypatch):
-    monkeypatch.setenv(data.ENV_VAR, str(tmp_path / "env"))
-    monkeypatch.setattr(data, "CACHE_DIR", tmp_path / "cache")
+def test_a_named_folder_that_does_not_exist_is_refused_not_replaced(tmp_path, monkeypatch, mnist_dir):
+    monkeypatch.setenv(data.ENV_VAR, str(mnist_dir))  # a good copy the loader must NOT fall back to
+    monkeypatch.setattr(data, "CACHE_DIR", mnist_dir)
     with pytest.raises(data.DataError) as err:
         data.locate(tmp_path / "explicit", download=False)
     message = str(err.value)
-    for place in ("explicit", "env", "cache", "--data-dir", "$TF1_RECIPES_DATA", "user cache"):
-        assert place in message
+    assert f"--data-dir {tmp_path / 'explicit'} does not exist" in message
+    assert f"$TF1_RECIPES_DATA={mnist_dir} is not read" in message
+    monkeypatch.setenv(data.ENV_VAR, str(tmp_path / "env"))
+    with pytest.raises(data.DataError, match=r"\$TF1_RECIPES_DATA .*env does not exist"):
+        data.load_mnist()
 
 
-def test_search_order_is_explicit_then_environment_then_cache(tmp_path, monkeypatch, mnist_dir):
+def test_a_named_folder_lacking_files_names_exactly_the_missing_ones(mnist_copy, monkeypatch, mnist_dir):
+    monkeypatch.setattr(data, "CACHE_DIR", mnist_dir)  # a full cache: still not read
+    (mnist_copy / "t10k-images-idx3-ubyte.gz").unlink()
+    with pytest.raises(data.DataError) as err:
+        data.load_mnist(mnist_copy)
+    message = str(err.value)
+    assert f"--data-dir {mnist_copy} lacks t10k-images-idx3-ubyte[.gz] (it takes precedence" in message
+    for present in ("train-images", "train-labels", "t10k-labels"):
+        assert present not in message
+    (mnist_copy / "t10k-images-idx3-ubyte.gz").mkdir()  # a directory under the name is no file
+    with pytest.raises(data.DataError, match=r"lacks t10k-images-idx3-ubyte\[\.gz\] \(t10k-images-idx3-ubyte\.gz there is not a regular file\)"):
+        data.load_mnist(mnist_copy)
+    empty = mnist_copy / "empty"
+    empty.mkdir()
+    with pytest.raises(data.DataError, match=r"lacks neither the four IDX files .* nor Keras' mnist.npz"):
+        data.locate(empty)
+
+
+def test_only_the_named_folder_is_read_then_the_cache(tmp_path, monkeypatch, mnist_dir):
     monkeypatch.setenv(data.ENV_VAR, str(mnist_dir))
     monkeypatch.setattr(data, "CACHE_DIR", tmp_path / "cache")
-    assert data.locate(tmp_path / "empty", download=False) == mnist_dir
-    assert [why for _, why in data.search_path(tmp_path)] == ["--data-dir", "$TF1_RECIPES_DATA", "user cache"]
+    assert data.locate(None, download=False) == mnist_dir
+    assert data.search_path(tmp_path) == [(tmp_path, "--data-dir")]
+    assert data.search_path() == [(mnist_dir, "$TF1_RECIPES_DATA")]
+    monkeypatch.delenv(data.ENV_VAR)
+    assert data.search_path() == [(tmp_path / "cache", "user cache")]
+    with pytest.raises(data.DataError, match="--data-dir is empty"):
+        data.locate("")
+
+
+def test_nothing_named_and_no_cache_says_what_the_cache_lacks(tmp_path, monkeypatch):
+    monkeypatch.delenv(data.ENV_VAR, raising=False)
+    monkeypatch.setattr(data, "CACHE_DIR", tmp_path / "cache")
+    with pytest.raises(data.DataError) as err:
+        data.locate(None, download=False)
+    message = str(err.value)
+    assert "MNIST not found" in message and str(tmp_path / "cache") in message and "user cache" in message
+    assert "downloading was not attempted" in message and "--data-dir DIR" in message
 
 
 def test_offline_download_fails_cleanly_and_keeps_nothing(tmp_path, monkeypatch):
