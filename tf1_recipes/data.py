@@ -57,6 +57,7 @@ SHA256 = {
 IMAGE_FILES = {"train": "train-images-idx3-ubyte", "test": "t10k-images-idx3-ubyte"}
 LABEL_FILES = {"train": "train-labels-idx1-ubyte", "test": "t10k-labels-idx1-ubyte"}
 NPZ_NAME = "mnist.npz"
+NPZ_KEYS = ("x_train", "y_train", "x_test", "y_test")
 #: Where TF1's own MNIST reader downloaded the official files from.
 DOWNLOAD_URLS = (
     "https://storage.googleapis.com/cvdf-datasets/mnist/",
@@ -274,7 +275,10 @@ def _read_npz(path):
         raise _damaged(path, cause, NPZ_REMEDY)
     try:
         with np.load(path, allow_pickle=False) as npz:
-            content = {key: npz[key] for key in ("x_train", "y_train", "x_test", "y_test")}
+            absent = [key for key in NPZ_KEYS if key not in npz.files]
+            if absent:
+                raise _damaged(path, f"not a Keras mnist.npz: no {', '.join(absent)} array (it holds {', '.join(npz.files) or 'none'})", NPZ_REMEDY)
+            content = {key: npz[key] for key in NPZ_KEYS}
     except NPZ_ERRORS as err:
         cause = f"no array {err}" if isinstance(err, KeyError) else str(err)
         raise _damaged(path, f"not a readable Keras mnist.npz ({cause})", NPZ_REMEDY) from err
@@ -328,16 +332,16 @@ def _source(data_dir=None):
 
 
 def _missing(directory):
-    """Why ``directory`` holds no complete MNIST: the files it lacks, named exactly."""
+    """Why ``directory`` holds no complete MNIST (``holds neither ...`` / ``lacks <exactly the missing files>``)."""
     if not any(_find_idx(directory, n) for n in SHA256):
         wanted = ", ".join(_describe_idx(n) for n in SHA256)
-        cause = f"neither the four IDX files ({wanted}) nor Keras' {NPZ_NAME}"
+        why = f"holds neither the four IDX files ({wanted}) nor Keras' {NPZ_NAME}"
     else:
-        cause = ", ".join(_describe_idx(n) for n in SHA256 if not _find_idx(directory, n))
+        why = "lacks " + ", ".join(_describe_idx(n) for n in SHA256 if not _find_idx(directory, n))
     odd = [p.name for p in sorted(directory.iterdir()) if p.name in _ALL_NAMES and not p.is_file()] if directory.is_dir() else []
     if odd:
-        cause += f" ({', '.join(odd)} there is not a regular file)"
-    return cause
+        why += f" ({', '.join(odd)} there is not a regular file)"
+    return why
 
 
 _ALL_NAMES = {NPZ_NAME, *SHA256, *(f"{n}.gz" for n in SHA256)}
@@ -375,7 +379,7 @@ def _locate(data_dir=None, download=True):
             raise DataError(f"MNIST not found: {origin} {directory} is not a folder{others}; name the folder that holds the MNIST files")
         if not _has_files(directory):
             raise DataError(
-                f"MNIST incomplete: {origin} {directory} lacks {_missing(directory)}{others}; copy the missing "
+                f"MNIST incomplete: {origin} {directory} {_missing(directory)}{others}; copy the missing "
                 f"file(s) there (official MNIST, checked against SHA256SUMS), or name a folder that holds all of them"
             )
         return directory, origin
@@ -391,7 +395,7 @@ def _locate(data_dir=None, download=True):
         except DataError as err:
             failure = f"downloading into {directory} failed: {err}"
     raise DataError(
-        f"MNIST not found: no --data-dir or ${ENV_VAR} names a folder and the user cache {directory} lacks "
+        f"MNIST not found: no --data-dir or ${ENV_VAR} names a folder and the user cache {directory} "
         f"{_missing(directory)}; {failure}. Provide the four IDX files (train-images-idx3-ubyte[.gz], ...) "
         f"or Keras' {NPZ_NAME} with --data-dir DIR or {ENV_VAR}=DIR, or copy them into {directory}."
     )

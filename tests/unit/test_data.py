@@ -125,7 +125,7 @@ def test_a_named_folder_lacking_files_names_exactly_the_missing_ones(mnist_copy,
         data.load_mnist(mnist_copy)
     empty = mnist_copy / "empty"
     empty.mkdir()
-    with pytest.raises(data.DataError, match=r"lacks neither the four IDX files .* nor Keras' mnist.npz"):
+    with pytest.raises(data.DataError, match=r"empty holds neither the four IDX files .* nor Keras' mnist.npz"):
         data.locate(empty)
 
 
