@@ -573,8 +573,20 @@ class Datasets:
     provenance: dict = dataclasses.field(default_factory=dict)
 
 
+def _signature(directory):
+    """The MNIST files of ``directory`` as (name, size, mtime, inode): a file replaced since is read again."""
+    out = []
+    for name in sorted(_ALL_NAMES):
+        try:
+            stat = (directory / name).stat()
+        except OSError:
+            continue
+        out.append((name, stat.st_size, stat.st_mtime_ns, stat.st_ino))
+    return tuple(out)
+
+
 @functools.lru_cache(maxsize=4)
-def _load_arrays(directory):
+def _load_arrays(directory, signature):  # pylint: disable=unused-argument  (signature: part of the cache key)
     raw, facts = _read_verified(directory)
     out = {}
     for split, (images, labels) in raw.items():
@@ -600,7 +612,7 @@ def load_mnist(data_dir=None, train_size=None):
     """
     directory, origin = _locate(data_dir)
     directory = directory.resolve()
-    arrays, facts = _load_arrays(str(directory))
+    arrays, facts = _load_arrays(str(directory), _signature(directory))
     (X_train_full, y_train_full), (X_test, y_test) = arrays["train"], arrays["test"]
     X_valid, X_train = X_train_full[:VALIDATION_SIZE], X_train_full[VALIDATION_SIZE:]
     y_valid, y_train = y_train_full[:VALIDATION_SIZE], y_train_full[VALIDATION_SIZE:]

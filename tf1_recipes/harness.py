@@ -128,13 +128,15 @@ class RunResult:
         return out
 
 
-def provenance(threads, implementation="tf1"):
+def provenance(threads, implementation="tf1", data=None):
     """Where and with what a run happened: enough to tell whether two runs are comparable.
 
     ``implementation`` is ``"tf1"`` (the recipe's graph) or ``"tf2"`` (its TF2 port, which
     golden comparisons treat as another platform). ``numerics`` is
     :func:`tf1_recipes.numerics.describe`: the numerics fingerprint that decides whether a
-    pinned check applies, with the CPU, oneDNN and device facts beside it.
+    pinned check applies, with the CPU, oneDNN and device facts beside it. ``data`` is the
+    MNIST the run read (:attr:`tf1_recipes.data.Datasets.provenance`: folder, origin,
+    format, files, verified SHA-256s), recorded as ``"data"`` when given.
     """
     import tf_keras
 
@@ -153,6 +155,7 @@ def provenance(threads, implementation="tf1"):
         "intra_op_threads": threads["intra_op_threads"],
         "numerics": numerics.describe(),
         "git_revision": git_revision(),
+        **({"data": data} if data is not None else {}),
     }
 
 
@@ -373,6 +376,7 @@ def run_recipe(config, **fields):
         if graph is not None and graph.finalized:
             graph._unsafe_unfinalize()  # pylint: disable=protected-access  (training is over: tools may add ops)
         saved = run.checkpoint_path if config.out_dir and Path(run.checkpoint_path + ".index").exists() else None
+        data = run._mnist.provenance if run._mnist is not None else None  # the MNIST this run read, if any
         result = RunResult(
             recipe=spec.name,
             preset=preset,
@@ -380,7 +384,10 @@ def run_recipe(config, **fields):
             metric=run.metric,
             history=run.history,
             epoch_seconds=run.epoch_seconds,
-            provenance=provenance(threads, "tf2") if config.tf2 else {**provenance(threads), "input": run.input_path},
+            provenance=(
+                provenance(threads, "tf2", data=data) if config.tf2
+                else {**provenance(threads, data=data), "input": run.input_path}
+            ),
             extras=run.extras,
             checkpoint_path=saved,
             status=status,

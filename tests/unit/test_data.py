@@ -1,5 +1,7 @@
 """The MNIST loader: verification, locating, splits and both reference readers."""
 
+import http.client
+import json
 import shutil
 import struct
 
@@ -213,3 +215,106 @@ def test_train_size_keeps_the_first_training_images(mnist_dir):
     np.testing.assert_array_equal(small.train.labels, full.train.labels[:100])
     with pytest.raises(data.DataError, match="train_size"):
         data.load_mnist(mnist_dir, train_size=0)
+
+
+# --------------------------------------------------------------------------- provenance
+
+
+def test_the_datasets_say_which_data_was_read(mnist_copy, mnist_dir, tmp_path, monkeypatch):
+    gz = data.load_mnist(mnist_copy).provenance
+    assert gz == {
+        "dir": str(mnist_copy.resolve()), "origin": "--data-dir", "format": "idx.gz",
+        "files": [f"{name}.gz" for name in data.SHA256], "sha256": data.SHA256,
+        "verified": "the SHA-256 of each file's content matches the official MNIST",
+    }
+    _rewrite(mnist_copy, "t10k-labels-idx1-ubyte", lambda content: content)
+    mixed = data.load_mnist(mnist_copy).provenance
+    assert mixed["format"] == "idx+idx.gz" and "t10k-labels-idx1-ubyte" in mixed["files"]
+    raw = data.read_raw(mnist_dir)
+    npz_dir = tmp_path / "npz"
+    npz_dir.mkdir()
+    np.savez(npz_dir / "mnist.npz", x_train=raw["train"][0], y_train=raw["train"][1], x_test=raw["test"][0], y_test=raw["test"][1])
+    monkeypatch.setenv(data.ENV_VAR, str(npz_dir))
+    npz = data.load_mnist().provenance
+    assert (npz["dir"], npz["origin"], npz["format"], npz["files"]) == (str(npz_dir.resolve()), "$TF1_RECIPES_DATA", "npz", ["mnist.npz"])
+
+
+def test_the_run_record_says_which_data_was_read(mnist_copy, tmp_path):
+    from tf1_recipes.harness import RecipeConfig, run_recipe
+
+    out = tmp_path / "out"
+    result = run_recipe(RecipeConfig("gradient_clipping", preset="smoke", data_dir=str(mnist_copy), out_dir=str(out),
+                                     quiet=True, progress=False, overrides={"n_epochs": 1, "train_size": 200}))
+    record = json.loads((out / "runs.jsonl").read_text().splitlines()[-1])
+    for provenance in (result.provenance["data"], record["provenance"]["data"]):
+        assert provenance["dir"] == str(mnist_copy.resolve()) and provenance["origin"] == "--data-dir"
+        assert provenance["format"] == "idx.gz" and provenance["sha256"] == data.SHA256
+
+
+# --------------------------------------------------------------------------- downloads
+
+
+def _serve(mnist_dir, damage=None):
+    """A fetch(url) serving the real .gz files; ``damage(name, payload)`` may change or refuse one."""
+    fetched = []
+
+    def fetch(url):
+        name = url.rsplit("/", 1)[1][: -len(".gz")]
+        fetched.append(name)
+        payload = (mnist_dir / f"{name}.gz").read_bytes()
+        return damage(name, payload) if damage else payload
+
+    return fetch, fetched
+
+
+def test_a_download_keeps_only_complete_verified_files(tmp_path, mnist_dir):
+    def cut_short(name, payload):
+        if name == "t10k-images-idx3-ubyte":
+            return payload[: len(payload) // 2]  # the connection dropped: a partial body
+        return payload
+
+    fetch, _ = _serve(mnist_dir, cut_short)
+    with pytest.raises(data.DataError, match=r"could not fetch t10k-images-idx3-ubyte.gz .*corrupt gzip stream"):
+        data.download_mnist(tmp_path, fetch=fetch)
+    kept = sorted(p.name for p in tmp_path.iterdir())
+    assert kept == ["train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"]  # verified ones only, no partial, no temp file
+    fetch, fetched = _serve(mnist_dir)
+    data.download_mnist(tmp_path, fetch=fetch)  # the next attempt fetches only what is missing
+    assert fetched == ["t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"]
+    assert len(data.read_raw(tmp_path)["test"][0]) == 10000
+
+
+def test_a_dropped_connection_is_a_data_error(tmp_path, mnist_dir):
+    def drop(name, payload):
+        raise http.client.IncompleteRead(payload[:10], len(payload) - 10)
+
+    with pytest.raises(data.DataError, match=r"could not fetch train-images-idx3-ubyte.gz .*IncompleteRead"):
+        data.download_mnist(tmp_path, fetch=_serve(mnist_dir, drop)[0])
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_download_interrupted_while_writing_leaves_nothing(tmp_path, mnist_dir, monkeypatch):
+    def interrupted(src, dst):
+        raise KeyboardInterrupt  # Ctrl-C between the write and the rename
+
+    monkeypatch.setattr(data.os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        data.download_mnist(tmp_path, fetch=_serve(mnist_dir)[0])
+    assert not list(tmp_path.iterdir())
+
+
+def test_the_cache_is_downloaded_into_when_nothing_is_named(tmp_path, mnist_dir, monkeypatch):
+    monkeypatch.delenv(data.ENV_VAR)
+    monkeypatch.delenv(data.NO_DOWNLOAD_ENV, raising=False)
+    monkeypatch.setattr(data, "CACHE_DIR", tmp_path / "cache")
+    monkeypatch.setattr(data, "_fetch", _serve(mnist_dir)[0])
+    mnist = data.load_mnist()
+    assert mnist.provenance["origin"] == "user cache" and mnist.provenance["dir"] == str((tmp_path / "cache").resolve())
+
+
+def test_a_file_damaged_after_a_load_is_read_again_not_served_from_memory(mnist_copy):
+    assert data.load_mnist(mnist_copy).test.num_examples == 10000
+    path = mnist_copy / "t10k-labels-idx1-ubyte.gz"
+    path.write_bytes(path.read_bytes()[:100])
+    with pytest.raises(data.DataError, match="t10k-labels-idx1-ubyte.gz: corrupt gzip stream"):
+        data.load_mnist(mnist_copy)
