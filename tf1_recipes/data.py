@@ -264,20 +264,23 @@ NPZ_ERRORS = (
 
 
 def _read_npz(path):
+    """Keras' ``mnist.npz`` at ``path``, verified like the IDX files: (arrays, facts) of :func:`_read_verified`."""
     try:
-        head = path.open("rb").read(4)
-    except FileNotFoundError as err:
-        raise DataError(f"{path}: no such file") from err
+        with path.open("rb") as fh:
+            head = fh.read(64)
     except OSError as err:
-        raise DataError(f"{path}: cannot be read ({err.strerror or err}); make it a readable file") from err
-    if head != b"PK\x03\x04":
-        cause = "empty file (0 bytes)" if not head else f"not a zip archive (.npz); this is {_looks_like(path.read_bytes()[:64])}"
+        raise DataError(
+            f"{path}: cannot be read ({err.strerror or err}); name a folder with the four IDX files or a readable {NPZ_NAME}"
+        ) from err
+    if head[:4] != b"PK\x03\x04":
+        cause = "empty file (0 bytes)" if not head else f"not a zip archive (.npz); this is {_looks_like(head)}"
         raise _damaged(path, cause, NPZ_REMEDY)
     try:
         with np.load(path, allow_pickle=False) as npz:
             absent = [key for key in NPZ_KEYS if key not in npz.files]
             if absent:
-                raise _damaged(path, f"not a Keras mnist.npz: no {', '.join(absent)} array (it holds {', '.join(npz.files) or 'none'})", NPZ_REMEDY)
+                held = ", ".join(npz.files) or "none"
+                raise _damaged(path, f"not a Keras mnist.npz: no {', '.join(absent)} array (it holds {held})", NPZ_REMEDY)
             content = {key: npz[key] for key in NPZ_KEYS}
     except NPZ_ERRORS as err:
         cause = f"no array {err}" if isinstance(err, KeyError) else str(err)
