@@ -328,9 +328,9 @@ def _source(data_dir=None):
     if data_dir is not None:
         if str(data_dir) == "":
             raise DataError("--data-dir is empty; give the folder that holds MNIST")
-        return Path(data_dir).expanduser(), "--data-dir", True
+        return _expand(data_dir), "--data-dir", True
     if os.environ.get(ENV_VAR):
-        return Path(os.environ[ENV_VAR]).expanduser(), f"${ENV_VAR}", True
+        return _expand(os.environ[ENV_VAR]), f"${ENV_VAR}", True
     return CACHE_DIR.expanduser(), "user cache", False
 
 
@@ -341,10 +341,20 @@ def _missing(directory):
         why = f"holds neither the four IDX files ({wanted}) nor Keras' {NPZ_NAME}"
     else:
         why = "lacks " + ", ".join(_describe_idx(n) for n in SHA256 if not _find_idx(directory, n))
-    odd = [p.name for p in sorted(directory.iterdir()) if p.name in _ALL_NAMES and not p.is_file()] if directory.is_dir() else []
+    try:
+        odd = [p.name for p in sorted(directory.iterdir()) if p.name in _ALL_NAMES and not p.is_file()]
+    except OSError as err:  # an unreadable folder: its files cannot be seen
+        return f"{why} (the folder cannot be listed: {err.strerror or err})"
     if odd:
         why += f" ({', '.join(odd)} there is not a regular file)"
     return why
+
+
+def _expand(path):
+    try:
+        return Path(path).expanduser()
+    except RuntimeError:  # "~someone" with no such user: the path as given
+        return Path(path)
 
 
 _ALL_NAMES = {NPZ_NAME, *SHA256, *(f"{n}.gz" for n in SHA256)}

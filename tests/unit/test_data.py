@@ -318,3 +318,16 @@ def test_a_file_damaged_after_a_load_is_read_again_not_served_from_memory(mnist_
     path.write_bytes(path.read_bytes()[:100])
     with pytest.raises(data.DataError, match="t10k-labels-idx1-ubyte.gz: corrupt gzip stream"):
         data.load_mnist(mnist_copy)
+
+
+def test_an_unreadable_folder_and_an_unknown_home_are_data_errors(tmp_path, monkeypatch):
+    def unlistable(self):
+        raise PermissionError(13, "Permission denied")
+
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    monkeypatch.setattr(data.Path, "iterdir", unlistable)  # what a folder without read permission does (root reads all)
+    with pytest.raises(data.DataError, match=r"locked holds neither .*\(the folder cannot be listed: Permission denied\)"):
+        data.locate(folder)
+    with pytest.raises(data.DataError, match="--data-dir ~no-such-user-here/mnist does not exist"):
+        data.locate("~no-such-user-here/mnist")
