@@ -148,6 +148,14 @@ def _fingerprint_of(run):
     return golden_lib.platform_of(run.get("provenance") or {})["fingerprint"]
 
 
+def _shareable(provenance):
+    """The provenance without the regenerating machine's data folder (its checksums stay)."""
+    data = provenance.get("data")
+    if not data:
+        return provenance
+    return {**provenance, "data": {key: value for key, value in data.items() if key != "dir"}}
+
+
 def pinned_record(run, command):
     """The pinned-run record of one ``run_one`` result: its values, provenance and the command."""
     return {
@@ -156,7 +164,7 @@ def pinned_record(run, command):
         "final": run["final"],
         "epoch_seconds": run["epoch_seconds"],
         "extras": run.get("extras", {}),
-        "provenance": run["provenance"],
+        "provenance": _shareable(run["provenance"]),
         "command": command,
         "created": _now(),
     }

@@ -196,3 +196,10 @@ def test_add_platform_keeps_a_band_made_by_an_older_rule_verbatim(golden_tmp, mo
     assert regen.main([RECIPE, "--preset", PRESET, "--add-platform"]) == 0
     after = golden_lib.load_golden(RECIPE, PRESET)
     assert after["band"] == older["band"] and after["seeds"] == older["seeds"]
+
+
+def test_a_pinned_run_keeps_the_data_checksums_but_not_the_machines_data_folder():
+    data = {"dir": "/home/someone/mnist", "origin": "--data-dir", "format": "idx.gz", "sha256": {"t10k-labels-idx1-ubyte": "ab"}}
+    record = regen.pinned_record(_run(42, 0.9, {**_provenance(), "data": data}), "c")
+    assert record["provenance"]["data"] == {key: value for key, value in data.items() if key != "dir"}
+    assert record["provenance"]["numerics"] == {"fingerprint": "aaaa"}
