@@ -19,7 +19,9 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one clear line (and exit code 2)."""
 
     def error(self, message):
-        raise UsageError(f"{self.prog}: {message}")
+        command = self.prog.removeprefix("tf1-recipes").strip()
+        where = f"tf1-recipes {command} --help" if command else "tf1-recipes --help"
+        raise UsageError(f"{command + ': ' if command else ''}{message}; see {where}")
 
 
 def _whole_number(minimum, wanted):
@@ -383,16 +385,26 @@ COMMANDS["runs"] = cmd_runs
 
 def main(argv=None):
     """Entry point of the ``tf1-recipes`` console script and ``python -m tf1_recipes``."""
+    import tf1_recipes
+
     argv = sys.argv[1:] if argv is None else argv
+    if tf1_recipes.LEGACY_KERAS_PROBLEM:  # before TensorFlow loads: one line, not an ImportError's traceback
+        print(f"tf1-recipes: error: {tf1_recipes.LEGACY_KERAS_PROBLEM}", file=sys.stderr)
+        return EXIT_USAGE
     try:
         args = build_parser().parse_args(argv)
         return _dispatch(COMMANDS[args.command], args)
     except UsageError as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(f"tf1-recipes: error: {err}", file=sys.stderr)
         return EXIT_USAGE
 
 
 def _dispatch(command, args):
+    try:
+        from tf1_recipes.compat import LegacyKerasError
+    except ImportError as err:  # tf-keras missing, or TensorFlow routed to Keras 3: its sentence alone
+        print(f"tf1-recipes: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
     from tf1_recipes.checkpoints import CheckpointError
     from tf1_recipes.data import DataError
     from tf1_recipes.golden import GoldenError
@@ -401,7 +413,8 @@ def _dispatch(command, args):
 
     try:
         return command(args)
-    except (UnknownRecipeError, DataError, GoldenError, ReportError, UsageError, CheckpointError, ValueError) as err:
+    except (UnknownRecipeError, DataError, GoldenError, ReportError, UsageError, CheckpointError, ValueError,
+            LegacyKerasError) as err:
         print(f"tf1-recipes: error: {err}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

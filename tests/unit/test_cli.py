@@ -182,3 +182,26 @@ def test_input_flag_chooses_the_input_path_with_the_same_numbers(capsys):
         assert code == 0 and runs[path]["status"] == "PASS"
         assert runs[path]["provenance"]["input"] == path
     assert runs["feed_dict"]["history"] == runs["in_graph"]["history"]
+
+
+def _import_compat(env):
+    return subprocess.run([sys.executable, "-c", "import tf1_recipes.compat"], capture_output=True, text=True,
+                          env=env, timeout=300)
+
+
+def test_tensorflow_start_up_log_is_quiet_by_default_and_a_users_level_wins():
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    quiet = _import_compat(env)
+    assert quiet.returncode == 0 and quiet.stderr == ""
+    loud = _import_compat({**env, "TF_CPP_MIN_LOG_LEVEL": "0"})
+    assert loud.returncode == 0 and "absl::InitializeLog" in loud.stderr
+
+
+def test_start_up_filter_drops_only_lines_below_the_level():
+    from tf1_recipes.compat import _is_start_up_noise
+
+    info = "I0000 00:00:1795985498.238046   31000 port.cc:153] oneDNN custom operations are on.\n"
+    error = "E0000 00:00:1795985500.128844   31000 cuda_platform.cc:52] failed call to cuInit\n"
+    assert _is_start_up_noise(info, 1) and not _is_start_up_noise(info, 0)
+    assert not _is_start_up_noise(error, 2) and _is_start_up_noise(error, 3)
+    assert not _is_start_up_noise("UserWarning: something real\n", 3)
