@@ -242,8 +242,7 @@ def render(runs_dir, out_dir, golden_dir=None):
                 f'<img src="{image}" alt="{html.escape(result.recipe)} curve">{reason}<ul>{notes}</ul></section>'
             )
         (staging / "index.html").write_text(_page(table, sections, runs_dir, golden_dir, skipped), encoding="utf-8")
-        (staging / "report.json").write_text(json.dumps(
-            {"rows": table, "skipped": [{"where": w, "why": why} for w, why in skipped]}, indent=2))
+        (staging / "report.json").write_text(json.dumps(table, indent=2))
         if not out_dir.exists():
             os.replace(staging, out_dir)
         else:
