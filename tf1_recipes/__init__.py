@@ -43,8 +43,13 @@ def require_legacy_keras():
 #: TensorFlow's C++ log (CUDA probing on a CPU machine, oneDNN and CPU feature notes) drowns
 #: the per-epoch lines: quiet by default, before TensorFlow loads. A value the user set wins
 #: (``TF_CPP_MIN_LOG_LEVEL=0`` brings every line back), and then nothing is filtered.
-QUIET_TF_LOG = "TF_CPP_MIN_LOG_LEVEL" not in _os.environ
-_os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+#: The marker tells a child process (check --jobs spawns its workers) that the level it
+#: inherits is this package's default, not the user's.
+_QUIET_MARK = "TF1_RECIPES_QUIETED_TF_LOG"
+QUIET_TF_LOG = ("TF_CPP_MIN_LOG_LEVEL" not in _os.environ
+                or _os.environ.get(_QUIET_MARK) == _os.environ["TF_CPP_MIN_LOG_LEVEL"])
+if QUIET_TF_LOG:
+    _os.environ["TF_CPP_MIN_LOG_LEVEL"] = _os.environ[_QUIET_MARK] = _os.environ.get("TF_CPP_MIN_LOG_LEVEL", "3")
 
 __version__ = "0.1.0"
 

@@ -245,3 +245,14 @@ def test_check_report_renders_the_report_after_a_failing_table_and_keeps_exit_1(
     table_end = out.index("0 NOT_COMPARED")
     assert out.index("reason: band: ") > table_end and f"report: {tmp_path / 'page' / 'index.html'}" in out
     assert (tmp_path / "page" / "index.html").exists()
+
+
+def test_check_jobs_workers_keep_tensorflow_quiet_too(tmp_path):
+    """The workers inherit the package's default level, not a user's: their start-up lines are filtered as well."""
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    argv = [sys.executable, "-m", "tf1_recipes", "check", "reuse_other_framework", "graph_session_basics",
+            "--preset", "smoke", "--jobs", "2", "--threads", "1"]
+    out = subprocess.run(argv, capture_output=True, text=True, env={**env, "TF1_RECIPES_CACHE": str(tmp_path)},
+                         timeout=600)
+    assert out.returncode == 0, out.stderr
+    assert "absl::InitializeLog" not in out.stderr and "cuda" not in out.stderr.lower(), out.stderr
