@@ -276,7 +276,8 @@ def cmd_check(args):
     why = f"SKIPPED: no preset {args.preset!r}"
     for name in skipped:
         print(f"{name:<22} {args.preset:<13} {'-':<10} {'-':>8} {'-':>9} {'-':>8} {'-':>8}  {why}")
-    print(golden.format_totals(comparisons) + (f", {len(skipped)} SKIPPED (no preset {args.preset!r})" if skipped else ""))
+    totals = golden.format_totals(comparisons)
+    print(totals + (f", {len(skipped)} SKIPPED (no preset {args.preset!r})" if skipped else ""))
     code = EXIT_FAIL if _overall(comparisons) == "FAIL" else EXIT_OK
     if args.json:
         print(json.dumps({"results": summaries, "skipped": [{"recipe": n, "reason": why} for n in skipped],

@@ -221,7 +221,8 @@ def test_check_without_names_runs_the_recipes_with_the_preset_and_lists_the_othe
 def test_check_naming_a_recipe_without_the_preset_fails_before_anything_runs(capsys):
     code, out, err = run_cli(capsys, "check", "reuse_other_framework", "bad_init", "--preset", "assign_input")
     assert code == 2 and out == ""
-    assert err.splitlines() == ["tf1-recipes: error: recipe 'bad_init' has no preset 'assign_input'; presets: bad, smoke"]
+    assert err.splitlines() == [
+        "tf1-recipes: error: recipe 'bad_init' has no preset 'assign_input'; presets: bad, smoke"]
 
 
 def test_check_report_needs_out_and_is_refused_before_anything_runs(capsys):

@@ -17,7 +17,7 @@ RECIPES = (("batch_norm", "smoke"), ("gradient_clipping", "smoke"))
 
 
 def make_record(recipe, preset, **changes):
-    """A complete run record of ``recipe``/``preset`` as harness.append_run_record writes it, from its golden's pinned run."""
+    """A complete run record of ``recipe``/``preset`` as append_run_record writes it, from its golden's pinned run."""
     data = json.loads(golden.golden_path(recipe, preset).read_text())
     pinned = golden.pinned_runs(data)[0]
     record = {

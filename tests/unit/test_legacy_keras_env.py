@@ -27,7 +27,8 @@ def _python(*args):
 def test_the_command_line_says_it_in_one_line_and_exits_2(args):
     out = _python(*args)
     assert out.returncode == 2, out.stderr
-    assert out.stderr.splitlines() == [f"tf1-recipes: error: tf1_recipes needs the legacy tf-keras layers, but {SENTENCE}"]
+    expected = f"tf1-recipes: error: tf1_recipes needs the legacy tf-keras layers, but {SENTENCE}"
+    assert out.stderr.splitlines() == [expected]
     assert out.stdout == ""
 
 
