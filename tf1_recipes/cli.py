@@ -19,7 +19,9 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but a usage error is one clear line (and exit code 2)."""
 
     def error(self, message):
-        raise UsageError(f"{self.prog}: {message}")
+        command = self.prog.removeprefix("tf1-recipes").strip()
+        where = f"tf1-recipes {command} --help" if command else "tf1-recipes --help"
+        raise UsageError(f"{command + ': ' if command else ''}{message}; see {where}")
 
 
 def _whole_number(minimum, wanted):
@@ -85,6 +87,9 @@ def build_parser():
 
     for sub in (run, check):
         sub.add_argument("--against", help="compare with the goldens in this directory (e.g. recorded on another TF version)")
+    check.add_argument("--report", metavar="DIR",
+                       help="after the table, render the report of the records under --out into DIR "
+                            "(as tf1-recipes report RUNS --out DIR), whether the check passed or not")
 
     report = commands.add_parser("report", help="table, plots and an HTML page from the run records in RUNS")
     report.add_argument("runs", help="directory holding runs.jsonl records (check --out RUNS)")
@@ -174,8 +179,10 @@ def _run_and_compare(config, against=None):
 
 
 def _golden_dir(path):
-    """``--against``: a golden directory, or one golden file (its recipe folder's parent)."""
+    """``--against``: a golden directory holding goldens, or one golden file (its recipe folder's parent)."""
     from pathlib import Path
+
+    from tf1_recipes import golden
 
     if path is None:
         return None
@@ -183,8 +190,21 @@ def _golden_dir(path):
     if path.is_file():
         return path.parent.parent
     if not path.is_dir():
-        raise UsageError(f"--against {path}: no such golden file or directory")
+        raise UsageError(f"--against {path}: no such golden file or directory; name a folder of goldens "
+                         "(<recipe>/<preset>.json) or one golden file")
+    if not golden.golden_files(path):
+        raise UsageError(f"--against {path}: holds no goldens (<recipe>/<preset>.json); name the folder that does "
+                         f"(like {golden.golden_dir()})")
     return path
+
+
+def _check_goldens(pairs, against):
+    """Read every golden and reference the runs will be compared with: a damaged one fails before anything runs."""
+    from tf1_recipes import golden
+
+    for recipe, preset in pairs:
+        golden.load_golden(recipe, preset, against)
+        golden.load_reference(recipe, preset, against)
 
 
 def cmd_list(args):
@@ -200,8 +220,13 @@ def cmd_list(args):
 
 def cmd_run(args):
     from tf1_recipes import golden
+    from tf1_recipes.registry import get_recipe
 
-    result, comparison = _run_and_compare(_config(args, args.recipe), _golden_dir(args.against))
+    against = _golden_dir(args.against)
+    spec = get_recipe(args.recipe)
+    spec.preset(args.preset)  # unknown recipe or preset: one line before anything runs
+    _check_goldens([(spec.name, args.preset or spec.default_preset)], against)
+    result, comparison = _run_and_compare(_config(args, args.recipe), against)
     print(golden.format_table([comparison]))
     if args.json:
         print(json.dumps(_summary(result, comparison)))
@@ -213,10 +238,25 @@ def cmd_check(args):
     from tf1_recipes.compat import available_cores, share_cores
     from tf1_recipes.registry import get_recipe, list_recipes
 
-    names = args.recipes or [r.name for r in list_recipes()]
-    for name in names:
-        get_recipe(name)  # unknown names fail before anything trains
+    # Everything is validated before anything trains: names, presets, --against, goldens, --report.
+    if args.recipes:
+        specs = [get_recipe(name) for name in args.recipes]
+        for spec in specs:
+            spec.preset(args.preset)  # a named recipe without the preset is an error
+        skipped = []
+    else:
+        every = list_recipes()
+        specs = [spec for spec in every if args.preset is None or args.preset in spec.presets]
+        skipped = [spec.name for spec in every if spec not in specs]
+        if not specs:
+            raise UsageError(f"no recipe has a preset {args.preset!r}; see tf1-recipes list for each recipe's presets")
+    names = [spec.name for spec in specs]
     against = _golden_dir(args.against)
+    _check_goldens([(spec.name, args.preset or spec.default_preset) for spec in specs], against)
+    if args.report:
+        if not args.out:
+            raise UsageError("--report needs --out RUNS: the report is made from the run records written there")
+        _require_matplotlib()
     wanted = min(args.jobs or available_cores(), len(names))
     jobs, threads = share_cores(wanted, args.threads)
     if wanted > 1 and (jobs < wanted or threads < (args.threads or threads)):
@@ -233,10 +273,24 @@ def cmd_check(args):
         comparisons.append(comparison)
         summaries.append(summary)
     print(golden.format_table(comparisons))
-    print(golden.format_totals(comparisons))
+    why = f"SKIPPED: no preset {args.preset!r}"
+    for name in skipped:
+        print(f"{name:<22} {args.preset:<13} {'-':<10} {'-':>8} {'-':>9} {'-':>8} {'-':>8}  {why}")
+    totals = golden.format_totals(comparisons)
+    print(totals + (f", {len(skipped)} SKIPPED (no preset {args.preset!r})" if skipped else ""))
+    code = EXIT_FAIL if _overall(comparisons) == "FAIL" else EXIT_OK
     if args.json:
-        print(json.dumps({"results": summaries, "status": _overall(comparisons)}))
-    return EXIT_FAIL if _overall(comparisons) == "FAIL" else EXIT_OK
+        print(json.dumps({"results": summaries, "skipped": [{"recipe": n, "reason": why} for n in skipped],
+                          "status": _overall(comparisons)}))
+    if args.report:
+        _render_report(args.out, args.report, against)  # whatever the outcome: the exit code stays the check's
+    return code
+
+
+def _require_matplotlib():
+    from tf1_recipes import report
+
+    report.pyplot()  # ReportError: one line saying to pip install matplotlib
 
 
 def _checked(configs, against, jobs):
@@ -278,12 +332,18 @@ def _check_in_worker(config, against):
 
 
 def cmd_report(args):
+    return _render_report(args.runs, args.out, _golden_dir(args.against))
+
+
+def _render_report(runs, out, against):
+    """Render the report of the records under ``runs`` into ``out``; print its table; exit 1 when a row FAILs."""
     from tf1_recipes import report
 
-    index, table = report.render(args.runs, args.out, _golden_dir(args.against))
+    index, table, skipped = report.render(runs, out, against)
     print(report.format_rows(table))
     moved = [f"{r['recipe']}/{r['preset']}" for r in table if r["moved_beyond_band"]]
     print(f"moved beyond their band: {', '.join(moved) if moved else 'none'}")
+    print(report.format_skipped(skipped))
     print(f"report: {index}")
     return EXIT_FAIL if any(r["status"] == "FAIL" for r in table) else EXIT_OK
 
@@ -334,15 +394,20 @@ def cmd_doctor(args):
 
 
 def cmd_runs(args):
-    """``tf1-recipes runs [DIR]``: the run records under DIR as a table."""
+    """``tf1-recipes runs [DIR]``: the run records under DIR as a table (epochs trained, comparison status)."""
     from tf1_recipes import runlog
 
+    notes = []
     try:
-        records = runlog.read_records(args.dir)
+        records = runlog.read_records(args.dir, notes)
     except FileNotFoundError as err:
         raise UsageError(str(err)) from None
+    rows = [{**r, "comparison": runlog.comparison_status(r), "epochs_trained": runlog.epochs_trained(r)}
+            for r in records]  # every golden read (and checked) before anything is printed
+    for note in notes:
+        print(f"tf1-recipes: note: {note}", file=sys.stderr)
     if args.json:
-        print(json.dumps(records))
+        print(json.dumps(rows))
     elif not records:
         print(f"no run records ({runlog.RUN_RECORD}) under {args.dir}")
     else:
@@ -383,16 +448,26 @@ COMMANDS["runs"] = cmd_runs
 
 def main(argv=None):
     """Entry point of the ``tf1-recipes`` console script and ``python -m tf1_recipes``."""
+    import tf1_recipes
+
     argv = sys.argv[1:] if argv is None else argv
+    if tf1_recipes.LEGACY_KERAS_PROBLEM:  # before TensorFlow loads: one line, not an ImportError's traceback
+        print(f"tf1-recipes: error: {tf1_recipes.LEGACY_KERAS_PROBLEM}", file=sys.stderr)
+        return EXIT_USAGE
     try:
         args = build_parser().parse_args(argv)
         return _dispatch(COMMANDS[args.command], args)
     except UsageError as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(f"tf1-recipes: error: {err}", file=sys.stderr)
         return EXIT_USAGE
 
 
 def _dispatch(command, args):
+    try:
+        from tf1_recipes.compat import LegacyKerasError
+    except ImportError as err:  # tf-keras missing, or TensorFlow routed to Keras 3: its sentence alone
+        print(f"tf1-recipes: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
     from tf1_recipes.checkpoints import CheckpointError
     from tf1_recipes.data import DataError
     from tf1_recipes.golden import GoldenError
@@ -401,7 +476,8 @@ def _dispatch(command, args):
 
     try:
         return command(args)
-    except (UnknownRecipeError, DataError, GoldenError, ReportError, UsageError, CheckpointError, ValueError) as err:
+    except (UnknownRecipeError, DataError, GoldenError, ReportError, UsageError, CheckpointError, ValueError,
+            LegacyKerasError) as err:
         print(f"tf1-recipes: error: {err}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -7,12 +7,91 @@ they reproduce (``tf1.placeholder``, ``tf1.layers.dense``, ``tf1.Session``).
 import contextlib
 import os
 import random
+import re
+import sys
+import tempfile
 import warnings
 
 import numpy as np
 
-import tf1_recipes  # noqa: F401  (sets TF_USE_LEGACY_KERAS before TensorFlow loads)
-import tensorflow as tf
+import tf1_recipes  # sets TF_USE_LEGACY_KERAS and TF_CPP_MIN_LOG_LEVEL before TensorFlow loads
+
+
+
+def _one_line_when_run_as_a_command(check):
+    """Run ``check``; its ImportError is one line and exit 2 when a tf1_recipes module is the program.
+
+    ``python -m tf1_recipes.recipes.<name>`` imports this module (through the recipe) before its
+    ``main_for_recipe`` can catch anything; imported as a library, the ImportError propagates.
+    """
+    try:
+        check()
+    except ImportError as err:
+        spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+        if spec is not None and (spec.name or "").startswith("tf1_recipes."):
+            print(f"tf1-recipes: error: {err}", file=sys.stderr)
+            raise SystemExit(2) from None
+        raise
+
+
+# TF_USE_LEGACY_KERAS=0 in the environment: say so before TensorFlow loads
+_one_line_when_run_as_a_command(tf1_recipes.require_legacy_keras)
+
+#: Lines TensorFlow's C++ libraries write while they load, before absl's log is set up and so
+#: before TF_CPP_MIN_LOG_LEVEL applies: absl's notice, then glog-style lines (severity letter,
+#: date, time, thread, file:line]). Each library that links its own copy of absl and TSL
+#: writes them again: ``import tensorflow`` loads two (``_pywrap_tensorflow_internal`` and
+#: ``profiler/internal/_pywrap_profiler_plugin``), hence every notice twice.
+_PRE_INIT_NOTICE = "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR"
+_GLOG_LINE = re.compile(r"^([IWEF])\d{4} \d\d:\d\d:\d+\.\d+ +\d+ [^\]]+\] ")
+
+
+def _is_start_up_noise(line, min_level):
+    """A load-time line below ``TF_CPP_MIN_LOG_LEVEL`` (0 INFO, 1 WARNING, 2 ERROR, 3 FATAL), or absl's notice."""
+    if line.rstrip("\n") == _PRE_INIT_NOTICE:
+        return True
+    match = _GLOG_LINE.match(line)
+    return bool(match) and "IWEF".index(match.group(1)) < min_level
+
+
+@contextlib.contextmanager
+def _quiet_start_up():
+    """Hold back the C++ lines written to stderr while the block runs; replay all but the noise.
+
+    Only when tf1_recipes chose the log level (the user set no TF_CPP_MIN_LOG_LEVEL): then the
+    load-time INFO lines it cannot otherwise reach are filtered as the later ones are. Anything
+    else written to the stderr file descriptor meanwhile (a Python warning, a real error) is
+    written back, in order.
+    """
+    if not tf1_recipes.QUIET_TF_LOG:
+        yield
+        return
+    try:
+        min_level = int(os.environ.get("TF_CPP_MIN_LOG_LEVEL", "0"))
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (ValueError, OSError, AttributeError):
+        yield
+        return
+    with tempfile.TemporaryFile(mode="w+b") as held:
+        os.dup2(held.fileno(), 2)
+        try:
+            yield
+        finally:
+            with contextlib.suppress(Exception):
+                sys.stderr.flush()
+            os.dup2(saved, 2)
+            os.close(saved)
+            held.seek(0)
+            kept = [line for line in held.read().decode("utf-8", "replace").splitlines(keepends=True)
+                    if not _is_start_up_noise(line, min_level)]
+            if kept:
+                sys.stderr.write("".join(kept))
+                sys.stderr.flush()
+
+
+with _quiet_start_up():
+    import tensorflow as tf
 
 tf1 = tf.compat.v1
 
@@ -46,7 +125,7 @@ def _check_legacy_layers():
         raise LegacyKerasError(f"tf.compat.v1.layers resolves to {dense.__module__}, not tf_keras. {fix}")
 
 
-_check_legacy_layers()
+_one_line_when_run_as_a_command(_check_legacy_layers)
 
 #: Threads for one TensorFlow op (intra) and across ops (inter). Eigen splits a matmul's
 #: sums differently with another thread count, which changes the numbers in the last bits,

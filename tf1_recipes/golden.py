@@ -58,25 +58,113 @@ def golden_path(recipe, preset, directory=None):
     return Path(directory or golden_dir()) / recipe / f"{preset}.json"
 
 
-def load_golden(recipe, preset, directory=None):
-    """The golden dict for a recipe and preset, or None when there is none."""
-    path = golden_path(recipe, preset, directory)
-    if not path.is_file():
-        return None
+def _fix(path):
+    return (f"restore it (git checkout -- {path}, or reinstall tf1-recipes) or regenerate it "
+            "(tf1-recipes golden regen)")
+
+
+def read_json_file(path, what, fix=None):
+    """The JSON in ``path``; :class:`GoldenError` (one line: file, cause, what to do) when it cannot be read."""
+    path = Path(path)
+    fix = fix or _fix(path)
+    if path.is_dir():
+        raise GoldenError(f"{path}: is a directory, not a {what}; remove it and {fix}")
     try:
-        return json.loads(path.read_text())
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise GoldenError(f"{path}: not a {what} (not UTF-8 text: byte {err.start} is damaged); {fix}") from None
+    except OSError as err:
+        raise GoldenError(f"{path}: cannot read this {what} ({err.strerror}); {fix}") from None
+    if not text.strip():
+        raise GoldenError(f"{path}: empty {what}; {fix}")
+    try:
+        return json.loads(text)
     except json.JSONDecodeError as err:
-        raise GoldenError(f"{path}: not valid JSON ({err})") from err
+        raise GoldenError(f"{path}: not valid JSON at line {err.lineno} column {err.colno} ({err.msg}), "
+                          f"a damaged or truncated {what}; {fix}") from None
+
+
+#: What a golden must hold for a comparison: key -> the keys inside it.
+GOLDEN_KEYS = {"config": (), "pinned": (), "seeds": ("mean", "histories"),
+               "band": ("low", "high", "half_width", "rule"), "tolerance": ("pinned",)}
+PINNED_KEYS = ("seed", "history", "provenance")
+
+
+def _golden_problem(golden):
+    """What is missing from a golden dict, or None."""
+    if not isinstance(golden, dict):
+        return f"holds a JSON {type(golden).__name__}, not a golden object"
+    missing = [k for k in GOLDEN_KEYS if k not in golden]
+    if missing:
+        return f"lacks the key(s) {', '.join(missing)}"
+    for key, inner in GOLDEN_KEYS.items():
+        if inner and not isinstance(golden[key], dict):
+            return f"{key!r} is not an object"
+        lacking = [k for k in inner if k not in golden[key]]
+        if lacking:
+            return f"{key!r} lacks {', '.join(lacking)}"
+    if not isinstance(golden["config"], dict):
+        return "'config' is not an object"
+    runs = golden["pinned"] if isinstance(golden["pinned"], list) else [golden["pinned"]]
+    if not runs:
+        return "'pinned' holds no run"
+    for run in runs:
+        if not isinstance(run, dict) or any(k not in run for k in PINNED_KEYS):
+            return f"a pinned run lacks one of {', '.join(PINNED_KEYS)}"
+        if not isinstance(run["history"], list) or not all(isinstance(v, (int, float)) for v in run["history"]):
+            return "a pinned run's history is not a list of numbers"
+    for key in ("low", "high", "half_width"):
+        if not isinstance(golden["band"][key], (int, float)):
+            return f"band {key} is not a number"
+    return None
+
+
+def load_golden(recipe, preset, directory=None):
+    """The golden dict for a recipe and preset, or None when there is none; GoldenError when it is damaged."""
+    path = golden_path(recipe, preset, directory)
+    if not path.exists() and not path.is_symlink():
+        return None
+    golden = read_json_file(path, "golden file")
+    problem = _golden_problem(golden)
+    if problem:
+        raise GoldenError(f"{path}: golden file {problem}; {_fix(path)}")
+    return golden
+
+
+def load_references(directory=None):
+    """The whole ``references.json`` (a dict), {} when there is none; GoldenError when it is damaged."""
+    path = Path(directory or golden_dir()) / REFERENCES
+    if not path.exists() and not path.is_symlink():
+        return {}
+    fix = f"restore it (git checkout -- {path}, or reinstall tf1-recipes): it is curated by hand"
+    table = read_json_file(path, "references file", fix)
+    if not isinstance(table, dict):
+        raise GoldenError(f"{path}: holds a JSON {type(table).__name__}, not the references object; {fix}")
+    return table
 
 
 def load_reference(recipe, preset, directory=None):
-    """The published reference result for a recipe and preset, or None."""
+    """The published reference result for a recipe and preset, or None; GoldenError when it is damaged."""
     path = Path(directory or golden_dir()) / REFERENCES
-    if not path.is_file():
-        return None
-    table = json.loads(path.read_text()).get(recipe, {})
+    table = load_references(directory).get(recipe, {})
+    fix = f"restore it (git checkout -- {path}, or reinstall tf1-recipes): it is curated by hand"
+    if not isinstance(table, dict):
+        raise GoldenError(f"{path}: the entry for {recipe!r} is not an object; {fix}")
     entry = table.get(preset)
-    return table.get(entry) if isinstance(entry, str) else entry
+    entry = table.get(entry) if isinstance(entry, str) else entry
+    if entry is None:
+        return None
+    history = entry.get("history") if isinstance(entry, dict) else None
+    if not isinstance(history, list) or not history or not all(isinstance(v, (int, float)) for v in history):
+        raise GoldenError(f"{path}: the reference for {recipe}/{preset} lacks a 'history' list of numbers; {fix}")
+    if entry.get("check") is not False and not isinstance(entry.get("tolerance"), (int, float)):
+        raise GoldenError(f"{path}: the reference for {recipe}/{preset} lacks a numeric 'tolerance'; {fix}")
+    return entry
+
+
+def golden_files(directory=None):
+    """The golden files (``<recipe>/<preset>.json``) in a golden directory, sorted."""
+    return sorted(p for p in Path(directory or golden_dir()).glob("*/*.json"))
 
 
 def platform_of(provenance):

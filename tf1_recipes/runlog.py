@@ -11,7 +11,6 @@ configures them, and every other reported series) as TensorBoard events under
 
 import datetime
 import json
-import sys
 from pathlib import Path
 
 from tf1_recipes.compat import tf1
@@ -52,24 +51,109 @@ class EpochSummaries:
             self._writer.close()
 
 
-def read_records(directory):
+class RunRecordError(ValueError):
+    """A ``runs.jsonl`` that cannot be read: one line naming the file (and line), the cause, the fix."""
+
+
+#: What every record must hold, by kind (``kind`` absent: a run's record).
+RECORD_KEYS = {
+    "run": ("time", "recipe", "preset", "config", "metric", "history", "epoch_seconds", "provenance", "status"),
+    "doctor": ("time", "recipe", "preset", "config", "status", "checks", "provenance"),
+}
+
+
+def _damaged(path, where, cause):
+    return RunRecordError(
+        f"{path}{where}: {cause}; the run log is damaged: restore it from a copy, or remove that line "
+        "(each line is one run's record)"
+    )
+
+
+def read_record_file(path, notes=None):
+    """The records of one ``runs.jsonl``, in file order, each with ``_file`` and ``_line``.
+
+    A damaged file or line is a :class:`RunRecordError`. One exception: a last line with no
+    newline that is not JSON is a record cut short by a run killed while appending it; it is
+    skipped, and a note saying so goes to ``notes`` (a list) when given.
+    """
+    path = Path(path)
+    if path.is_dir():
+        raise RunRecordError(f"{path}: is a directory, not a run log ({RUN_RECORD}); move it out of the way")
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise RunRecordError(f"{path}: cannot read the run log ({err.strerror}); check its permissions") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        number = data[: err.start].count(b"\n") + 1
+        raise _damaged(path, f":{number}", f"not UTF-8 text (byte {err.start} is damaged)") from None
+    lines = text.split("\n")
+    cut_short = lines[-1] != ""  # the writer ends every record with a newline
+    records = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as err:
+            if cut_short and number == len(lines):
+                if notes is not None:
+                    notes.append(f"{path}:{number}: skipped a record cut short (a run killed while writing it)")
+                continue
+            raise _damaged(path, f":{number}", f"not a JSON record ({err.msg} at column {err.colno})") from None
+        if not isinstance(record, dict):
+            raise _damaged(path, f":{number}", f"a JSON {type(record).__name__}, not a record object")
+        kind = record.get("kind", "run")
+        missing = [k for k in RECORD_KEYS.get(kind, ("time", "recipe")) if k not in record]
+        if missing:
+            raise _damaged(path, f":{number}", f"the {kind} record lacks {', '.join(missing)}")
+        if kind == "run" and not (isinstance(record["history"], list)
+                                  and all(isinstance(v, (int, float)) for v in record["history"])):
+            raise _damaged(path, f":{number}", "the run record's history is not a list of numbers")
+        records.append({**record, "_file": str(path), "_line": number})
+    return records
+
+
+def record_files(directory):
+    """Every ``runs.jsonl`` under ``directory`` (itself and its subdirectories), sorted."""
+    return sorted(Path(directory).rglob(RUN_RECORD))
+
+
+def read_records(directory, notes=None):
     """Every run record under ``directory`` (its runs.jsonl and those of its subdirectories), oldest first."""
     directory = Path(directory)
     if not directory.is_dir():
-        raise FileNotFoundError(f"{directory}: no such directory")
+        raise FileNotFoundError(f"{directory}: no such directory; name the --out folder of your runs")
     records = []
-    for path in sorted(directory.rglob(RUN_RECORD)):
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError:
-                print(f"tf1-recipes: skipping {path}:{number}: not a JSON record", file=sys.stderr)
-                continue
-            record.setdefault("_file", str(path))
-            records.append(record)
-    return sorted(records, key=lambda r: r.get("time", ""))
+    for path in record_files(directory):
+        records += read_record_file(path, notes)
+    return sorted(records, key=lambda r: str(r.get("time", "")))
+
+
+def comparison_status(record, golden_dir=None):
+    """PASS, FAIL or NOT_COMPARED: the record's run compared with its golden (a doctor record: its status)."""
+    from tf1_recipes import golden
+    from tf1_recipes.harness import RunResult
+
+    if record.get("kind", "run") != "run":
+        return record.get("status", "-")
+    if record.get("status") != "complete":
+        return record.get("status", "-")
+    fields = RunResult.__dataclass_fields__
+    result = RunResult(**{k: v for k, v in record.items() if k in fields and k != "graph"})
+    return golden.compare(result, golden_dir).status
+
+
+def epochs_trained(record):
+    """Epochs a run trained: its per-epoch series when it records one beside its history, else the history's length.
+
+    early_stopping's history is [best loss, test accuracy]; its epochs are in ``extras["epoch_seconds"]``.
+    """
+    series = (record.get("extras") or {}).get("epoch_seconds")
+    if isinstance(series, list):
+        return len(series)
+    return len(record.get("history") or [])
 
 
 def _outcome(record):
@@ -85,18 +169,17 @@ def summarise(record):
     seconds = record.get("seconds")
     if seconds is None and record.get("epoch_seconds"):
         seconds = sum(record["epoch_seconds"])
-    history = record.get("history") or []
     return {
         "time": record.get("time", "-").replace("+00:00", "Z"),
         "kind": record.get("kind", "run"),
         "recipe": record.get("recipe", "-"),
         "preset": record.get("preset", "-"),
         "seed": str(record.get("config", {}).get("seed", "-")),
-        "epochs": str(len(history)) if record.get("kind", "run") == "run" else "-",
+        "epochs": str(epochs_trained(record)) if record.get("kind", "run") == "run" else "-",
         "metric": record.get("metric", "checks") if record.get("kind", "run") == "run" else "checks",
         "result": _outcome(record),
         "seconds": "-" if seconds is None else f"{seconds:.1f}",
-        "status": record.get("status", "-") if record.get("kind", "run") == "run" else "complete",
+        "status": comparison_status(record),
         "git": provenance.get("git_revision") or "-",
         "tf": provenance.get("tf_version", "-"),
     }

@@ -182,3 +182,78 @@ def test_input_flag_chooses_the_input_path_with_the_same_numbers(capsys):
         assert code == 0 and runs[path]["status"] == "PASS"
         assert runs[path]["provenance"]["input"] == path
     assert runs["feed_dict"]["history"] == runs["in_graph"]["history"]
+
+
+def _import_compat(env):
+    return subprocess.run([sys.executable, "-c", "import tf1_recipes.compat"], capture_output=True, text=True,
+                          env=env, timeout=300)
+
+
+def test_tensorflow_start_up_log_is_quiet_by_default_and_a_users_level_wins():
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    quiet = _import_compat(env)
+    assert quiet.returncode == 0 and quiet.stderr == ""
+    loud = _import_compat({**env, "TF_CPP_MIN_LOG_LEVEL": "0"})
+    assert loud.returncode == 0 and "absl::InitializeLog" in loud.stderr
+
+
+def test_start_up_filter_drops_only_lines_below_the_level():
+    from tf1_recipes.compat import _is_start_up_noise
+
+    info = "I0000 00:00:1795985498.238046   31000 port.cc:153] oneDNN custom operations are on.\n"
+    error = "E0000 00:00:1795985500.128844   31000 cuda_platform.cc:52] failed call to cuInit\n"
+    assert _is_start_up_noise(info, 1) and not _is_start_up_noise(info, 0)
+    assert not _is_start_up_noise(error, 2) and _is_start_up_noise(error, 3)
+    assert not _is_start_up_noise("UserWarning: something real\n", 3)
+
+
+def test_check_without_names_runs_the_recipes_with_the_preset_and_lists_the_others_as_skipped(capsys):
+    code, out, err = run_cli(capsys, "check", "--preset", "assign_input")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert [line for line in lines if line.startswith("== ")] == ["== reuse_other_framework"]
+    skipped = [line.split()[0] for line in lines if line.endswith("SKIPPED: no preset 'assign_input'")]
+    others = [r.name for r in list_recipes() if "assign_input" not in r.presets]
+    assert skipped == others and len(others) > 1
+    assert lines[-1].endswith(f", 0 FAIL, 0 NOT_COMPARED, {len(others)} SKIPPED (no preset 'assign_input')")
+
+
+def test_check_naming_a_recipe_without_the_preset_fails_before_anything_runs(capsys):
+    code, out, err = run_cli(capsys, "check", "reuse_other_framework", "bad_init", "--preset", "assign_input")
+    assert code == 2 and out == ""
+    assert err.splitlines() == [
+        "tf1-recipes: error: recipe 'bad_init' has no preset 'assign_input'; presets: bad, smoke"]
+
+
+def test_check_report_needs_out_and_is_refused_before_anything_runs(capsys):
+    code, out, err = run_cli(capsys, "check", "reuse_other_framework", "--preset", "assign_input", "--report", "r")
+    assert code == 2 and out == "" and "--report needs --out RUNS" in err and len(err.splitlines()) == 1
+
+
+def test_check_report_renders_the_report_after_a_failing_table_and_keeps_exit_1(capsys, tmp_path):
+    pytest.importorskip("matplotlib", reason="the report draws its plots with matplotlib")
+    from tf1_recipes import golden
+
+    other = tmp_path / "goldens"
+    shutil.copytree(golden.golden_dir(), other)
+    path = other / "reuse_other_framework" / "assign_input.json"
+    moved = json.loads(path.read_text())
+    moved["band"].update(low=moved["band"]["high"] + 1, high=moved["band"]["high"] + 2)
+    path.write_text(json.dumps(moved))
+    code, out, err = run_cli(capsys, "check", "reuse_other_framework", "--preset", "assign_input", "--against",
+                             str(other), "--out", str(tmp_path / "runs"), "--report", str(tmp_path / "page"))
+    assert code == 1, err
+    table_end = out.index("0 NOT_COMPARED")
+    assert out.index("reason: band: ") > table_end and f"report: {tmp_path / 'page' / 'index.html'}" in out
+    assert (tmp_path / "page" / "index.html").exists()
+
+
+def test_check_jobs_workers_keep_tensorflow_quiet_too(tmp_path):
+    """The workers inherit the package's default level, not a user's: their start-up lines are filtered as well."""
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
+    argv = [sys.executable, "-m", "tf1_recipes", "check", "reuse_other_framework", "graph_session_basics",
+            "--preset", "smoke", "--jobs", "2", "--threads", "1"]
+    out = subprocess.run(argv, capture_output=True, text=True, env={**env, "TF1_RECIPES_CACHE": str(tmp_path)},
+                         timeout=600)
+    assert out.returncode == 0, out.stderr
+    assert "absl::InitializeLog" not in out.stderr and "cuda" not in out.stderr.lower(), out.stderr

@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from tf1_recipes import runlog
+from test_golden_damage import make_record, write_runs
+
+from tf1_recipes import golden, runlog
 from tf1_recipes.cli import main
 from tf1_recipes.compat import tf1
 
@@ -78,6 +80,7 @@ def test_doctor_exit_code_json_and_record(tmp_path, capsys):
 
 
 def test_doctor_plots_and_a_passing_exit_code(tmp_path, capsys):
+    pytest.importorskip("matplotlib", reason="doctor --plot draws with matplotlib")
     code = main(["doctor", "batch_size_gap", "--preset", "large_batch", "--quick", "--check", "wiring",
                  "--check", "learning_rate", "--plot", str(tmp_path)])
     assert code == 0, capsys.readouterr().out
@@ -96,3 +99,32 @@ def test_doctor_unknown_recipe_or_preset_is_one_line(capsys):
     assert main(["doctor", "no_such_recipe"]) == 2
     assert main(["doctor", "bad_init", "--preset", "nope"]) == 2
     assert len(capsys.readouterr().err.strip().splitlines()) == 2
+
+
+def _rows(capsys):
+    lines = capsys.readouterr().out.splitlines()
+    return [dict(zip(runlog.COLUMNS, line.split())) for line in lines[2:]]
+
+
+def test_runs_shows_the_epochs_trained_and_each_runs_comparison_status(tmp_path, capsys):
+    pinned = golden.pinned_runs(json.loads(golden.golden_path("early_stopping", "smoke").read_text()))[0]
+    stopped = make_record("early_stopping", "smoke", extras=pinned["extras"], time="2026-01-01T00:00:01+00:00")
+    failed = make_record("gradient_clipping", "smoke", time="2026-01-01T00:00:02+00:00")
+    failed["history"] = [*failed["history"][:-1], 0.5]  # far outside the band
+    other = make_record("batch_norm", "smoke", time="2026-01-01T00:00:03+00:00")
+    other["config"] = {**other["config"], "n_epochs": 7}  # not the golden's configuration
+    interrupted = make_record("batch_norm", "smoke", status="interrupted", time="2026-01-01T00:00:04+00:00")
+    write_runs(tmp_path, [stopped, failed, other, interrupted])
+    assert main(["runs", str(tmp_path)]) == 0
+    rows = _rows(capsys)
+    assert [(r["recipe"], r["epochs"], r["status"]) for r in rows] == [
+        # early_stopping's history is [best loss, test accuracy]; it trained one epoch per epoch_seconds entry
+        ("early_stopping", str(len(pinned["extras"]["epoch_seconds"])), "PASS"),
+        ("gradient_clipping", str(len(failed["history"])), "FAIL"),
+        ("batch_norm", str(len(other["history"])), "NOT_COMPARED"),
+        ("batch_norm", str(len(interrupted["history"])), "interrupted"),
+    ]
+    assert len(pinned["extras"]["epoch_seconds"]) != len(pinned["history"])
+    assert main(["runs", str(tmp_path), "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [r["comparison"] for r in listed] == ["PASS", "FAIL", "NOT_COMPARED", "interrupted"]
