@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-PLOT_EXTRA = "pip install 'tf1-recipes[report]'"
+PLOT_EXTRA = "pip install matplotlib"
 
 
 class PlotUnavailable(Exception):
