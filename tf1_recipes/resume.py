@@ -65,15 +65,16 @@ class TrainingState:
         failed = None
         if self.path.exists():
             try:
-                state = self._parse(self.path, required)
-            except _Broken as why:
-                problem = f"{self.path} is damaged ({why})"
-            else:
+                state = self._parse(self.path)
                 if state["fingerprint"] != self.fingerprint:
                     raise ResumeStateError(
                         f"{self.path} belongs to an interrupted run of another configuration; "
                         f"use another --out directory or delete it and {resume_dir} to start afresh"
                     )
+                self._require(state, required)
+            except _Broken as why:
+                problem = f"{self.path} is damaged ({why})"
+            else:
                 failed = str(self.directory / state["checkpoint"])
                 try:
                     verify_checkpoint(failed, "resume checkpoint", "-")
@@ -89,13 +90,14 @@ class TrainingState:
             if prefix == failed:
                 continue
             try:
-                state = self._parse(Path(f"{prefix}.json"), required)
+                state = self._parse(Path(f"{prefix}.json"))
+                if state["fingerprint"] != self.fingerprint:
+                    continue
+                self._require(state, required)
                 verify_checkpoint(prefix, "resume checkpoint", "-")
             except (_Broken, CheckpointError):
                 continue
-            if state["fingerprint"] != self.fingerprint:
-                continue
-            note(f"{problem}: resuming from the previous complete checkpoint {prefix} (epoch {state['epoch']})")
+            note(f"{problem}: resuming from the newest intact checkpoint {prefix} (epoch {state['epoch']})")
             self._recover(prefix)
             return state
         raise ResumeStateError(
@@ -103,7 +105,13 @@ class TrainingState:
             f"delete {self.path} and {resume_dir} to start afresh"
         )
 
-    def _parse(self, path, required):
+    @staticmethod
+    def _require(state, required):
+        missing = [key for key in required if key not in state]
+        if missing:
+            raise _Broken(f"no {', '.join(missing)}")
+
+    def _parse(self, path):
         try:
             state = json.loads(Path(path).read_text())
         except FileNotFoundError:
@@ -117,9 +125,6 @@ class TrainingState:
         for key, kind in STATE_KEYS.items():
             if not isinstance(state.get(key), kind):
                 raise _Broken(f"no {kind.__name__} {key!r}")
-        missing = [key for key in required if key not in state]
-        if missing:
-            raise _Broken(f"no {', '.join(missing)}")
         return state
 
     def _kept(self):

@@ -110,7 +110,7 @@ class TrainingState:
                 values = self._peek(prefix, required)
             except (CheckpointError, _Broken, ResumeStateError):
                 continue
-            note(f"{problem}: resuming from the previous complete checkpoint {prefix} (epoch {values.get('epoch')})")
+            note(f"{problem}: resuming from the newest intact checkpoint {prefix} (epoch {values.get('epoch')})")
             tf.compat.v1.train.update_checkpoint_state(
                 str(self.directory), Path(prefix).name, [Path(p).name for p in reversed(self._kept())]
             )
@@ -127,13 +127,15 @@ class TrainingState:
         except (tf.errors.OpError, ValueError, AssertionError) as err:
             raise _Broken(f"{prefix}: no loop state ({str(err).splitlines()[0] if str(err) else type(err).__name__})") from None
         values = peek.values
-        if not isinstance(values, dict) or not isinstance(values.get("epoch"), int) or any(k not in values for k in required):
-            raise _Broken(f"{prefix}: the loop state lacks epoch or {', '.join(required)}")
+        if not isinstance(values, dict):
+            raise _Broken(f"{prefix}: no loop state")
         if values.get("fingerprint") != self.fingerprint:
             raise ResumeStateError(
                 f"{prefix} belongs to an interrupted run of another configuration; "
                 f"use another --out directory or delete {self.directory} to start afresh"
             )
+        if not isinstance(values.get("epoch"), int) or any(k not in values for k in required):
+            raise _Broken(f"{prefix}: the loop state lacks epoch or {', '.join(required)}")
         return values
 
     def _choose(self, prefix, values):
