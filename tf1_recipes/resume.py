@@ -116,7 +116,9 @@ class TrainingState:
             state = json.loads(Path(path).read_text())
         except FileNotFoundError:
             raise _Broken("missing") from None
-        except (OSError, UnicodeDecodeError) as err:
+        except UnicodeDecodeError:
+            raise _Broken("not text: a binary file") from None
+        except OSError as err:
             raise _Broken(f"unreadable: {err.strerror or err}") from None
         except json.JSONDecodeError as err:
             raise _Broken("empty" if not err.doc.strip() else f"not JSON, torn? {err.msg} at line {err.lineno} column {err.colno}") from None

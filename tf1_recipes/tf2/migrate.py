@@ -63,8 +63,8 @@ def tf1_checkpoint_prefix(path):
             )
         checkpoints.note(f"{given} is a file of the checkpoint {prefix}: reading that prefix")
         return prefix
-    if Path(f"{given}.index").is_file():
-        return str(given)
+    if Path(f"{given}.index").is_file() or any(given.parent.glob(f"{given.name}.*")):
+        return str(given)  # a prefix (read_checkpoint names any of its files that is missing)
     if not given.exists():
         where = given.parent if given.parent.is_dir() else f"{given.parent} (no such directory)"
         raise checkpoints.CheckpointNotFoundError(
