@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tf1_recipes.compat import configure_tensorflow, tf
+from tf1_recipes.compat import configure_tensorflow, tf, tf1
 from tf1_recipes.harness import RecipeConfig, run_recipe
 
 ENV_VAR = "TF1_RECIPES_CACHE"
@@ -197,6 +197,40 @@ def verify_checkpoint(prefix, what="checkpoint", remedy=None):
     return prefix
 
 
+def verify_meta_graph(prefix, remedy=None):
+    """``prefix`` if its ``.meta`` file parses as a MetaGraphDef; CheckpointError naming the file otherwise.
+
+    It is imported into a throwaway graph too (the collections' nested protos are parsed
+    only then). Protobuf has no checksum: a flipped byte inside a number or a name may still
+    give a graph that imports.
+    """
+    from google.protobuf.message import DecodeError
+    from tensorflow.core.protobuf import meta_graph_pb2
+
+    remedy = remedy or "re-create it (run the recipe again with --out) or give another checkpoint"
+    meta = Path(f"{prefix}.meta")
+    try:
+        data = meta.read_bytes()
+    except FileNotFoundError:
+        raise CheckpointNotFoundError(f"no checkpoint graph at {prefix}: {meta} is missing; {remedy}") from None
+    except OSError as err:
+        raise CheckpointDamagedError(f"checkpoint graph {meta} is unreadable ({err.strerror or err}); {remedy}") from None
+    graph = meta_graph_pb2.MetaGraphDef()
+    try:
+        graph.ParseFromString(data)
+    except DecodeError as err:
+        raise CheckpointDamagedError(f"checkpoint graph {meta} is damaged ({_size(meta)}; {err or 'not a MetaGraphDef'}); {remedy}") from None
+    if not graph.graph_def.node:
+        raise CheckpointDamagedError(f"checkpoint graph {meta} is damaged ({_size(meta)}; it holds no graph); {remedy}")
+    try:
+        with tf1.Graph().as_default():  # collections hold nested protos, parsed only on import
+            tf1.train.import_meta_graph(graph)
+    except (DecodeError, ValueError, KeyError, TypeError, tf.errors.OpError) as err:
+        cause = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise CheckpointDamagedError(f"checkpoint graph {meta} is damaged ({_size(meta)}; importing it: {cause}); {remedy}") from None
+    return prefix
+
+
 def _size(path):
     try:
         size = Path(path).stat().st_size
@@ -304,6 +338,9 @@ def pretrained_checkpoint(recipe, preset, run=None):
     directory = cache_dir() / f"{spec.name}-{preset}-{cache_key(spec.name, preset, {**settings, **hyper}, threads)}"
     path = directory / CHECKPOINT_NAME
     if _complete(path):
+        remedy = f"delete {directory} so that it is trained again"
+        verify_checkpoint(path, f"cached {spec.name}/{preset} checkpoint", remedy)
+        verify_meta_graph(path, remedy)
         log(f"Reusing the cached {spec.name}/{preset} checkpoint {path}")
         return str(path)
     with _lock(directory):

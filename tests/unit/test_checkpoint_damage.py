@@ -394,3 +394,42 @@ def test_tf2_resume_with_no_intact_checkpoint_refuses(tf2_state):
     with pytest.raises(resume.ResumeStateError, match=f"keeps no earlier intact checkpoint to resume from; delete {directory} to start afresh"):
         make()[0].load()
     assert hashes(directory) == before
+
+
+# --------------------------------------------------------------------------- .meta (the cached pretrained models' graphs)
+
+
+@pytest.mark.parametrize("damage", list(DAMAGES))
+def test_a_damaged_meta_graph_is_one_line_naming_it(tf1_copy, damage):
+    copy, _ = tf1_copy
+    meta = copy / "model.ckpt.meta"
+    DAMAGES[damage](meta)
+    before = hashes(copy)
+    try:
+        checkpoints.verify_meta_graph(copy / "model.ckpt", "delete it")
+    except checkpoints.CheckpointError as err:
+        message = str(err)
+        assert "\n" not in message and str(meta) in message and message.endswith("; delete it")
+        assert ("is missing" in message) == (damage == "missing")
+    else:  # protobuf has no checksum: a flip inside a value may leave a graph that imports
+        assert damage.startswith("flip_"), damage
+        with tf1.Graph().as_default():
+            tf1.train.import_meta_graph(str(meta))
+    assert hashes(copy) == before
+
+
+def test_a_damaged_cached_pretrained_checkpoint_is_refused_naming_the_cache_folder(monkeypatch, tmp_path, tf1_run):
+    """pretrained_checkpoint() verifies a cache hit: a damaged one says which folder to delete."""
+    src, _ = tf1_run
+    config = checkpoints.RecipeConfig("pretrain_5layer", "smoke")
+    spec, preset, settings, hyper = config.resolve()
+    monkeypatch.setenv(checkpoints.ENV_VAR, str(tmp_path / "cache"))
+    monkeypatch.setattr(checkpoints, "cache_key", lambda *args: "k")
+    directory = tmp_path / "cache" / f"{spec.name}-{preset}-k"
+    shutil.copytree(src, directory)
+    (directory / checkpoints.RECORD_NAME).write_text("{}")
+    flip("middle")(directory / DATA)
+    with pytest.raises(checkpoints.CheckpointDamagedError) as raised:
+        checkpoints.pretrained_checkpoint("pretrain_5layer", "smoke")
+    assert f"cached pretrain_5layer/smoke checkpoint file {directory / DATA} (" in str(raised.value)
+    assert str(raised.value).endswith(f"delete {directory} so that it is trained again")
