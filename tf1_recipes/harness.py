@@ -405,11 +405,12 @@ def run_recipe(config, **fields):
         return _run_recipe(config, spec, preset, settings, hyper, None)
     from tf1_recipes.checkpoints import directory_lock
 
-    check_out_dir(config)
     out = Path(config.out_dir)
+    if out.exists() and not out.is_dir():
+        check_out_dir(config)  # refuses: not a directory
     out.mkdir(parents=True, exist_ok=True)
-    with directory_lock(out / OUT_LOCK, f"--out {out}"):
-        check_out_dir(config)  # again: another run may have finished into it before we held the lock
+    with directory_lock(out / OUT_LOCK, f"--out {out}"):  # a run writing into it: refused as "in use"
+        check_out_dir(config)
         return _run_recipe(config, spec, preset, settings, hyper, out)
 
 

@@ -123,12 +123,13 @@ def test_a_second_run_into_a_locked_folder_refuses_at_once(tmp_path, capsys):
     out = tmp_path / "out"
     with directory_lock(out / OUT_LOCK, f"--out {out}") as lock:
         holder = json.loads(lock.read_text())
+        (out / "model.ckpt.index").write_bytes(b"the running run's first save")  # in use, not "holds a run"
         code = cli.main(["run", "gradient_clipping", "--epochs", "1", "--out", str(out), "--no-progress"])
         line = one_error_line(capsys.readouterr().err)
         assert code == 2 and f"--out {out} is in use: {lock} is held by process {os.getpid()} on {socket.gethostname()}" in line
         assert "wait for that run to end or use another directory" in line
         assert json.loads(lock.read_text()) == holder  # the holder's lock is untouched
-    assert not lock.exists() and sorted(p.name for p in out.iterdir()) == []
+    assert not lock.exists() and sorted(p.name for p in out.iterdir()) == ["model.ckpt.index"]
 
 
 def test_the_lock_is_removed_on_keyboard_interrupt(tmp_path):
