@@ -11,6 +11,14 @@ The run says which happened. The cache is ``$TF1_RECIPES_CACHE`` or
 before anything is restored, so a checkpoint of another architecture, or a scope regex
 that matches nothing, is one line naming the variables instead of a stack trace from
 inside ``Saver.restore``.
+
+:func:`read_checkpoint` reads every tensor of a checkpoint (TensorFlow checks each one's
+CRC on read), so a missing, empty, truncated or overwritten file is one
+:class:`CheckpointDamagedError` naming that file, TensorFlow's cause and what to do, before
+anything is built from it; :func:`prefix_in_directory` follows a ``checkpoint`` state file,
+also in a folder moved since (its absolute paths). :func:`directory_lock` is the one lock
+file (O_CREAT|O_EXCL, holding pid, host and start time) for the pretrained cache and for a
+run's ``--out``; a dead process's lock is taken over with a note.
 """
 
 import contextlib

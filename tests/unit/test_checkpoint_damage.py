@@ -9,7 +9,6 @@ the TF2 checkpoint it writes (read by ``restore_model``), ``training_state.json`
 """
 
 import hashlib
-import json
 import os
 import shutil
 import subprocess
