@@ -11,23 +11,35 @@ The run says which happened. The cache is ``$TF1_RECIPES_CACHE`` or
 before anything is restored, so a checkpoint of another architecture, or a scope regex
 that matches nothing, is one line naming the variables instead of a stack trace from
 inside ``Saver.restore``.
+
+:func:`read_checkpoint` reads every tensor of a checkpoint (TensorFlow checks each one's
+CRC on read), so a missing, empty, truncated or overwritten file is one
+:class:`CheckpointDamagedError` naming that file, TensorFlow's cause and what to do, before
+anything is built from it; :func:`prefix_in_directory` follows a ``checkpoint`` state file,
+also in a folder moved since (its absolute paths). :func:`directory_lock` is the one lock
+file (O_CREAT|O_EXCL, holding pid, host and start time) for the pretrained cache and for a
+run's ``--out``; a dead process's lock is taken over with a note.
 """
 
 import contextlib
 import dataclasses
-import fcntl
+import datetime
 import functools
 import hashlib
 import json
 import os
 import random
+import re
 import shutil
+import socket
+import sys
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
 
-from tf1_recipes.compat import configure_tensorflow, tf
+from tf1_recipes.compat import configure_tensorflow, tf, tf1
 from tf1_recipes.harness import RecipeConfig, run_recipe
 
 ENV_VAR = "TF1_RECIPES_CACHE"
@@ -52,6 +64,189 @@ class NothingToRestoreError(CheckpointError):
     """The variables selected for restoring (a scope regex) are none: nothing would be restored."""
 
 
+class CheckpointDamagedError(CheckpointError):
+    """A checkpoint file is there but cannot be read (truncated, overwritten, a byte flipped)."""
+
+
+class DirectoryLockedError(CheckpointError):
+    """Another process holds the lock of a directory (a run writing into it)."""
+
+
+def note(message):
+    """One ``tf1-recipes: note: ...`` line on stderr (something the user should know; not an error)."""
+    print(f"tf1-recipes: note: {message}", file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------- reading
+
+#: The files of a Saver (and of a TF2 ``Checkpoint.write``) prefix, beside the prefix itself.
+_SUFFIX = re.compile(r"\.(index|meta|data-\d{5}-of-\d{5})$")
+_SHARD = re.compile(r"shard (\d+)")
+
+
+def strip_suffix(path):
+    """(prefix, suffix) of a checkpoint file name (``model.ckpt.index`` → ``model.ckpt``, ``.index``); suffix "" if none."""
+    match = _SUFFIX.search(str(path))
+    if not match:
+        return str(path), ""
+    return str(path)[: match.start()], match.group(0)
+
+
+def data_files(prefix):
+    """The ``.data-NNNNN-of-MMMMM`` shard names a prefix's index refers to (by the shard count of those present)."""
+    present = sorted(Path(prefix).parent.glob(f"{Path(prefix).name}.data-*-of-*"))
+    counts = {int(p.name.rsplit("-of-", 1)[1]) for p in present if p.name.rsplit("-of-", 1)[1].isdigit()}
+    total = max(counts) if counts else 1
+    return [Path(f"{prefix}.data-{i:05d}-of-{total:05d}") for i in range(total)]
+
+
+def _cause(err):
+    """The first line of a TensorFlow error's message, without the path it repeats."""
+    message = getattr(err, "message", None) or str(err)
+    return message.strip().splitlines()[0].strip() if message.strip() else type(err).__name__
+
+
+def read_checkpoint(prefix, what="checkpoint", remedy=None):
+    """{variable name: value} of every tensor in the checkpoint ``prefix``, each read (so checksummed).
+
+    Any file that is missing, empty, truncated or damaged is one CheckpointDamagedError (or
+    CheckpointNotFoundError) naming that file, what is wrong and what to do (``remedy``).
+    """
+    remedy = remedy or "re-create it (run the recipe again with --out) or give another checkpoint"
+    index = Path(f"{prefix}.index")
+    if not index.is_file():
+        raise CheckpointNotFoundError(f"no {what} at {prefix}: {index} is missing; give the prefix of an existing checkpoint")
+    shards = data_files(prefix)
+    missing = [str(p) for p in shards if not p.is_file()]
+    if missing:
+        raise CheckpointDamagedError(f"{what} {prefix} is incomplete: {', '.join(missing)} is missing; {remedy}")
+    try:
+        reader = tf.train.load_checkpoint(str(prefix))
+    except (tf.errors.OpError, IndexError, ValueError) as err:
+        raise CheckpointDamagedError(
+            f"{what} file {index} is damaged ({_size(index)}; TensorFlow: {_cause(err)}); {remedy}"
+        ) from None
+    values = {}
+    for name in sorted(reader.get_variable_to_shape_map()):
+        try:
+            values[name] = reader.get_tensor(name)
+        except (tf.errors.OpError, IndexError, ValueError) as err:
+            shard = _SHARD.search(_cause(err))
+            files = [shards[int(shard.group(1))]] if shard and int(shard.group(1)) < len(shards) else shards
+            where = ", ".join(f"{p} ({_size(p)})" for p in files)
+            raise CheckpointDamagedError(
+                f"{what} file {where} is damaged (reading {name}; TensorFlow: {_cause(err)}); {remedy}"
+            ) from None
+    return values
+
+
+STATE_FILE = "checkpoint"
+
+
+def read_state_file(path):
+    """The checkpoint prefixes a ``checkpoint`` state file names: [latest, *all kept], as written (maybe relative).
+
+    An unreadable, empty or unparseable file, or one naming no checkpoint, is a
+    CheckpointDamagedError naming it.
+    """
+    from google.protobuf import text_format
+    from tensorflow.python.training.checkpoint_state_pb2 import CheckpointState
+
+    path = Path(path)
+    try:
+        text = path.read_text()
+        state = text_format.Parse(text, CheckpointState())
+    except (OSError, UnicodeDecodeError, text_format.ParseError) as err:
+        raise CheckpointDamagedError(
+            f"checkpoint state file {path} is damaged ({_size(path)}; {str(err).splitlines()[0] if str(err) else type(err).__name__}); "
+            f"give the checkpoint prefix instead (e.g. {path.parent / CHECKPOINT_NAME})"
+        ) from None
+    if not state.model_checkpoint_path:
+        raise CheckpointDamagedError(
+            f"checkpoint state file {path} names no checkpoint ({_size(path)}); "
+            f"give the checkpoint prefix instead (e.g. {path.parent / CHECKPOINT_NAME})"
+        )
+    return [state.model_checkpoint_path, *state.all_model_checkpoint_paths]
+
+
+def prefix_in_directory(directory, what="checkpoint"):
+    """The latest checkpoint prefix a directory's ``checkpoint`` state file names, found where it really is.
+
+    The state file may hold absolute paths (a Saver's) of a folder since moved or copied:
+    when the named prefix is gone or lies outside ``directory`` and a checkpoint of the same
+    name sits beside the state file, that one is taken, with a note. Otherwise one
+    CheckpointError naming both.
+    """
+    directory = Path(directory)
+    state_file = directory / STATE_FILE
+    if not state_file.is_file():
+        present = sorted(p.name[: -len(".index")] for p in directory.glob("*.index"))
+        hint = f"give the prefix, e.g. {directory / present[-1]}" if present else "give a checkpoint prefix (DIR/model.ckpt)"
+        raise CheckpointNotFoundError(f"{directory}: no {what} state file ('{STATE_FILE}') in this directory; {hint}")
+    named = Path(read_state_file(state_file)[0])
+    full = named if named.is_absolute() else directory / named
+    beside = directory / named.name
+    inside = full.parent.resolve() == directory.resolve()
+    if inside and Path(f"{full}.index").is_file():
+        return str(full)
+    if Path(f"{beside}.index").is_file():
+        note(f"{state_file} names {full}, which is {'gone' if not Path(f'{full}.index').is_file() else 'outside this directory'} "
+             f"(folder moved or copied?): using {beside} beside it")
+        return str(beside)
+    raise CheckpointNotFoundError(
+        f"{state_file} names the {what} {full}, which does not exist, and there is no {beside.name} beside it either "
+        f"({beside}.index missing); give the checkpoint prefix itself"
+    )
+
+
+def verify_checkpoint(prefix, what="checkpoint", remedy=None):
+    """``prefix`` if every tensor of it reads back intact; CheckpointError naming the damaged file otherwise."""
+    read_checkpoint(prefix, what, remedy)
+    return prefix
+
+
+def verify_meta_graph(prefix, remedy=None):
+    """``prefix`` if its ``.meta`` file parses as a MetaGraphDef; CheckpointError naming the file otherwise.
+
+    It is imported into a throwaway graph too (the collections' nested protos are parsed
+    only then). Protobuf has no checksum: a flipped byte inside a number or a name may still
+    give a graph that imports.
+    """
+    from google.protobuf.message import DecodeError
+    from tensorflow.core.protobuf import meta_graph_pb2
+
+    remedy = remedy or "re-create it (run the recipe again with --out) or give another checkpoint"
+    meta = Path(f"{prefix}.meta")
+    try:
+        data = meta.read_bytes()
+    except FileNotFoundError:
+        raise CheckpointNotFoundError(f"no checkpoint graph at {prefix}: {meta} is missing; {remedy}") from None
+    except OSError as err:
+        raise CheckpointDamagedError(f"checkpoint graph {meta} is unreadable ({err.strerror or err}); {remedy}") from None
+    graph = meta_graph_pb2.MetaGraphDef()
+    try:
+        graph.ParseFromString(data)
+    except DecodeError as err:
+        raise CheckpointDamagedError(f"checkpoint graph {meta} is damaged ({_size(meta)}; {err or 'not a MetaGraphDef'}); {remedy}") from None
+    if not graph.graph_def.node:
+        raise CheckpointDamagedError(f"checkpoint graph {meta} is damaged ({_size(meta)}; it holds no graph); {remedy}")
+    try:
+        with tf1.Graph().as_default():  # collections hold nested protos, parsed only on import
+            tf1.train.import_meta_graph(graph)
+    except (DecodeError, ValueError, KeyError, TypeError, tf.errors.OpError) as err:
+        cause = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise CheckpointDamagedError(f"checkpoint graph {meta} is damaged ({_size(meta)}; importing it: {cause}); {remedy}") from None
+    return prefix
+
+
+def _size(path):
+    try:
+        size = Path(path).stat().st_size
+    except OSError:
+        return "unreadable"
+    return "empty" if size == 0 else f"{size} bytes"
+
+
 # --------------------------------------------------------------------------- checks
 
 
@@ -71,7 +266,7 @@ def check_restorable(path, var_list, scope=None):
     nothing). Returns ``var_list`` so the check can sit where the Saver is built.
     """
     require_checkpoint(path)
-    saved = dict(tf.train.list_variables(path))
+    saved = {name: value.shape for name, value in read_checkpoint(path).items()}
     if not var_list:
         what = f"the scope regex {scope!r} matches no variable" if scope is not None else "no variable was selected"
         raise NothingToRestoreError(
@@ -151,6 +346,9 @@ def pretrained_checkpoint(recipe, preset, run=None):
     directory = cache_dir() / f"{spec.name}-{preset}-{cache_key(spec.name, preset, {**settings, **hyper}, threads)}"
     path = directory / CHECKPOINT_NAME
     if _complete(path):
+        remedy = f"delete {directory} so that it is trained again"
+        verify_checkpoint(path, f"cached {spec.name}/{preset} checkpoint", remedy)
+        verify_meta_graph(path, remedy)
         log(f"Reusing the cached {spec.name}/{preset} checkpoint {path}")
         return str(path)
     with _lock(directory):
@@ -165,15 +363,109 @@ def _complete(path):
     ).is_file()
 
 
-@contextlib.contextmanager
+#: How long a run waits for another process producing the same cached checkpoint.
+CACHE_LOCK_WAIT = 3 * 3600.0
+#: A lock file still empty this long after it was created is a leftover, not a lock being written.
+_EMPTY_LOCK_GRACE = 10.0
+
+
 def _lock(directory):
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    with open(directory.parent / f"{directory.name}.lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+    """The pretrained cache's lock for ``directory``: one producer at a time, the others wait for it."""
+    return directory_lock(
+        directory.parent / f"{directory.name}.lock", f"the cached checkpoint {directory}", wait=CACHE_LOCK_WAIT
+    )
+
+
+@contextlib.contextmanager
+def directory_lock(lock_path, what, wait=0.0, poll=0.5):
+    """Hold ``lock_path`` (created with O_CREAT|O_EXCL, holding pid, host and start time) while inside.
+
+    Another holder alive: wait up to ``wait`` seconds, then DirectoryLockedError naming the
+    holder and the lock file (``wait=0``: refuse at once). A lock whose process is gone
+    (same host, dead pid; or an empty file left behind) is taken over with a note. The lock
+    is removed on the way out, KeyboardInterrupt included; only the holder's own lock is.
+    """
+    lock_path = Path(lock_path)
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    mine = {
+        "pid": os.getpid(),
+        "host": socket.gethostname(),
+        "started": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "token": os.urandom(8).hex(),
+    }
+    deadline = time.monotonic() + wait
+    while True:
         try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+            fd = os.open(lock_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            holder = _read_lock(lock_path)
+            if holder is _GONE:
+                continue
+            stale = _stale(lock_path, holder)
+            if stale:
+                note(f"took over the lock {lock_path} ({stale})")
+                with contextlib.suppress(FileNotFoundError):
+                    lock_path.unlink()
+                continue
+            if time.monotonic() >= deadline:
+                raise DirectoryLockedError(
+                    f"{what} is in use: {lock_path} is held by {_holder(holder)}; wait for that run to end "
+                    "or use another directory (delete the lock file only if that process is not running)"
+                ) from None
+            time.sleep(poll)
+            continue
+        with os.fdopen(fd, "w") as handle:
+            json.dump(mine, handle)
+        break
+    try:
+        yield lock_path
+    finally:
+        if _read_lock(lock_path) == mine:
+            with contextlib.suppress(FileNotFoundError):
+                lock_path.unlink()
+
+
+_GONE = object()
+
+
+def _read_lock(path):
+    """The holder a lock file names (a dict), None when unreadable, _GONE when it vanished meanwhile."""
+    try:
+        text = Path(path).read_text()
+    except FileNotFoundError:
+        return _GONE
+    except OSError:
+        return None
+    try:
+        holder = json.loads(text)
+    except ValueError:
+        return None
+    return holder if isinstance(holder, dict) else None
+
+
+def _stale(path, holder):
+    """Why the lock is a leftover (a string), or "" when its holder may still run."""
+    if holder is None:
+        try:
+            age = time.time() - Path(path).stat().st_mtime
+        except OSError:
+            return ""
+        return f"an unreadable lock file {age:.0f}s old, left by a process that did not finish" if age > _EMPTY_LOCK_GRACE else ""
+    if holder.get("host") != socket.gethostname() or not isinstance(holder.get("pid"), int):
+        return ""  # another machine's process: its liveness cannot be checked from here
+    try:
+        os.kill(holder["pid"], 0)
+    except ProcessLookupError:
+        return f"{_holder(holder)} is no longer running"
+    except PermissionError:
+        pass
+    return ""
+
+
+def _holder(holder):
+    if not holder:
+        return "a process that wrote no details yet"
+    return f"process {holder.get('pid')} on {holder.get('host')} since {holder.get('started')}"
 
 
 def _produce(log, config, directory):

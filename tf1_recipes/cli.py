@@ -58,7 +58,9 @@ def _add_run_flags(parser):
     parser.add_argument("--epochs", type=_positive_int, help="override n_epochs (a count other than the preset's is compared with no golden)")
     parser.add_argument("--seed", type=_seed, help="override the preset's seed (then no pinned check)")
     parser.add_argument("--data-dir", help="directory with the MNIST files (else $TF1_RECIPES_DATA, then the cache)")
-    parser.add_argument("--out", help="output directory: checkpoint, runs.jsonl")
+    parser.add_argument("--out", help="output directory: checkpoint, runs.jsonl (refused if it holds another run's model.ckpt, "
+                                      "or while another run writes into it)")
+    parser.add_argument("--overwrite", action="store_true", help="run into an --out that holds another run's model.ckpt, replacing it")
     parser.add_argument("--threads", type=_positive_int, help="TensorFlow intra-op threads (default 1; another count changes the last bits, so no pinned check)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar even on a terminal")
     parser.add_argument("--json", action="store_true", help="print one JSON object as the last line of stdout")
@@ -147,6 +149,7 @@ def _config(args, recipe, out_dir=None, threads=None, progress=None):
         progress=False if (args.no_progress or args.json) else progress,
         tf2=args.tf2,
         input_path=args.input,
+        overwrite=args.overwrite,
     )
 
 
@@ -268,6 +271,10 @@ def cmd_check(args):
                 threads=threads if jobs > 1 else None, progress=False if jobs > 1 else None)
         for name in names
     ]
+    from tf1_recipes.harness import check_out_dir
+
+    for config in configs:
+        check_out_dir(config)  # an occupied --out/<recipe>-<preset> refuses before anything trains
     comparisons, summaries = [], []
     for name, (comparison, summary) in zip(names, _checked(configs, against, jobs)):
         comparisons.append(comparison)

@@ -77,6 +77,8 @@ class RecipeConfig:
     #: "feed_dict" (the reference) or "in_graph": see the module docstring. Not part of the
     #: configuration a golden pins: both paths give the same numbers.
     input_path: str = "feed_dict"
+    #: Run into an ``out_dir`` that holds another run's ``model.ckpt`` (else refused: see check_out_dir).
+    overwrite: bool = False
 
     def resolve(self):
         """(recipe, preset name, harness settings, hyperparameters) with overrides applied."""
@@ -333,8 +335,66 @@ class Run:
         self._last_report = time.perf_counter()
 
 
+class OutDirInUseError(ValueError):
+    """``--out`` holds another run's model, or is not a directory (one line, exit 2)."""
+
+
+def check_out_dir(config):
+    """Refuse (OutDirInUseError) an ``out_dir`` that already holds another run's ``model.ckpt``.
+
+    Allowed: a fresh or checkpoint-less directory; ``config.overwrite``; an interrupted run
+    to resume (a resumable recipe, ``checkpoint_every``, with a resume state there: the
+    recipe's own state checks then refuse another configuration's state). Reads only.
+    """
+    if not config.out_dir:
+        return
+    spec, preset, settings, hyper = config.resolve()
+    out = Path(config.out_dir)
+    if out.exists() and not out.is_dir():
+        raise OutDirInUseError(f"--out {out}: exists and is not a directory; give a directory for the run's output")
+    held = sorted(out.glob("model.ckpt.*"))
+    if not held or config.overwrite:
+        return
+    from tf1_recipes.resume import RESUME_DIR, STATE_NAME
+
+    resume_state = (out / STATE_NAME).exists() or (out / RESUME_DIR).is_dir() or (out / "resume_tf2").is_dir()
+    if resume_state and hyper.get("checkpoint_every"):
+        return
+    who, when = _last_run(out, held[0])
+    raise OutDirInUseError(
+        f"--out {out} holds a run of {who} from {when} ({out / 'model.ckpt'}); "
+        "use another --out or pass --overwrite to replace it"
+    )
+
+
+def _last_run(out, held):
+    """(recipe/preset, time) of the last run recorded in ``out``; the checkpoint's mtime when none is."""
+    try:
+        lines = (out / RUN_RECORD).read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        lines = []
+    for line in reversed(lines):
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(record, dict) and record.get("recipe"):
+            return f"{record['recipe']}/{record.get('preset')}", record.get("time", "an unknown time")
+    stamp = datetime.datetime.fromtimestamp(held.stat().st_mtime, datetime.timezone.utc).isoformat(timespec="seconds")
+    return "an unrecorded recipe", stamp
+
+
+#: The lock a run holds on its ``--out`` (see tf1_recipes.checkpoints.directory_lock).
+OUT_LOCK = ".tf1-recipes.lock"
+
+
 def run_recipe(config, **fields):
-    """Run one recipe in a fresh graph; ``config`` is a RecipeConfig or a recipe name."""
+    """Run one recipe in a fresh graph; ``config`` is a RecipeConfig or a recipe name.
+
+    With ``out_dir`` the run holds the directory's lock (:data:`OUT_LOCK`) while it runs, so
+    a second run into it refuses at once, and refuses a directory holding another run's
+    model (:func:`check_out_dir`) unless ``overwrite``.
+    """
     if isinstance(config, str):
         config = RecipeConfig(config, **fields)
     elif fields:
@@ -344,11 +404,24 @@ def run_recipe(config, **fields):
         from tf1_recipes.tf2 import get_port
 
         get_port(spec.name)  # a recipe without a TF2 port fails before anything runs
+    if not config.out_dir:
+        return _run_recipe(config, spec, preset, settings, hyper, None)
+    from tf1_recipes.checkpoints import directory_lock
+
+    out = Path(config.out_dir)
+    if out.exists() and not out.is_dir():
+        check_out_dir(config)  # refuses: not a directory
+    out.mkdir(parents=True, exist_ok=True)
+    with directory_lock(out / OUT_LOCK, f"--out {out}"):  # a run writing into it: refused as "in use"
+        check_out_dir(config)
+        return _run_recipe(config, spec, preset, settings, hyper, out)
+
+
+def _run_recipe(config, spec, preset, settings, hyper, out_dir):
     threads = configure_tensorflow(config.threads)
     scratch = None
-    if config.out_dir:
-        checkpoint_dir = Path(config.out_dir)
-        checkpoint_dir.mkdir(parents=True, exist_ok=True)
+    if out_dir is not None:
+        checkpoint_dir = out_dir
     else:
         checkpoint_dir = scratch = Path(tempfile.mkdtemp(prefix=f"tf1_recipes_{spec.name}_"))
     run = Run(spec, preset, settings, hyper, config, checkpoint_dir)

@@ -325,3 +325,18 @@ def test_random_normal_stddev_is_passed():
     port_init = build_port("bad_init", "bad").model.get_layer("hidden1").kernel_initializer
     assert abs(np.std(keras_sample(port_init)) / np.std(tf1_kernel) - 1) < 1e-3
     assert abs(np.std(keras_sample(keras.initializers.RandomNormal())) / np.std(tf1_kernel) - 1) > 0.5
+
+
+@pytest.mark.parametrize("nesterov", [False, True])
+def test_momentum_zero_is_plain_gradient_descent_as_tf1s_momentum_optimizer(nesterov):
+    """TF1Momentum(lr, momentum=0.0): Keras' SGD builds no momentum slot at 0 (IndexError before);
+    TF1's MomentumOptimizer(lr, 0.0) is plain GD with a zero-decay accumulator slot."""
+    from tf1_recipes.compat import tf1
+    from tf1_recipes.tf2.optimizers import TF1Momentum
+
+    grads = [1.0, -0.5, 0.25, 2.0, 0.1]
+    expected = optimizer_trajectory_tf1(lambda: tf1.train.MomentumOptimizer(0.1, momentum=0.0, use_nesterov=nesterov), grads)
+    np.testing.assert_allclose(expected, 1.0 - 0.1 * np.cumsum(grads), rtol=1e-6)  # plain GD, as TF1 documents
+    optimizer = TF1Momentum(0.1, momentum=0.0, nesterov=nesterov)
+    np.testing.assert_allclose(optimizer_trajectory_keras(optimizer, grads), expected, rtol=1e-6)
+    assert len(optimizer.momentums) == 1  # the accumulator slot TF1 has too

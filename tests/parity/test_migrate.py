@@ -96,4 +96,9 @@ def test_a_shape_mismatch_is_refused(tmp_path, run_quiet):
 def test_a_path_that_is_no_checkpoint_is_one_clear_line(tmp_path, capsys):
     code = cli.main(["migrate-ckpt", "batch_norm", str(tmp_path / "model.ckpt"), str(tmp_path / "out")])
     err = capsys.readouterr().err
+    assert code == 2 and f"{tmp_path / 'model.ckpt'}: does not exist" in err and len(err.strip().splitlines()) == 1
+    (tmp_path / "notes.txt").write_text("not a checkpoint")
+    code = cli.main(["migrate-ckpt", "batch_norm", str(tmp_path / "notes.txt"), str(tmp_path / "out")])
+    err = capsys.readouterr().err
     assert code == 2 and "not a TF1 checkpoint" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()

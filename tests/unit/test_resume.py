@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from tf1_recipes import resume
-from tf1_recipes.checkpoints import CheckpointNotFoundError
 from tf1_recipes.compat import tf, tf1
 
 
@@ -45,8 +44,8 @@ def test_each_save_names_a_complete_checkpoint_and_keeps_the_previous_one(sessio
 def test_a_state_naming_a_missing_checkpoint_or_garbage_is_an_error(session, tmp_path):
     state = resume.TrainingState(tmp_path, "abc")
     (tmp_path / resume.STATE_NAME).write_text(json.dumps({"fingerprint": "abc", "epoch": 4, "checkpoint": "resume/gone"}))
-    with pytest.raises(CheckpointNotFoundError, match="no checkpoint at .*resume/gone"):
+    with pytest.raises(resume.ResumeStateError, match=r"names a damaged or missing checkpoint \(no resume checkpoint at .*resume/gone.*delete"):
         state.load()
     (tmp_path / resume.STATE_NAME).write_text("{torn")
-    with pytest.raises(resume.ResumeStateError, match="unreadable training state"):
+    with pytest.raises(resume.ResumeStateError, match=r"training_state.json is damaged \(not JSON"):
         state.load()

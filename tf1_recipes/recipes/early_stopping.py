@@ -33,6 +33,8 @@ from tf1_recipes.registry import recipe
 
 KEEP_BEST = ("checkpoint", "memory")
 SERIES = ("valid_loss", "valid_accuracy", "best_loss", "epoch_seconds")
+#: What a resumed loop reads from its state besides the epoch.
+RESUMED = ("best_loss", "checks_without_progress", "series")
 
 
 def digits_below(dataset_images, dataset_labels, limit):
@@ -176,7 +178,7 @@ def early_stopping(
 
     with tf1.Session() as sess:
         init.run()
-        interrupted = state.load() if checkpoint_every else None
+        interrupted = state.load(required=RESUMED) if checkpoint_every else None
         if interrupted:
             run.log(f"Training was interrupted. Continuing at epoch {interrupted['epoch']}")
             state.restore(sess, interrupted)

@@ -23,7 +23,7 @@ import time
 import keras
 import numpy as np
 
-from tf1_recipes.recipes.early_stopping import KEEP_BEST, SERIES, EarlyStopping, digits_below, record_epoch, report_best_model
+from tf1_recipes.recipes.early_stopping import KEEP_BEST, RESUMED, SERIES, EarlyStopping, digits_below, record_epoch, report_best_model
 from tf1_recipes.tf2 import port, resume
 from tf1_recipes.tf2.base import Port
 from tf1_recipes.tf2.defaults import tf1_variance_scaling
@@ -111,7 +111,7 @@ class EarlyStoppingPort(AdamELU):
         best_values = None
         t0 = time.perf_counter()
 
-        interrupted = state.load() if state else None
+        interrupted = state.load(required=RESUMED) if state else None
         if interrupted:
             run.log(f"Training was interrupted. Continuing at epoch {interrupted['epoch']}")
             state.restore()

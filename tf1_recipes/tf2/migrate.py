@@ -12,11 +12,18 @@ directory; :func:`restore_model` loads it into a port.
 """
 
 import dataclasses
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import tensorflow as tf
 
+from tf1_recipes import checkpoints
 from tf1_recipes.tf2.parity import build_port
+
+REMEDY_TF1 = "re-save it (run the recipe again with --out) or give another TF1 checkpoint"
+REMEDY_TF2 = "run migrate-ckpt again into an empty directory"
 
 
 class CheckpointMismatchError(ValueError):
@@ -38,16 +45,36 @@ class Entry:
 
 
 def tf1_checkpoint_prefix(path):
-    """The checkpoint prefix for a prefix (``.../model.ckpt``) or a directory holding a ``checkpoint`` file."""
-    path = Path(path)
-    if path.is_dir():
-        latest = tf.train.latest_checkpoint(str(path))
-        if latest is None:
-            raise CheckpointMismatchError(f"{path}: no TF1 checkpoint in this directory (no 'checkpoint' state file)")
-        return latest
-    if not Path(str(path) + ".index").is_file():
-        raise CheckpointMismatchError(f"{path}: not a TF1 checkpoint (no {path.name}.index beside it)")
-    return str(path)
+    """The Saver prefix meant by ``path``: a prefix (``.../model.ckpt``), one of its files, or a directory.
+
+    A file of the checkpoint (``model.ckpt.index``, ``.meta``, ``.data-00000-of-00001``)
+    stands for its prefix (said in a note). A directory is read through its ``checkpoint``
+    state file (:func:`tf1_recipes.checkpoints.prefix_in_directory`).
+    """
+    given = Path(path)
+    if given.is_dir():
+        return checkpoints.prefix_in_directory(given, "TF1 checkpoint")
+    prefix, suffix = checkpoints.strip_suffix(given)
+    if suffix:
+        if not Path(f"{prefix}.index").is_file():
+            raise checkpoints.CheckpointNotFoundError(
+                f"{given}: not a complete TF1 checkpoint ({Path(prefix).name}.index missing beside it); "
+                f"give the prefix of a Saver checkpoint, e.g. {Path(prefix).parent / checkpoints.CHECKPOINT_NAME}"
+            )
+        checkpoints.note(f"{given} is a file of the checkpoint {prefix}: reading that prefix")
+        return prefix
+    if Path(f"{given}.index").is_file() or any(given.parent.glob(f"{given.name}.*")):
+        return str(given)  # a prefix (read_checkpoint names any of its files that is missing)
+    if not given.exists():
+        where = given.parent if given.parent.is_dir() else f"{given.parent} (no such directory)"
+        raise checkpoints.CheckpointNotFoundError(
+            f"{given}: does not exist (no {given.name}.index in {where}); "
+            "give a TF1 checkpoint prefix (DIR/model.ckpt) or a directory with a 'checkpoint' file"
+        )
+    raise checkpoints.CheckpointNotFoundError(
+        f"{given}: not a TF1 checkpoint (a file with no {given.name}.index beside it); "
+        "give a TF1 checkpoint prefix (DIR/model.ckpt) or a directory with a 'checkpoint' file"
+    )
 
 
 def plan(port, tf1_shapes):
@@ -73,24 +100,54 @@ def plan(port, tf1_shapes):
 
 
 def migrate_checkpoint(recipe, tf1_checkpoint, out_dir, preset=None):
-    """Convert; returns (path of the written TF2 checkpoint, Entry list). Writes nothing on a mismatch."""
+    """Convert; returns (path of the written TF2 checkpoint, Entry list).
+
+    Every TF1 tensor is read (so checksummed) and matched before anything is written; the
+    TF2 checkpoint is written into a temporary directory beside ``out_dir`` and moved into
+    it only when complete, so a failure leaves ``out_dir`` as it was.
+    """
     prefix = tf1_checkpoint_prefix(tf1_checkpoint)
-    reader = tf.train.load_checkpoint(prefix)
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise checkpoints.CheckpointError(f"{out_dir}: exists and is not a directory; give a directory for the TF2 checkpoint")
+    if (out_dir / checkpoints.STATE_FILE).exists():
+        raise checkpoints.CheckpointError(
+            f"{out_dir} already holds a TF2 checkpoint ({out_dir / checkpoints.STATE_FILE}); "
+            "give another output directory or delete that one"
+        )
+    values = checkpoints.read_checkpoint(prefix, "TF1 checkpoint", REMEDY_TF1)
     port = build_port(recipe, preset)
-    entries = plan(port, reader.get_variable_to_shape_map())
+    entries = plan(port, {name: value.shape for name, value in values.items()})
     targets = port.mapped_variables()
     for entry in entries:
         if entry.target is not None:
-            targets[entry.tf1_name].assign(reader.get_tensor(entry.tf1_name))
-    manager = tf.train.CheckpointManager(tf.train.Checkpoint(model=port.model), str(out_dir), max_to_keep=1)
-    return manager.save(), entries
+            targets[entry.tf1_name].assign(values[entry.tf1_name])
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    try:
+        manager = tf.train.CheckpointManager(tf.train.Checkpoint(model=port.model), str(scratch), max_to_keep=1)
+        written = Path(manager.save())
+        if not out_dir.exists():
+            os.replace(scratch, out_dir)
+        else:  # an existing (checkpoint-less) directory: the files, the state file last
+            for item in sorted(scratch.iterdir(), key=lambda p: p.name == checkpoints.STATE_FILE):
+                os.replace(item, out_dir / item.name)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return str(out_dir / written.name), entries
 
 
 def restore_model(port, directory):
-    """Load a migrated checkpoint (the latest in ``directory``) into ``port``'s model."""
-    latest = tf.train.latest_checkpoint(str(directory))
-    if latest is None:
-        raise CheckpointMismatchError(f"{directory}: no TF2 checkpoint here")
+    """Load a migrated checkpoint (the latest in ``directory``) into ``port``'s model.
+
+    A missing, damaged or stale ``checkpoint`` state file and damaged checkpoint files are
+    one CheckpointError naming the file.
+    """
+    directory = Path(directory)
+    if not (directory / checkpoints.STATE_FILE).is_file():
+        raise CheckpointMismatchError(f"{directory}: no TF2 checkpoint here (no '{checkpoints.STATE_FILE}' file); {REMEDY_TF2}")
+    latest = checkpoints.prefix_in_directory(directory, "TF2 checkpoint")
+    checkpoints.verify_checkpoint(latest, "TF2 checkpoint", REMEDY_TF2)
     tf.train.Checkpoint(model=port.model).restore(latest).assert_existing_objects_matched()
     return latest
 

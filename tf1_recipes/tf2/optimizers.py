@@ -16,7 +16,19 @@ import tensorflow as tf
 
 
 class TF1Momentum(keras.optimizers.SGD):
-    """``keras.optimizers.SGD(momentum=...)`` with TF1's momentum rule (the rate outside the buffer)."""
+    """``keras.optimizers.SGD(momentum=...)`` with TF1's momentum rule (the rate outside the buffer).
+
+    At ``momentum=0`` it is plain gradient descent, as TF1's ``MomentumOptimizer(lr, 0.0)``
+    is, and like it keeps a (zero-decay) accumulator per variable: Keras' SGD builds none at
+    momentum 0, so :meth:`build` makes them whatever the momentum.
+    """
+
+    def build(self, variables):
+        if self.built:
+            return
+        super().build(variables)
+        if not self.momentums:  # Keras skips the slots at momentum 0; TF1 has them
+            self.momentums = self.add_optimizer_variables(variables, "momentum")
 
     def update_step(self, gradient, variable, learning_rate):
         lr = tf.cast(learning_rate, variable.dtype)

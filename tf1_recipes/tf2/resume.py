@@ -9,6 +9,10 @@ files first and then, atomically, its ``checkpoint`` index naming the new one, a
 previous checkpoint (``max_to_keep=2``): a kill at any moment leaves the index naming a
 complete checkpoint, and torn files of an unfinished write are never named.
 
+A damaged ``checkpoint`` index (empty, torn, naming a gone checkpoint) or a damaged newest
+checkpoint falls back, with a note, to the newest intact checkpoint kept (the index is
+rewritten to name it); with none, :meth:`TrainingState.load` refuses naming what to delete.
+
 The checkpoints live in ``<out>/resume_tf2/`` (not ``resume/``: a TF1 Saver's own
 ``checkpoint`` index there would be taken for the manager's).
 """
@@ -19,11 +23,16 @@ from pathlib import Path
 
 import tensorflow as tf
 
+from tf1_recipes.checkpoints import STATE_FILE, CheckpointError, note, read_state_file, verify_checkpoint
 from tf1_recipes.resume import STATE_NAME as TF1_STATE_NAME
 from tf1_recipes.resume import ResumeStateError, fingerprint  # noqa: F401  (fingerprint: the same hash as TF1's)
 
 RESUME_DIR = "resume_tf2"
 CHECKPOINT_NAME = "model.ckpt"
+
+
+class _Broken(Exception):
+    """A checkpoint without a usable loop state (the message says why)."""
 
 
 class LoopState(tf.train.experimental.PythonState):
@@ -52,34 +61,99 @@ class TrainingState:
         self.fingerprint = config_fingerprint
         self.loop = LoopState()
         self.checkpoint = tf.train.Checkpoint(loop=self.loop, **trackables)
-        self.manager = tf.train.CheckpointManager(self.checkpoint, self.directory, max_to_keep=2, checkpoint_name=CHECKPOINT_NAME)
+        self._manager = None
+        self._chosen = None  # the checkpoint load() chose
 
-    def load(self):
+    @property
+    def manager(self):
+        """The CheckpointManager, made once the index it reads is known to be sound (load() sees to that)."""
+        if self._manager is None:
+            self._manager = tf.train.CheckpointManager(self.checkpoint, self.directory, max_to_keep=2, checkpoint_name=CHECKPOINT_NAME)
+        return self._manager
+
+    def load(self, required=()):
         """The loop state of an interrupted run (a dict), or None when training starts fresh.
 
         Reads only the loop state, so a checkpoint of another configuration is refused
-        before anything is restored into the model.
+        before anything is restored into the model. ``required`` names the keys the loop
+        state must hold. A damaged index or newest checkpoint falls back (with a note) to
+        the newest intact one kept; with none, a ResumeStateError naming what to delete.
         """
         if (self.out_dir / TF1_STATE_NAME).is_file():
             raise ResumeStateError(
                 f"{self.out_dir / TF1_STATE_NAME} belongs to an interrupted run of the TF1 recipe; "
                 "use another --out directory or delete the file to start afresh"
             )
-        latest = self.manager.latest_checkpoint
-        if latest is None:
+        index = self.directory / STATE_FILE
+        failed = None
+        if index.exists():
+            try:
+                named = read_state_file(index)[0]
+                failed = str(self.directory / Path(named).name)
+                verify_checkpoint(failed, "resume checkpoint", "-")
+                values = self._peek(failed, required)
+            except ResumeStateError:
+                raise
+            except (CheckpointError, _Broken) as err:
+                problem = f"{index} names a damaged or missing checkpoint ({str(err).rsplit('; ', 1)[0]})"
+            else:
+                return self._choose(failed, values)
+        elif not self._kept():
             return None
-        peek = LoopState()
-        tf.train.Checkpoint(loop=peek).read(latest).expect_partial()
-        if peek.values.get("fingerprint") != self.fingerprint:
-            raise ResumeStateError(
-                f"{latest} belongs to an interrupted run of another configuration; "
-                "use another --out directory or delete it to start afresh"
+        else:
+            problem = f"{index} is missing but {self.directory} holds checkpoints of an interrupted run"
+        for prefix in self._kept():
+            if prefix == failed:
+                continue
+            try:
+                verify_checkpoint(prefix, "resume checkpoint", "-")
+                values = self._peek(prefix, required)
+            except (CheckpointError, _Broken, ResumeStateError):
+                continue
+            note(f"{problem}: resuming from the newest intact checkpoint {prefix} (epoch {values.get('epoch')})")
+            tf.compat.v1.train.update_checkpoint_state(
+                str(self.directory), Path(prefix).name, [Path(p).name for p in reversed(self._kept())]
             )
-        return peek.values
+            return self._choose(prefix, values)
+        raise ResumeStateError(
+            f"{problem}, and {self.directory} keeps no earlier intact checkpoint to resume from; "
+            f"delete {self.directory} to start afresh"
+        )
+
+    def _peek(self, prefix, required):
+        peek = LoopState()
+        try:
+            tf.train.Checkpoint(loop=peek).read(prefix).expect_partial()
+        except (tf.errors.OpError, ValueError, AssertionError) as err:
+            raise _Broken(f"{prefix}: no loop state ({str(err).splitlines()[0] if str(err) else type(err).__name__})") from None
+        values = peek.values
+        if not isinstance(values, dict):
+            raise _Broken(f"{prefix}: no loop state")
+        if values.get("fingerprint") != self.fingerprint:
+            raise ResumeStateError(
+                f"{prefix} belongs to an interrupted run of another configuration; "
+                f"use another --out directory or delete {self.directory} to start afresh"
+            )
+        if not isinstance(values.get("epoch"), int) or any(k not in values for k in required):
+            raise _Broken(f"{prefix}: the loop state lacks epoch or {', '.join(required)}")
+        return values
+
+    def _choose(self, prefix, values):
+        self._chosen = prefix
+        return values
+
+    def _kept(self):
+        """The checkpoint prefixes in ``resume_tf2/``, newest first."""
+        found = []
+        for index in self.directory.glob(f"{CHECKPOINT_NAME}-*.index"):
+            step = index.name[len(CHECKPOINT_NAME) + 1 : -len(".index")]
+            if step.isdigit():
+                found.append((int(step), str(index)[: -len(".index")]))
+        return [prefix for _, prefix in sorted(found, reverse=True)]
 
     def restore(self):
         """Put the interrupted run's model, optimizer and loop state back; returns the loop state."""
-        self.checkpoint.restore(self.manager.latest_checkpoint).assert_consumed()
+        self.checkpoint.restore(self._chosen or self.manager.latest_checkpoint).assert_consumed()
         return self.loop.values
 
     def save(self, epoch, **values):
