@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tarfile
 import zipfile
 from pathlib import Path
 
@@ -32,15 +33,21 @@ def _package_files():
     }
 
 
-@pytest.fixture(scope="module")
-def wheel(tmp_path_factory):
-    """The wheel built from a copy of the source tree by pip, without build isolation (offline)."""
-    root = tmp_path_factory.mktemp("wheel")
+def _source_copy(root):
+    """What a checkout holds for building: setup.cfg, pyproject.toml, README.md and the package."""
     source = root / "src"
     source.mkdir()
     for name in ("pyproject.toml", "setup.cfg", "README.md"):
         shutil.copy2(PROJECT / name, source / name)
     shutil.copytree(PACKAGE, source / "tf1_recipes", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    return source
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory):
+    """The wheel built from a copy of the source tree by pip, without build isolation (offline)."""
+    root = tmp_path_factory.mktemp("wheel")
+    source = _source_copy(root)
     out = root / "dist"
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--no-index", "-q", "-w", str(out), str(source)],
@@ -61,6 +68,18 @@ def test_every_golden_and_package_file_is_in_the_wheel(wheel):
         assert not missing, f"not in {wheel.name}: {missing}"
         for name in goldens:
             assert archive.read(name) == (PROJECT / name).read_bytes(), name
+
+
+def test_the_sdist_holds_every_package_file_too(tmp_path):
+    """A source distribution (what an index serves besides wheels) builds wheels with the goldens."""
+    source = _source_copy(tmp_path)
+    subprocess.run([sys.executable, "-c", f"from setuptools import build_meta; build_meta.build_sdist({str(tmp_path / 'dist')!r})"],
+                   check=True, cwd=source, capture_output=True, text=True)
+    (sdist,) = (tmp_path / "dist").glob("tf1-recipes-*.tar.gz")
+    with tarfile.open(sdist) as archive:
+        names = {name.split("/", 1)[1] for name in archive.getnames() if "/" in name}
+    assert not sorted(_package_files() - names), sdist.name
+    assert {"setup.cfg", "pyproject.toml", "README.md"} <= names
 
 
 def test_the_wheel_describes_itself_with_the_readme(wheel):
