@@ -425,7 +425,7 @@ def _run_recipe(config, spec, preset, settings, hyper, out_dir):
     else:
         checkpoint_dir = scratch = Path(tempfile.mkdtemp(prefix=f"tf1_recipes_{spec.name}_"))
     run = Run(spec, preset, settings, hyper, config, checkpoint_dir)
-    status = "complete"
+    status, error = "complete", None
     graph = None if config.tf2 else tf1.Graph()
     try:
         if config.tf2:
@@ -442,6 +442,9 @@ def _run_recipe(config, spec, preset, settings, hyper, out_dir):
                 spec.fn(run, **hyper)
     except KeyboardInterrupt:
         status = "interrupted"
+        raise
+    except Exception as err:  # bad data, a damaged checkpoint...: the record says the run failed, and why
+        status, error = "failed", f"{type(err).__name__}: {err}"
         raise
     finally:
         if graph in ACTIVE_GRAPHS:
@@ -468,7 +471,8 @@ def _run_recipe(config, spec, preset, settings, hyper, out_dir):
         )
         run.summaries.close()
         if config.out_dir:
-            append_run_record(config.out_dir, result, tensorboard=run.log_dir if run.summaries.written else None)
+            more = {"error": error} if error else {}
+            append_run_record(config.out_dir, result, tensorboard=run.log_dir if run.summaries.written else None, **more)
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
     return result

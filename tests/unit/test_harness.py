@@ -91,6 +91,17 @@ def test_an_interrupted_run_is_recorded_as_interrupted(tmp_path, monkeypatch):
     assert record["status"] == "interrupted" and record["history"] == []
 
 
+def test_a_run_that_fails_on_bad_data_is_recorded_as_failed_with_the_reason(tmp_path):
+    from tf1_recipes.data import DataError
+
+    with pytest.raises(DataError):
+        run_recipe(RecipeConfig("gradient_clipping", overrides=TINY, out_dir=str(tmp_path / "out"),
+                                data_dir=str(tmp_path / "no-mnist-here"), quiet=True))
+    (record,) = [json.loads(line) for line in (tmp_path / "out" / "runs.jsonl").read_text().splitlines()]
+    assert record["status"] == "failed" and record["history"] == []
+    assert record["error"].startswith("DataError: ") and "no-mnist-here" in record["error"]
+
+
 def test_out_dir_keeps_the_checkpoint_and_a_run_record(tmp_path, run_quiet):
     result = run_quiet("gradient_clipping", out_dir=str(tmp_path), overrides=TINY)
     assert result.checkpoint_path == str(tmp_path / "model.ckpt")
