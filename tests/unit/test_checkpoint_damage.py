@@ -265,6 +265,16 @@ def test_a_damaged_tf2_checkpoint_is_one_line_naming_the_file(tf2_checkpoint, tm
     assert hashes(copy) == before
 
 
+def test_a_tf2_checkpoint_of_another_model_is_one_line_naming_it(tf2_checkpoint):
+    from tf1_recipes.tf2.migrate import CheckpointMismatchError, restore_model
+    from tf1_recipes.tf2.parity import build_port
+
+    with pytest.raises(CheckpointMismatchError) as err:
+        restore_model(build_port("batch_norm", None), tf2_checkpoint)
+    message = str(err.value)
+    assert "\n" not in message and str(tf2_checkpoint) in message and "not a TF2 checkpoint of batch_norm" in message
+
+
 # --------------------------------------------------------------------------- TF1 resume state
 
 

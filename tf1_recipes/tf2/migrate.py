@@ -148,7 +148,14 @@ def restore_model(port, directory):
         raise CheckpointMismatchError(f"{directory}: no TF2 checkpoint here (no '{checkpoints.STATE_FILE}' file); {REMEDY_TF2}")
     latest = checkpoints.prefix_in_directory(directory, "TF2 checkpoint")
     checkpoints.verify_checkpoint(latest, "TF2 checkpoint", REMEDY_TF2)
-    tf.train.Checkpoint(model=port.model).restore(latest).assert_existing_objects_matched()
+    try:
+        tf.train.Checkpoint(model=port.model).restore(latest).assert_existing_objects_matched()
+    except (AssertionError, ValueError) as err:  # another model's checkpoint: objects or shapes differ
+        cause = " ".join(str(err).split())[:300]
+        raise CheckpointMismatchError(
+            f"{latest}: not a TF2 checkpoint of {port.recipe}'s port as built here ({cause}); "
+            "migrate the TF1 checkpoint of this recipe and preset with migrate-ckpt, or build the port it was made for"
+        ) from None
     return latest
 
 
