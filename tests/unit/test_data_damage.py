@@ -193,6 +193,13 @@ def test_a_directory_under_an_idx_name(pristine, tmp_path, name, form):
     assert _snapshot(folder) == before
 
 
+def _swap(one, other):
+    """Exchange two files' contents (a copy made with the names mixed up)."""
+    one_bytes, other_bytes = one.read_bytes(), other.read_bytes()
+    _replace(one, other_bytes)
+    _replace(other, one_bytes)
+
+
 @pytest.mark.parametrize("form", ["gz", "raw"])
 @pytest.mark.parametrize("name", IDX)
 def test_swapped_idx_files(pristine, tmp_path, name, form):
@@ -200,9 +207,7 @@ def test_swapped_idx_files(pristine, tmp_path, name, form):
     folder = _folder(pristine, tmp_path, form)
     suffix = ".gz" if form == "gz" else ""
     path, partner = folder / f"{name}{suffix}", folder / f"{PARTNER[name]}{suffix}"
-    mine, theirs = path.read_bytes(), partner.read_bytes()
-    _replace(path, theirs)
-    _replace(partner, mine)
+    _swap(path, partner)
     before = _snapshot(folder)
     message = _load_fails(folder)
     # whichever of the pair is read first is reported, with the file whose content it holds
@@ -217,9 +222,7 @@ def test_images_and_labels_swapped(pristine, tmp_path, form):
     folder = _folder(pristine, tmp_path, form)
     suffix = ".gz" if form == "gz" else ""
     images, labels = folder / f"t10k-images-idx3-ubyte{suffix}", folder / f"t10k-labels-idx1-ubyte{suffix}"
-    image_bytes, label_bytes = images.read_bytes(), labels.read_bytes()
-    _replace(images, label_bytes)
-    _replace(labels, image_bytes)
+    _swap(images, labels)
     before = _snapshot(folder)
     message = _load_fails(folder)
     _assert_one_clear_line(message, re.escape(f"{labels}: wrong magic number 2051 (expected 2049); this is an image file"),
