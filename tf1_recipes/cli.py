@@ -108,14 +108,17 @@ def build_parser():
     migrate.add_argument("out_dir", help="directory for the TF2 checkpoint (written only if every variable matches)")
     migrate.add_argument("--preset", help="preset whose hyperparameters shape the model (default: the recipe's default)")
 
-    doctor = commands.add_parser("doctor", help="the debugging checklist on a recipe's graph: PASS/WARN/FAIL per check")
+    from tf1_recipes.doctor import checklist  # the checks' table; no TensorFlow
+
+    doctor = commands.add_parser("doctor", help="the debugging checklist on a recipe's graph: PASS/WARN/FAIL per check",
+                                 epilog="checks, in the order they run:\n" + checklist.describe(),
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     doctor.add_argument("recipe")
     doctor.add_argument("--preset", help="preset name (default: the recipe's reference configuration)")
     doctor.add_argument("--seed", type=_seed, help="override the preset's seed")
     doctor.add_argument("--data-dir", help="directory with the MNIST files (else $TF1_RECIPES_DATA, then the cache)")
     doctor.add_argument("--check", action="append", dest="checks", metavar="CHECK",
-                        choices=["initial_loss", "gradient_check", "wiring", "batch_norm", "regularisation", "overfit",
-                                 "learning_rate"], help="run only this check (repeatable; default: all seven)")
+                        choices=list(checklist.CHECKS), help="run only this check (repeatable; default: all of them)")
     doctor.add_argument("--quick", action="store_true", help="fewer steps per check (a smoke test of the checks)")
     doctor.add_argument("--out", help="output directory: the doctor's record is appended to runs.jsonl there")
     doctor.add_argument("--plot", metavar="DIR", help="write PNG plots (activation histograms, the learning-rate sweep)")
@@ -377,7 +380,8 @@ COMMANDS["migrate-ckpt"] = cmd_migrate_ckpt
 
 def cmd_doctor(args):
     """``tf1-recipes doctor``: exit 0 when no check FAILs, 1 otherwise."""
-    from tf1_recipes import doctor, doctor_output
+    from tf1_recipes import doctor
+    from tf1_recipes.doctor import output as doctor_output
     from tf1_recipes.registry import get_recipe
 
     get_recipe(args.recipe).preset(args.preset)  # unknown recipe or preset: one line, exit 2

@@ -9,7 +9,7 @@ op added) is the same at every call from the first training step on.
 
 import pytest
 
-from tf1_recipes.doctor_target import _elements, is_training_fetch
+from tf1_recipes.doctor.target import _elements, is_training_fetch
 from tf1_recipes.harness import ACTIVE_GRAPHS
 from tf1_recipes.registry import list_recipes
 
