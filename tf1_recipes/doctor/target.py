@@ -130,8 +130,9 @@ class SessionRecorder:
         from tf1_recipes.harness import ACTIVE_GRAPHS
 
         graph = session.graph
-        if ACTIVE_GRAPHS and graph is not ACTIVE_GRAPHS[0]:
-            # A run the recipe starts itself (a pretraining run): not the graph under examination.
+        if (ACTIVE_GRAPHS and graph is not ACTIVE_GRAPHS[0]) or (self.graph is not None and graph is not self.graph):
+            # A run the recipe starts itself (a pretraining run), or one after it in another graph
+            # (the numerics fingerprint the run's provenance computes): not the graph under examination.
             return original(session, fetches, feed_dict, options, run_metadata)
         elements = _elements(graph, fetches)
         training = is_training_fetch(graph, elements)
