@@ -32,27 +32,22 @@ checks the recipes with loops of their own too.)
 import dataclasses
 import datetime
 import json
-import platform
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
 from tf1_recipes import data as data_lib
-from tf1_recipes import in_graph, runlog
-from tf1_recipes.compat import configure_tensorflow, device_name, seed_everything, tf, tf1
+from tf1_recipes import in_graph, runlog, session_observer, tf_private
+from tf1_recipes.compat import configure_tensorflow, seed_everything, tf1
+from tf1_recipes.provenance import provenance
 from tf1_recipes.registry import get_recipe
+from tf1_recipes.runlog import RUN_RECORD, append_run_record
 
 SPLIT_LABELS = {"test": "Test accuracy", "valid": "Validation accuracy", "train": "Training accuracy"}
 #: How training batches reach a step made by ``run.make_callable`` (see the module docstring).
 INPUT_PATHS = ("feed_dict", "in_graph")
-RUN_RECORD = "runs.jsonl"
-#: Graphs of the runs in progress, outermost first (a recipe may run another one, e.g. to pretrain).
-ACTIVE_GRAPHS = []
 
 
 @dataclasses.dataclass
@@ -128,58 +123,6 @@ class RunResult:
         out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "graph"}
         out["final"] = self.final
         return out
-
-
-def provenance(threads, implementation="tf1", data=None):
-    """Where and with what a run happened: enough to tell whether two runs are comparable.
-
-    ``implementation`` is ``"tf1"`` (the recipe's graph) or ``"tf2"`` (its TF2 port, which
-    golden comparisons treat as another platform). ``numerics`` is
-    :func:`tf1_recipes.numerics.describe`: the numerics fingerprint that decides whether a
-    pinned check applies, with the CPU, oneDNN and device facts beside it. ``data`` is the
-    MNIST the run read (:attr:`tf1_recipes.data.Datasets.provenance`: folder, origin,
-    format, files, verified SHA-256s), recorded as ``"data"`` when given.
-    """
-    import tf_keras
-
-    from tf1_recipes import numerics
-
-    return {
-        "implementation": implementation,
-        "tf_version": tf.__version__,
-        "tf_keras_version": tf_keras.__version__,
-        "numpy_version": np.__version__,
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "machine": platform.machine(),
-        "cpu": cpu_model(),
-        "device": device_name(),
-        "intra_op_threads": threads["intra_op_threads"],
-        "numerics": numerics.describe(),
-        "git_revision": git_revision(),
-        **({"data": data} if data is not None else {}),
-    }
-
-
-def cpu_model():
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def git_revision():
-    here = Path(__file__).resolve().parent
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() or None
 
 
 class Run:
@@ -434,8 +377,7 @@ def _run_recipe(config, spec, preset, settings, hyper, out_dir):
             run.start()
             run_port(run, settings["seed"], hyper)
         else:
-            with graph.as_default():
-                ACTIVE_GRAPHS.append(graph)
+            with graph.as_default(), session_observer.run_graph(graph):
                 run.graph = graph
                 seed_everything(settings["seed"])
                 run.start()
@@ -447,10 +389,8 @@ def _run_recipe(config, spec, preset, settings, hyper, out_dir):
         status, error = "failed", f"{type(err).__name__}: {err}"
         raise
     finally:
-        if graph in ACTIVE_GRAPHS:
-            ACTIVE_GRAPHS.remove(graph)
         if graph is not None and graph.finalized:
-            graph._unsafe_unfinalize()  # pylint: disable=protected-access  (training is over: tools may add ops)
+            tf_private.unfinalize_graph(graph)  # training is over: tools that inspect the graph may add ops
         saved = run.checkpoint_path if config.out_dir and Path(run.checkpoint_path + ".index").exists() else None
         data = run._mnist.provenance if run._mnist is not None else None  # the MNIST this run read, if any
         result = RunResult(
@@ -476,18 +416,4 @@ def _run_recipe(config, spec, preset, settings, hyper, out_dir):
         if scratch is not None:
             shutil.rmtree(scratch, ignore_errors=True)
     return result
-
-
-def append_run_record(out_dir, result, **more):
-    """Append one JSON line describing ``result`` to ``<out_dir>/runs.jsonl``."""
-    record = {
-        "time": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        **result.to_dict(),
-        **more,
-    }
-    path = Path(out_dir) / RUN_RECORD
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a", encoding="utf-8") as fh:
-        fh.write(json.dumps(record) + "\n")
-    return path
 
