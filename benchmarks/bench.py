@@ -1,4 +1,4 @@
-"""The performance benchmark (issue 8, "Measure"): each recipe's epoch against Keras 3 and the compute floor.
+"""The performance benchmark: each recipe's epoch against Keras 3 and the compute floor.
 
 For every recipe in its reference configuration (its default preset) it measures, in one
 process on one machine:
@@ -36,7 +36,9 @@ count forward only, layers a recipe feeds from a cache not at all. Not counted: 
 additions, activations, the loss, the optimizer's updates and the end-of-epoch evaluation
 (a forward pass over the eval split), which the timed epoch includes.
 
-Used by ``scripts/bench.py`` (the table) and ``tests/bench`` (pytest-benchmark).
+Used by ``scripts/bench.py`` (the table), ``tests/bench`` (pytest-benchmark) and
+``tests/unit/test_bench.py``. It lives in the source tree, outside the installed package: it
+runs pytest in a subprocess and reads ``tests/`` (:func:`project_root`).
 """
 
 import dataclasses
