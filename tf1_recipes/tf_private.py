@@ -6,8 +6,9 @@ So each use lives here once, says why no public API does the job, and has a test
 ``tests/unit/test_tf_private.py`` that fails by this function's name on a release that
 removed or changed what it relies on (the fix is then here, not in six modules).
 
-Checked on TensorFlow 2.21.0 (tf-keras 2.21.0); ``setup.cfg`` admits 2.16 to 2.21, and
-``tox -e golden-tf216`` / ``golden-tf221`` run the suite on both ends.
+Each function says the TensorFlow releases it was checked on. ``setup.cfg`` admits 2.16
+to 2.21; on a release not yet checked, ``pytest tests/unit/test_tf_private.py`` says which
+use broke (``tox -e golden-tf216`` installs the oldest).
 """
 
 import contextlib
@@ -29,6 +30,8 @@ def callable_options():
     Private because: the proto lives in ``tensorflow.core.protobuf.config_pb2`` and, unlike
     ``RunOptions`` or ``ConfigProto``, is not exported as ``tf.compat.v1.CallableOptions``.
     Used by :mod:`tf1_recipes.in_graph` with :func:`make_callable_from_options`.
+
+    Checked on: TensorFlow 2.21.0.
     """
     from tensorflow.core.protobuf.config_pb2 import CallableOptions
 
@@ -43,6 +46,8 @@ def make_callable_from_options(session, options):
     in-graph input path needs to replace the fed ``X`` and ``y`` by the batch gathered in
     the graph. ``BaseSession._make_callable_from_options`` is the only route to it from
     Python (tf_keras' graph-mode backend uses it for the same reason).
+
+    Checked on: TensorFlow 2.21.0.
     """
     return session._make_callable_from_options(options)  # pylint: disable=protected-access
 
@@ -53,7 +58,9 @@ def unfinalize_graph(graph):
     Private because: ``Graph.finalize()`` has no public inverse. The harness finalizes a
     run's graph when training starts (a recipe adding ops per step fails instead of slowing
     down) and opens it again when the run ends, for tools that inspect the graph afterwards
-    (the doctor, tests). ``Graph._unsafe_unfinalize`` is what TensorFlow's own code uses.
+    (the doctor, tests). ``Graph._unsafe_unfinalize`` is what TensorFlow's own ``MonitoredSession`` uses.
+
+    Checked on: TensorFlow 2.21.0.
     """
     graph._unsafe_unfinalize()  # pylint: disable=protected-access
 
@@ -63,6 +70,8 @@ def session_base_class():
 
     Private because: ``BaseSession`` (``tensorflow.python.client.session``) is not exported;
     patching the exported ``Session`` would miss ``InteractiveSession``.
+
+    Checked on: TensorFlow 2.21.0.
     """
     return _session_module().BaseSession
 
@@ -79,6 +88,8 @@ def wrap_session_methods(wrappers):
     ``run(fetches, feed_dict, options, run_metadata)``, ``make_callable(fetches, feed_list,
     accept_options)`` delegating a non-empty ``feed_list`` to ``run``, and
     ``_make_callable_from_options(callable_options)``.
+
+    Checked on: TensorFlow 2.21.0.
     """
     cls = session_base_class()
     originals = {name: getattr(cls, name) for name in wrappers}
@@ -100,6 +111,8 @@ def checkpoint_state_proto():
     Private because: ``tf.train.get_checkpoint_state`` parses the file too, but turns a
     damaged one into a generic error (or None) without saying what is wrong with it; the
     suite parses it itself to name the damage. The proto class is not exported.
+
+    Checked on: TensorFlow 2.21.0.
     """
     from tensorflow.python.training.checkpoint_state_pb2 import CheckpointState
 
@@ -113,6 +126,8 @@ def freeze_session_graph(session, graph_def, output_names):
     is this same function behind a deprecation decorator that logs a warning on the first
     call (into the doctor's output); ``convert_to_constants`` is where TF 2.x implements it.
     Should this function go, the public one is the fallback.
+
+    Checked on: TensorFlow 2.21.0.
     """
     from tensorflow.python.framework import convert_to_constants
 
@@ -128,6 +143,8 @@ def dropout_noise(sampler):
     ``nn_ops._dropout(x, rate, noise_shape, uniform_sampler, dummy_rng_step, name,
     default_name)``, whose ``uniform_sampler(shape, dtype)`` this replaces. The TF1/TF2
     parity checks inject the same masks on both sides this way.
+
+    Checked on: TensorFlow 2.21.0.
     """
     from tensorflow.python.ops import nn_ops
 
@@ -149,6 +166,8 @@ def eager_context_config():
 
     Private because: ``tf.config.threading`` sets and reads the thread counts one by one,
     but no public API returns the whole ``ConfigProto`` a session would get by default.
+
+    Checked on: TensorFlow 2.21.0.
     """
     from tensorflow.python.eager import context
 
