@@ -5,12 +5,15 @@
     python scripts/bench.py --recipes batch_norm cache_frozen_layers freeze_stop_gradient
     python scripts/bench.py --json bench.json --markdown bench.md --golden-tier
 
-What each column measures is in tf1_recipes/bench.py. Timings, never asserted; on a busy
+What each column measures is in benchmarks/bench.py. Timings, never asserted; on a busy
 machine they are noisy (the table's caption gives the load average at start and end).
 """
 
 import argparse
 import sys
+from pathlib import Path
+
+PROJECT = Path(__file__).resolve().parents[1]  # benchmarks/ is in the source tree, not in the installed package
 
 
 def positive_int(text):
@@ -66,7 +69,8 @@ def main(argv=None):
     from tf1_recipes.registry import UnknownRecipeError
 
     configure_tensorflow(args.threads)
-    from tf1_recipes import bench
+    sys.path.insert(0, str(PROJECT))
+    from benchmarks import bench
 
     try:
         targets = [bench.Target.parse(name) for name in args.recipes] if args.recipes else bench.default_targets()

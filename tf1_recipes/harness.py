@@ -2,7 +2,8 @@
 
 The harness does everything around a recipe's TF1 story: resolving the preset, seeding,
 a fresh ``tf.Graph`` per run, the data, the batch loop's bookkeeping (progress, timing,
-per-epoch lines), the checkpoint location, provenance and the run record. A recipe sees
+per-epoch lines), the checkpoint location, and the run's provenance
+(:mod:`tf1_recipes.provenance`) and record (:mod:`tf1_recipes.runlog`). A recipe sees
 only :class:`Run`::
 
     for epoch in range(n_epochs):
@@ -32,35 +33,48 @@ checks the recipes with loops of their own too.)
 import dataclasses
 import datetime
 import json
-import platform
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
 from tf1_recipes import data as data_lib
-from tf1_recipes import in_graph, runlog
-from tf1_recipes.compat import configure_tensorflow, device_name, seed_everything, tf, tf1
+from tf1_recipes import in_graph, runlog, session_observer, tf_private
+from tf1_recipes.compat import configure_tensorflow, seed_everything, tf1
+from tf1_recipes.provenance import provenance
 from tf1_recipes.registry import get_recipe
+from tf1_recipes.runlog import RUN_RECORD, append_run_record
 
 SPLIT_LABELS = {"test": "Test accuracy", "valid": "Validation accuracy", "train": "Training accuracy"}
 #: How training batches reach a step made by ``run.make_callable`` (see the module docstring).
 INPUT_PATHS = ("feed_dict", "in_graph")
-RUN_RECORD = "runs.jsonl"
-#: Graphs of the runs in progress, outermost first (a recipe may run another one, e.g. to pretrain).
-ACTIVE_GRAPHS = []
 
 
 @dataclasses.dataclass
 class RecipeConfig:
     """What to run: a recipe, a preset, and the few things a user overrides.
 
-    ``seed`` and ``n_epochs`` default to the preset's; ``overrides`` replaces any other
-    hyperparameter (tests use it for tiny configurations).
+    Attributes:
+        recipe: a registered recipe name (``tf1-recipes list``).
+        preset: one of the recipe's presets (``"reference"``, ``"smoke"``, ...); None: its default.
+        seed: the seed of the graph, NumPy and the batch order; None: the preset's.
+        n_epochs: epochs to train (at least 1); None: the preset's. Only for recipes with ``n_epochs``.
+        data_dir: the MNIST folder; None: ``$TF1_RECIPES_DATA``, else the user cache
+            (:func:`tf1_recipes.data.locate`).
+        out_dir: where the run writes ``model.ckpt``, ``runs.jsonl`` and TensorBoard events
+            (held under a lock while it runs); None: a scratch directory removed afterwards.
+        threads: TensorFlow's intra-op threads; None: ``$TF1_RECIPES_THREADS``, else 1
+            (:func:`tf1_recipes.compat.configure_tensorflow`; fixed once per process).
+        overrides: {hyperparameter or harness setting: value}, replacing the preset's
+            (tests use it for tiny configurations, e.g. ``{"train_size": 500}``).
+        progress: a progress bar per epoch; None: only when stdout is a terminal.
+        quiet: print no per-epoch lines.
+        tf2: run the recipe's TF2 port (:mod:`tf1_recipes.tf2`) instead of its TF1 graph.
+        input_path: ``"feed_dict"`` (the reference) or ``"in_graph"``: see the module
+            docstring. Not part of the configuration a golden pins: both give the same numbers.
+        overwrite: run into an ``out_dir`` holding another run's ``model.ckpt`` (else
+            refused: :func:`check_out_dir`).
     """
 
     recipe: str
@@ -71,17 +85,23 @@ class RecipeConfig:
     out_dir: str = None
     threads: int = None
     overrides: dict = dataclasses.field(default_factory=dict)
-    progress: bool = None  # None: a progress bar only when stdout is a terminal
+    progress: bool = None
     quiet: bool = False
-    tf2: bool = False  # run the recipe's native TF2 port (tf1_recipes.tf2) instead of its TF1 graph
-    #: "feed_dict" (the reference) or "in_graph": see the module docstring. Not part of the
-    #: configuration a golden pins: both paths give the same numbers.
+    tf2: bool = False
     input_path: str = "feed_dict"
-    #: Run into an ``out_dir`` that holds another run's ``model.ckpt`` (else refused: see check_out_dir).
     overwrite: bool = False
 
     def resolve(self):
-        """(recipe, preset name, harness settings, hyperparameters) with overrides applied."""
+        """(recipe spec, preset name, harness settings, hyperparameters) with the overrides applied.
+
+        ``settings`` (dict) holds the harness's keys (``seed``, ``train_size``, ``eval_split``,
+        ``reader``); ``hyper`` (dict) the recipe function's keyword arguments.
+
+        Raises:
+            UnknownRecipeError: no such recipe or preset (a KeyError naming the known ones).
+            ValueError: an unknown ``input_path`` or override, an ``n_epochs`` below 1 or for
+                a recipe without epochs.
+        """
         if self.input_path not in INPUT_PATHS:
             raise ValueError(f"input_path must be one of {', '.join(INPUT_PATHS)}, got {self.input_path!r}")
         spec = get_recipe(self.recipe)
@@ -105,7 +125,23 @@ class RecipeConfig:
 
 @dataclasses.dataclass
 class RunResult:
-    """What a run produced: the metric per epoch, timings, provenance, and where it saved."""
+    """What a run produced: the metric per epoch, timings, provenance, and where it saved.
+
+    Attributes:
+        recipe, preset: what ran (the resolved names).
+        config: the run's whole configuration, {setting or hyperparameter: value} (with ``seed``).
+        metric: the metric's key, e.g. ``"test_accuracy"`` (``RecipeSpec.metric``, else
+            ``<eval_split>_accuracy``).
+        history: the metric per ``run.report`` call (floats; one per epoch for most recipes).
+        epoch_seconds: wall-clock seconds per reported epoch, from its first batch to its report.
+        provenance: :func:`tf1_recipes.provenance.provenance` (TF version, platform, CPU,
+            numerics, data, git revision), with ``"input"`` (the input path) for a TF1 run.
+        extras: {series name: list of floats} a recipe reported beside its metric.
+        checkpoint_path: ``<out_dir>/model.ckpt`` when the run saved one there, else None.
+        status: ``"complete"`` (a result returned by :func:`run_recipe` is always complete;
+            the run record of a failed or interrupted run says ``"failed"`` / ``"interrupted"``).
+        graph: the run's ``tf.Graph`` (None for a TF2 run), for tests and tools; not serialised.
+    """
 
     recipe: str
     preset: str
@@ -117,69 +153,18 @@ class RunResult:
     extras: dict = dataclasses.field(default_factory=dict)
     checkpoint_path: str = None
     status: str = "complete"
-    #: The run's tf.Graph, for tests and tools that inspect it (not serialised).
     graph: object = dataclasses.field(default=None, repr=False, compare=False)
 
     @property
     def final(self):
+        """The last metric reported (None when none was)."""
         return self.history[-1] if self.history else None
 
     def to_dict(self):
+        """The result as JSON-ready fields (every attribute but ``graph``, plus ``final``)."""
         out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "graph"}
         out["final"] = self.final
         return out
-
-
-def provenance(threads, implementation="tf1", data=None):
-    """Where and with what a run happened: enough to tell whether two runs are comparable.
-
-    ``implementation`` is ``"tf1"`` (the recipe's graph) or ``"tf2"`` (its TF2 port, which
-    golden comparisons treat as another platform). ``numerics`` is
-    :func:`tf1_recipes.numerics.describe`: the numerics fingerprint that decides whether a
-    pinned check applies, with the CPU, oneDNN and device facts beside it. ``data`` is the
-    MNIST the run read (:attr:`tf1_recipes.data.Datasets.provenance`: folder, origin,
-    format, files, verified SHA-256s), recorded as ``"data"`` when given.
-    """
-    import tf_keras
-
-    from tf1_recipes import numerics
-
-    return {
-        "implementation": implementation,
-        "tf_version": tf.__version__,
-        "tf_keras_version": tf_keras.__version__,
-        "numpy_version": np.__version__,
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "machine": platform.machine(),
-        "cpu": cpu_model(),
-        "device": device_name(),
-        "intra_op_threads": threads["intra_op_threads"],
-        "numerics": numerics.describe(),
-        "git_revision": git_revision(),
-        **({"data": data} if data is not None else {}),
-    }
-
-
-def cpu_model():
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
-def git_revision():
-    here = Path(__file__).resolve().parent
-    try:
-        out = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"], cwd=here, capture_output=True, text=True, timeout=5
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return out.stdout.strip() or None
 
 
 class Run:
@@ -208,6 +193,11 @@ class Run:
         if self._mnist is None:
             self._mnist = data_lib.load_mnist(self.config.data_dir, self.settings["train_size"])
         return self._mnist
+
+    @property
+    def data_provenance(self):
+        """The provenance of the MNIST this run read (:attr:`tf1_recipes.data.Datasets.provenance`), None if it read none."""
+        return self._mnist.provenance if self._mnist is not None else None
 
     def train_split(self):
         """(X_train, y_train): the 55,000 training images (or the smoke subset)."""
@@ -389,11 +379,30 @@ OUT_LOCK = ".tf1-recipes.lock"
 
 
 def run_recipe(config, **fields):
-    """Run one recipe in a fresh graph; ``config`` is a RecipeConfig or a recipe name.
+    """Run one recipe in a fresh graph (or its TF2 port) and return its :class:`RunResult`.
+
+    Args:
+        config: a :class:`RecipeConfig`, or a recipe name (then ``fields`` are its other
+            fields: ``run_recipe("dropout", preset="smoke", quiet=True)``).
+        **fields: :class:`RecipeConfig` fields replacing ``config``'s.
 
     With ``out_dir`` the run holds the directory's lock (:data:`OUT_LOCK`) while it runs, so
     a second run into it refuses at once, and refuses a directory holding another run's
-    model (:func:`check_out_dir`) unless ``overwrite``.
+    model (:func:`check_out_dir`) unless ``overwrite``. It appends one record to
+    ``<out_dir>/runs.jsonl`` (:func:`tf1_recipes.runlog.append_run_record`) whatever the
+    outcome: ``status`` "complete", "failed" (with ``error``: the exception's type and
+    message) or "interrupted" (KeyboardInterrupt); the exception is then re-raised.
+
+    Raises:
+        UnknownRecipeError: no such recipe or preset; NoPortError (one) for ``tf2`` and a
+            recipe without a TF2 port, before anything runs.
+        ValueError: a bad configuration (:meth:`RecipeConfig.resolve`);
+            OutDirInUseError (one) when ``out_dir`` is refused.
+        DirectoryLockedError: another run holds ``out_dir``'s lock.
+        DataError: MNIST is missing or damaged (:func:`tf1_recipes.data.load_mnist`).
+        CheckpointError: a checkpoint the recipe restores is missing, damaged or of
+            another model (:mod:`tf1_recipes.checkpoints`).
+        Whatever else the recipe raises (a TensorFlow error), after the record is written.
     """
     if isinstance(config, str):
         config = RecipeConfig(config, **fields)
@@ -418,6 +427,7 @@ def run_recipe(config, **fields):
 
 
 def _run_recipe(config, spec, preset, settings, hyper, out_dir):
+    """The run itself, in ``out_dir`` or a scratch directory: train, then result and run record."""
     threads = configure_tensorflow(config.threads)
     scratch = None
     if out_dir is not None:
@@ -428,18 +438,7 @@ def _run_recipe(config, spec, preset, settings, hyper, out_dir):
     status, error = "complete", None
     graph = None if config.tf2 else tf1.Graph()
     try:
-        if config.tf2:
-            from tf1_recipes.tf2 import run_port  # eager, no graph; it seeds Python, NumPy and TF
-
-            run.start()
-            run_port(run, settings["seed"], hyper)
-        else:
-            with graph.as_default():
-                ACTIVE_GRAPHS.append(graph)
-                run.graph = graph
-                seed_everything(settings["seed"])
-                run.start()
-                spec.fn(run, **hyper)
+        _train(run, spec, settings, hyper, graph)
     except KeyboardInterrupt:
         status = "interrupted"
         raise
@@ -447,28 +446,9 @@ def _run_recipe(config, spec, preset, settings, hyper, out_dir):
         status, error = "failed", f"{type(err).__name__}: {err}"
         raise
     finally:
-        if graph in ACTIVE_GRAPHS:
-            ACTIVE_GRAPHS.remove(graph)
         if graph is not None and graph.finalized:
-            graph._unsafe_unfinalize()  # pylint: disable=protected-access  (training is over: tools may add ops)
-        saved = run.checkpoint_path if config.out_dir and Path(run.checkpoint_path + ".index").exists() else None
-        data = run._mnist.provenance if run._mnist is not None else None  # the MNIST this run read, if any
-        result = RunResult(
-            recipe=spec.name,
-            preset=preset,
-            config={**settings, **hyper},
-            metric=run.metric,
-            history=run.history,
-            epoch_seconds=run.epoch_seconds,
-            provenance=(
-                provenance(threads, "tf2", data=data) if config.tf2
-                else {**provenance(threads, data=data), "input": run.input_path}
-            ),
-            extras=run.extras,
-            checkpoint_path=saved,
-            status=status,
-            graph=graph,
-        )
+            tf_private.unfinalize_graph(graph)  # training is over: tools that inspect the graph may add ops
+        result = _result(run, threads, status, graph)
         run.summaries.close()
         if config.out_dir:
             more = {"error": error} if error else {}
@@ -478,16 +458,38 @@ def _run_recipe(config, spec, preset, settings, hyper, out_dir):
     return result
 
 
-def append_run_record(out_dir, result, **more):
-    """Append one JSON line describing ``result`` to ``<out_dir>/runs.jsonl``."""
-    record = {
-        "time": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        **result.to_dict(),
-        **more,
-    }
-    path = Path(out_dir) / RUN_RECORD
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a", encoding="utf-8") as fh:
-        fh.write(json.dumps(record) + "\n")
-    return path
+def _train(run, spec, settings, hyper, graph):
+    """The recipe's TF1 function in ``graph`` (seeded, watched as a run's graph), or its TF2 port when ``graph`` is None."""
+    if graph is None:
+        from tf1_recipes.tf2 import run_port  # eager, no graph; it seeds Python, NumPy and TF
 
+        run.start()
+        run_port(run, settings["seed"], hyper)
+        return
+    with graph.as_default(), session_observer.run_graph(graph):
+        run.graph = graph
+        seed_everything(settings["seed"])
+        run.start()
+        spec.fn(run, **hyper)
+
+
+def _result(run, threads, status, graph):
+    """The :class:`RunResult` of ``run`` as it stands (complete, or cut short by an error)."""
+    saved = run.checkpoint_path if run.config.out_dir and Path(run.checkpoint_path + ".index").exists() else None
+    data = run.data_provenance
+    return RunResult(
+        recipe=run.recipe,
+        preset=run.preset,
+        config={**run.settings, **run.hyper},
+        metric=run.metric,
+        history=run.history,
+        epoch_seconds=run.epoch_seconds,
+        provenance=(
+            provenance(threads, "tf2", data=data) if run.config.tf2
+            else {**provenance(threads, data=data), "input": run.input_path}
+        ),
+        extras=run.extras,
+        checkpoint_path=saved,
+        status=status,
+        graph=graph,
+    )

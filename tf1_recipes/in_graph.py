@@ -24,8 +24,8 @@ import weakref
 
 import numpy as np
 
+from tf1_recipes import tf_private
 from tf1_recipes.compat import tf, tf1
-from tensorflow.core.protobuf.config_pb2 import CallableOptions  # noqa: E402  (not exported as tf.compat.v1.*)
 
 
 class GatheredBatch(np.lib.mixins.NDArrayOperatorsMixin):
@@ -125,7 +125,7 @@ class ConnectedStep:
 
     def _connect(self, gathered, args):
         fed = [i for i in range(len(args)) if i not in gathered]
-        options = CallableOptions()
+        options = tf_private.callable_options()
         options.feed.append(self._training_set.rows.name)
         options.feed.extend(self._feed_list[i].name for i in fed)
         for i in gathered:
@@ -137,8 +137,7 @@ class ConnectedStep:
                 options.fetch.append(element.name)
             else:
                 options.target.append(element.name)
-        # The only way to a TensorConnection from Python (tf_keras' backend uses it too).
-        step = self._session._make_callable_from_options(options)  # pylint: disable=protected-access
+        step = tf_private.make_callable_from_options(self._session, options)  # the only route to a tensor_connection
         self._connected[gathered] = step, fed
         return step, fed
 

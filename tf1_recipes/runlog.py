@@ -25,6 +25,25 @@ def run_log_dir(out_dir, recipe, preset, seed):
     return Path(out_dir) / TENSORBOARD_DIR / f"{recipe}-{preset}-{stamp}-seed{seed}"
 
 
+def append_run_record(out_dir, result, **more):
+    """Append one JSON line describing ``result`` to ``<out_dir>/runs.jsonl``; returns the file's path.
+
+    ``result`` is anything with ``to_dict()`` (a :class:`~tf1_recipes.harness.RunResult`, a
+    doctor record); ``more`` adds fields (``tensorboard``, ``error``). The record starts
+    with ``time``, the UTC time of writing.
+    """
+    record = {
+        "time": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        **result.to_dict(),
+        **more,
+    }
+    path = Path(out_dir) / RUN_RECORD
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(record) + "\n")
+    return path
+
+
 class EpochSummaries:
     """A TensorBoard FileWriter for one run's per-epoch scalars, opened on the first write."""
 

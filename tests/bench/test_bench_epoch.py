@@ -16,7 +16,7 @@ runs once on :data:`CHECK_TRAIN_SIZE` images, as a check that it still works.
 
 import pytest
 
-from tf1_recipes import bench
+from benchmarks import bench  # the source tree's benchmarks/ (tests/bench/conftest.py)
 from tf1_recipes.harness import run_recipe
 
 RECIPES = ["batch_norm", "gradient_clipping", "dropout"]

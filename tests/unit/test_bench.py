@@ -1,4 +1,4 @@
-"""The benchmark's machinery (tf1_recipes/bench.py, scripts/bench.py) on a tiny configuration.
+"""The benchmark's machinery (benchmarks/bench.py, scripts/bench.py) on a tiny configuration.
 
 No timing is asserted: only that every column is there, that the counts (steps, rows,
 FLOPs) follow from the recipe's configuration, that the ratios are the quotients of the
@@ -10,11 +10,13 @@ import json
 import runpy
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from tf1_recipes import bench
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # benchmarks/ is in the source tree, not installed
+from benchmarks import bench  # noqa: E402
 from tf1_recipes.compat import tf, tf1
 from tf1_recipes.harness import RecipeConfig
 

@@ -9,8 +9,8 @@ op added) is the same at every call from the first training step on.
 
 import pytest
 
+from tf1_recipes import session_observer
 from tf1_recipes.doctor.target import _elements, is_training_fetch
-from tf1_recipes.harness import ACTIVE_GRAPHS
 from tf1_recipes.registry import list_recipes
 
 RECIPES = list_recipes()
@@ -18,24 +18,21 @@ SHORT_EPOCHS = 8  # batches per epoch: two short epochs show growth as well as l
 
 
 @pytest.mark.parametrize("spec", RECIPES, ids=[r.name for r in RECIPES])
-def test_no_recipe_adds_ops_once_it_trains(spec, run_quiet, monkeypatch):
-    from tensorflow.python.client import session as session_lib
-
-    original = session_lib.BaseSession.run
+def test_no_recipe_adds_ops_once_it_trains(spec, run_quiet):
     calls = []  # (is a training step, graph version) per Session.run on the run's own graph
 
-    def watched(session, fetches, *args, **kwargs):
+    def watched(proceed, session, fetches, *args):
         graph = session.graph
-        if ACTIVE_GRAPHS and graph is ACTIVE_GRAPHS[0]:
+        if graph is session_observer.outermost_run_graph():
             calls.append((is_training_fetch(graph, _elements(graph, fetches)), graph.version))
-        return original(session, fetches, *args, **kwargs)
+        return proceed(session, fetches, *args)
 
-    monkeypatch.setattr(session_lib.BaseSession, "run", watched)
     settings, hyper = spec.preset("smoke")
     overrides = {}
     if isinstance(hyper.get("batch_size"), int) and settings["train_size"]:
         overrides["train_size"] = SHORT_EPOCHS * hyper["batch_size"]
-    run_quiet(spec.name, "smoke", overrides=overrides, input_path="feed_dict")  # every step through Session.run
+    with session_observer.listen(on_run=watched):
+        run_quiet(spec.name, "smoke", overrides=overrides, input_path="feed_dict")  # every step through Session.run
     training = [i for i, (is_step, _) in enumerate(calls) if is_step]
     if not training:
         pytest.skip(f"{spec.name} runs no training step on its own graph")

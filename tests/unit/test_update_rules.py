@@ -7,7 +7,7 @@ default hyperparameters, so these tests also pin the recipes' configurations.
 import numpy as np
 import pytest
 
-from tf1_recipes import update_rules
+import update_rules  # tests/unit/update_rules.py: the rules in NumPy, test-only
 from tf1_recipes.compat import tf, tf1
 from tf1_recipes.recipes import faster_optimizers
 
@@ -17,7 +17,7 @@ A = RNG.randn(8, 3)
 B = RNG.randn(8)
 THETA0 = RNG.randn(3)
 
-#: recipe -> the NumPy rule with the values the issue gives for it.
+#: recipe -> the NumPy rule, with the recipe's default hyperparameters.
 RULES = {
     "momentum": lambda: update_rules.Momentum(0.01, 0.9),
     "nesterov": lambda: update_rules.Momentum(0.01, 0.9, use_nesterov=True),

@@ -110,29 +110,19 @@ class SessionRecorder:
         return [c for c in self.calls if c.training]
 
     def __enter__(self):
-        from tensorflow.python.client import session as session_lib
+        from tf1_recipes import session_observer  # it skips a run the recipe starts itself (a pretraining run)
 
-        self._cls = session_lib.BaseSession
-        self._original = original = self._cls.run
-        recorder = self
-
-        def run(session, fetches, feed_dict=None, options=None, run_metadata=None):
-            return recorder._run(original, session, fetches, feed_dict, options, run_metadata)
-
-        self._cls.run = run
+        self._listener = session_observer.listen(on_run=self._run).__enter__()
         return self
 
     def __exit__(self, *exc):
-        self._cls.run = self._original
-        return False
+        return self._listener.__exit__(*exc)
 
     def _run(self, original, session, fetches, feed_dict, options, run_metadata):
-        from tf1_recipes.harness import ACTIVE_GRAPHS
-
         graph = session.graph
-        if (ACTIVE_GRAPHS and graph is not ACTIVE_GRAPHS[0]) or (self.graph is not None and graph is not self.graph):
-            # A run the recipe starts itself (a pretraining run), or one after it in another graph
-            # (the numerics fingerprint the run's provenance computes): not the graph under examination.
+        if self.graph is not None and graph is not self.graph:
+            # A run in another graph after the recipe's (the numerics fingerprint its provenance
+            # computes): not the graph under examination.
             return original(session, fetches, feed_dict, options, run_metadata)
         elements = _elements(graph, fetches)
         training = is_training_fetch(graph, elements)

@@ -1,4 +1,4 @@
-"""The performance benchmark (issue 8, "Measure"): each recipe's epoch against Keras 3 and the compute floor.
+"""The performance benchmark: each recipe's epoch against Keras 3 and the compute floor.
 
 For every recipe in its reference configuration (its default preset) it measures, in one
 process on one machine:
@@ -36,7 +36,9 @@ count forward only, layers a recipe feeds from a cache not at all. Not counted: 
 additions, activations, the loss, the optimizer's updates and the end-of-epoch evaluation
 (a forward pass over the eval split), which the timed epoch includes.
 
-Used by ``scripts/bench.py`` (the table) and ``tests/bench`` (pytest-benchmark).
+Used by ``scripts/bench.py`` (the table), ``tests/bench`` (pytest-benchmark) and
+``tests/unit/test_bench.py``. It lives in the source tree, outside the installed package: it
+runs pytest in a subprocess and reads ``tests/`` (:func:`project_root`).
 """
 
 import dataclasses
@@ -60,8 +62,9 @@ from tf1_recipes import data as data_lib
 from tf1_recipes.compat import configure_tensorflow, tf, tf1  # before Keras: selects the legacy tf-keras layers for the TF1 recipes
 
 import keras  # noqa: E402,I001  (Keras 3, as the TF2 ports use it)
-from tensorflow.python.client import session as session_lib  # noqa: E402  (Session.run, for SessionProbe)
-from tf1_recipes.harness import ACTIVE_GRAPHS, RecipeConfig, cpu_model, run_recipe
+from tf1_recipes import session_observer
+from tf1_recipes.harness import RecipeConfig, run_recipe
+from tf1_recipes.provenance import cpu_model
 from tf1_recipes.registry import get_recipe, list_recipes
 
 #: Rows beyond each recipe's reference configuration (the speed of the other batch size,
@@ -217,57 +220,38 @@ class SessionProbe:
     """Watches a TF1 session's work while active: counts the training steps, the rows they were
     fed and the matmuls they executed (shapes resolved with the rows fed, else ``batch_size``).
 
-    A context manager patching ``BaseSession.run`` (as the doctor's recorder does) and the
-    two ways to a session callable that do not go through it: ``make_callable`` without
-    feeds, and ``_make_callable_from_options`` (the harness's in-graph input path, whose
-    ``tensor_connection`` replaces the fed ``X`` and ``y``). Restored on exit. Each kind of
-    call (graph, fetches, feed keys) is analysed once, then a call costs a dict lookup; the
-    probe holds the graphs it saw until it is dropped. Inside a harness run only the run's
-    own graph counts, not a run the recipe starts itself (training the checkpoint it builds on).
+    A context manager listening to :mod:`tf1_recipes.session_observer` (as the doctor's
+    recorder does): every ``Session.run``, and the session callables that do not go through
+    it (``make_callable`` without feeds, and the harness's in-graph input path, whose
+    ``tensor_connection`` replaces the fed ``X`` and ``y``). Each kind of call (graph,
+    fetches, feed keys) is analysed once, then a call costs a dict lookup; the probe holds
+    the graphs it saw until it is dropped. Inside a harness run only the run's own graph
+    counts, not a run the recipe starts itself (training the checkpoint it builds on).
     """
-
-    PATCHED = ("run", "make_callable", "_make_callable_from_options")
 
     def __init__(self, batch_size):
         self.batch_size = batch_size
         self._shapes = {}  # (graph, fetch ids, feed key ids) -> (StepShapes, fetches, feed keys)
         self._training_calls = Counter()  # (StepShapes, rows fed) -> calls
-        self._originals = {}
+        self._listener = session_observer.listen(on_run=self._on_run, on_callable=self._on_callable)
 
     def __enter__(self):
-        cls = session_lib.BaseSession
-        self._originals = {name: getattr(cls, name) for name in self.PATCHED}
-        run, make_callable, from_options = (self._originals[name] for name in self.PATCHED)
-        probe = self
-
-        def patched_run(session, fetches, feed_dict=None, options=None, run_metadata=None):
-            result = run(session, fetches, feed_dict, options, run_metadata)
-            probe.observe(session.graph, fetches, feed_dict)
-            return result
-
-        def patched_make_callable(session, fetches, feed_list=None, accept_options=False):
-            step = make_callable(session, fetches, feed_list, accept_options)
-            if feed_list:  # TensorFlow delegates a callable with feeds to Session.run, watched already
-                return step
-            return probe.counting(session.graph, step, fetches, [])
-
-        def patched_from_options(session, callable_options):
-            step = from_options(session, callable_options)
-            fetches = [*callable_options.fetch, *callable_options.target]
-            fed = [*callable_options.feed, *(c.to_tensor for c in callable_options.tensor_connection)]
-            return probe.counting(session.graph, step, fetches, fed)
-
-        cls.run, cls.make_callable, cls._make_callable_from_options = patched_run, patched_make_callable, patched_from_options
+        self._listener.__enter__()
         return self
 
     def __exit__(self, *exc):
-        for name, original in self._originals.items():
-            setattr(session_lib.BaseSession, name, original)
+        return self._listener.__exit__(*exc)
+
+    def _on_run(self, proceed, session, fetches, feed_dict, options, run_metadata):
+        result = proceed(session, fetches, feed_dict, options, run_metadata)
+        self.observe(session.graph, fetches, feed_dict)
+        return result
+
+    def _on_callable(self, session, step, fetches, feed_keys):
+        return self.counting(session.graph, step, fetches, feed_keys)
 
     def observe(self, graph, fetches, feed_dict):
         """Count one ``Session.run`` call (a few microseconds: well under 1% of a recipe's step)."""
-        if ACTIVE_GRAPHS and graph is not ACTIVE_GRAPHS[0]:
-            return
         feed_dict = feed_dict or {}
         leaves = tf.nest.flatten(fetches) if isinstance(fetches, (list, tuple, dict)) else (fetches,)
         key = (graph, tuple(map(id, leaves)), tuple(map(id, feed_dict)))
@@ -281,7 +265,7 @@ class SessionProbe:
     def counting(self, graph, step, fetches, feed_keys):
         """``step`` (a session callable taking the fed values in order), counted when it trains."""
         shapes = self._analyse(graph, fetches, feed_keys)
-        if not shapes.training or (ACTIVE_GRAPHS and graph is not ACTIVE_GRAPHS[0]):
+        if not shapes.training:
             return step
 
         def counted(*args, **kwargs):
