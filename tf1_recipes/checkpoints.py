@@ -150,12 +150,12 @@ def read_state_file(path):
     CheckpointDamagedError naming it.
     """
     from google.protobuf import text_format
-    from tensorflow.python.training.checkpoint_state_pb2 import CheckpointState
+    from tf1_recipes.tf_private import checkpoint_state_proto
 
     path = Path(path)
     try:
         text = path.read_text()
-        state = text_format.Parse(text, CheckpointState())
+        state = text_format.Parse(text, checkpoint_state_proto())
     except (OSError, UnicodeDecodeError, text_format.ParseError) as err:
         raise CheckpointDamagedError(
             f"checkpoint state file {path} is damaged ({_size(path)}; {str(err).splitlines()[0] if str(err) else type(err).__name__}); "

@@ -183,3 +183,21 @@ def test_the_observer_skips_a_run_started_inside_a_run():
             sess.run(total, {x: [1.0]})
     assert seen == [graph]  # only the call outside any run
     assert session_observer.outermost_run_graph() is None
+
+
+def test_no_module_but_tf_private_reaches_into_tensorflow_internals():
+    """Private TensorFlow lives in one place: a new use elsewhere fails here, naming the file."""
+    import re
+    from pathlib import Path
+
+    import tf1_recipes
+
+    package = Path(tf1_recipes.__file__).parent
+    private = re.compile(r"(from|import) tensorflow\.python|\._unsafe_unfinalize\(|\._make_callable_from_options\(")
+    offenders = []
+    for path in sorted(package.rglob("*.py")):
+        if path.name == "tf_private.py":
+            continue
+        code = "\n".join(line for line in path.read_text().splitlines() if not line.lstrip().startswith(("#", "``")))
+        offenders += [f"{path.relative_to(package)}: {m.group(0)}" for m in private.finditer(code)]
+    assert not offenders, f"private TensorFlow outside tf_private.py: {offenders}"

@@ -99,14 +99,12 @@ class LossSlice:
     """The loss's slice of a graph, frozen and (by default) in float64, with variables as placeholders."""
 
     def __init__(self, session, loss, variables, dtype="float64"):
-        from tensorflow.python.framework import convert_to_constants
+        from tf1_recipes.tf_private import freeze_session_graph
 
         graph = session.graph
         self.dtype = dtype
         self.names = [v.name for v in variables]
-        frozen = convert_to_constants.convert_variables_to_constants_from_session_graph(
-            session, graph.as_graph_def(), [loss.op.name]
-        )
+        frozen = freeze_session_graph(session, graph.as_graph_def(), [loss.op.name])
         frozen = _repair_frozen_functions(frozen)
         if dtype == "float64":
             frozen = to_float64(frozen)

@@ -128,20 +128,11 @@ class DropoutNoise:
 
     @contextlib.contextmanager
     def patched(self, side):
-        from tensorflow.python.ops import nn_ops
+        from tf1_recipes import tf_private
 
-        original = nn_ops._dropout
         sampler = self._tf1_sampler if side == "tf1" else self._tf2_sampler
-
-        def injected(x, rate, noise_shape, uniform_sampler, dummy_rng_step, name, default_name):
-            width = int(x.shape[-1])
-            return original(x, rate, noise_shape, lambda shape, dtype: sampler(width, shape, dtype), dummy_rng_step, name, default_name)
-
-        nn_ops._dropout = injected
-        try:
+        with tf_private.dropout_noise(lambda x, shape, dtype: sampler(int(x.shape[-1]), shape, dtype)):
             yield self
-        finally:
-            nn_ops._dropout = original
 
     def _tf1_sampler(self, width, shape, dtype):
         import tensorflow as tf
@@ -363,14 +354,13 @@ def caller_thread_sessions():
     session's config runs them in the caller's thread instead; the rest of the context's
     config (intra-op threads) is kept.
     """
-    from tensorflow.python.eager import context
-
+    from tf1_recipes import tf_private
     from tf1_recipes.compat import tf1
 
     session = tf1.Session
 
     def in_caller_thread(*args, config=None, **kwargs):
-        config = type(context.context().config).FromString((config or context.context().config).SerializeToString())
+        config = type(tf_private.eager_context_config()).FromString((config or tf_private.eager_context_config()).SerializeToString())
         config.inter_op_parallelism_threads = -1
         return session(*args, config=config, **kwargs)
 
