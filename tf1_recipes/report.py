@@ -20,7 +20,8 @@ import tempfile
 from pathlib import Path
 
 from tf1_recipes import golden as golden_lib
-from tf1_recipes.harness import RUN_RECORD, RunResult
+from tf1_recipes.harness import RunResult
+from tf1_recipes.runlog import RUN_RECORD
 
 
 class ReportError(Exception):

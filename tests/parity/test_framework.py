@@ -137,7 +137,8 @@ def test_a_recipe_without_a_port_is_one_clear_line(capsys, monkeypatch):
 
 
 def test_golden_comparison_treats_a_port_as_another_platform(tmp_path):
-    from tf1_recipes.harness import RunResult, provenance
+    from tf1_recipes.harness import RunResult
+    from tf1_recipes.provenance import provenance
     from tf1_recipes.regen import build_golden, pinned_record
 
     threads = {"intra_op_threads": 1}

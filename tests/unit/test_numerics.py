@@ -10,7 +10,8 @@ import sys
 import pytest
 
 from tf1_recipes import golden, numerics
-from tf1_recipes.harness import RunResult, provenance
+from tf1_recipes.harness import RunResult
+from tf1_recipes.provenance import provenance
 from tf1_recipes.regen import build_golden, pinned_record
 
 

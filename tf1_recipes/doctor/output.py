@@ -90,7 +90,9 @@ class DoctorRecord:
 def write_record(out_dir, recipe, preset, seed, report):
     """Append the doctor's record to ``<out_dir>/runs.jsonl``."""
     from tf1_recipes.compat import configure_tensorflow
-    from tf1_recipes.harness import RecipeConfig, append_run_record, provenance
+    from tf1_recipes.harness import RecipeConfig
+    from tf1_recipes.provenance import provenance
+    from tf1_recipes.runlog import append_run_record
 
     _, preset, settings, hyper = RecipeConfig(recipe, preset=preset, seed=seed).resolve()
     record = DoctorRecord(recipe, preset, {**settings, **hyper}, report, provenance(configure_tensorflow()))
