@@ -100,11 +100,32 @@ def plan(port, tf1_shapes):
 
 
 def migrate_checkpoint(recipe, tf1_checkpoint, out_dir, preset=None):
-    """Convert; returns (path of the written TF2 checkpoint, Entry list).
+    """Convert recipe ``recipe``'s TF1 Saver checkpoint into its TF2 port's object-based checkpoint.
 
-    Every TF1 tensor is read (so checksummed) and matched before anything is written; the
-    TF2 checkpoint is written into a temporary directory beside ``out_dir`` and moved into
-    it only when complete, so a failure leaves ``out_dir`` as it was.
+    Args:
+        recipe: a recipe name with a TF2 port (``tf1-recipes list``).
+        tf1_checkpoint: a Saver prefix (``DIR/model.ckpt``), one of its files (``.index``,
+            ``.meta``, ``.data-*``: the prefix is taken, with a note on stderr), or a directory
+            holding a ``checkpoint`` state file (a moved folder's checkpoint beside it is used).
+        out_dir: directory for the TF2 checkpoint; must not already hold one.
+        preset: the preset whose hyperparameters (layer widths) shape the port; None: the
+            recipe's default.
+
+    Returns:
+        ``(path, entries)``: the written checkpoint's prefix (``out_dir/ckpt-1``) and one
+        :class:`Entry` per TF1 variable (TF1 name, shape, the port variable it went to, or
+        the reason it was listed and not converted: optimizer slots, ``global_step``).
+
+    Raises:
+        tf1_recipes.checkpoints.CheckpointError: the path does not exist, or a file of the
+            checkpoint is missing or damaged (every tensor is read, so TensorFlow's
+            checksums are verified), or ``out_dir`` already holds a TF2 checkpoint.
+        CheckpointMismatchError: names or shapes differ from the port's; lists every difference.
+        tf1_recipes.registry.UnknownRecipeError: unknown recipe or preset, or no TF2 port.
+
+    Every TF1 tensor is read and matched before anything is written; the TF2 checkpoint is
+    written into a temporary directory beside ``out_dir`` and moved into it only when
+    complete, so a failure leaves ``out_dir`` as it was.
     """
     prefix = tf1_checkpoint_prefix(tf1_checkpoint)
     out_dir = Path(out_dir)
