@@ -99,7 +99,7 @@ def test_slots_start_where_tf1_starts_them(results):
 
 
 def test_all_five_share_one_body_and_differ_only_in_their_optimizer_settings():
-    from tf1_recipes.recipes import faster_optimizers
+    from tf1_recipes.recipes.families.faster_optimizers import train_with_optimizer
 
     shared = {"n_inputs", "n_hidden1", "n_hidden2", "n_outputs", "n_epochs", "batch_size"}
     own = {
@@ -111,7 +111,7 @@ def test_all_five_share_one_body_and_differ_only_in_their_optimizer_settings():
     }
     for name in NAMES:
         spec = get_recipe(name)
-        assert spec.fn.__module__ == faster_optimizers.__name__
+        assert spec.fn.__module__ == f"tf1_recipes.recipes.{name}" and spec.extends is train_with_optimizer
         assert set(spec.hyperparameters) == shared | own[name], name
 
 

@@ -1,18 +1,15 @@
-"""L1 and L2 regularisation through ``kernel_regularizer`` and ``REGULARIZATION_LOSSES``.
+"""The kernel-regularizer recipes' body: L1 or L2 through ``kernel_regularizer`` and ``REGULARIZATION_LOSSES``.
 
 ``l1_regularizer`` and ``l2_regularizer`` are the same reference code with the contrib
 regularizer swapped (:mod:`tf1_recipes.contrib` reproduces ``tf.contrib.layers.l1_regularizer``
 and ``l2_regularizer``: ``scale * sum|W|`` and ``scale * sum(W**2) / 2``), so they share one
-body, :func:`train_regularized`, registered under both names.
-
-Run one: ``python -m tf1_recipes.recipes.l1_regularizer`` (or ``l2_regularizer``).
+body, :func:`train_regularized`; each recipe's module sets ``regularizer`` in its ``book`` preset.
 """
 
 import functools
 
 from tf1_recipes import contrib
 from tf1_recipes.compat import tf, tf1
-from tf1_recipes.registry import recipe
 
 REGULARIZERS = {"l1": contrib.l1_regularizer, "l2": contrib.l2_regularizer}
 
@@ -72,21 +69,3 @@ def train_regularized(
             accuracy_val = accuracy.eval(feed_dict={X: X_valid, y: y_valid})
             run.report(epoch, accuracy_val)
         saver.save(sess, run.checkpoint_path)
-
-
-recipe(
-    "l1_regularizer",
-    presets={"book": dict(regularizer="l1")},
-    description="L1 regularisation: contrib l1_regularizer(0.001) on every kernel of the 300/50 ReLU MLP.",
-)(train_regularized)
-recipe(
-    "l2_regularizer",
-    presets={"book": dict(regularizer="l2")},
-    description="L2 regularisation: contrib l2_regularizer(0.001) (scale * sum(W**2) / 2) on every kernel, 300/50 MLP.",
-)(train_regularized)
-
-
-if __name__ == "__main__":
-    from tf1_recipes.cli import main_for_recipe
-
-    main_for_recipe("l1_regularizer")

@@ -1,18 +1,15 @@
-"""Max-norm regularisation: clip every row of the hidden kernels to norm <= threshold after each step.
+"""The max-norm recipes' body: clip every row of the hidden kernels to norm <= threshold after each step.
 
 ``max_norm_manual`` builds the two ``assign(W, clip_by_norm(W, threshold, axes=1))`` ops from
 the kernels fetched by name; ``max_norm_regularizer`` gets the same ops from a
 ``kernel_regularizer`` (:func:`max_norm_regularizer`) that puts them in the ``max_norm``
 collection and adds no loss term. Otherwise the reference code is the same, so both share
-one body, :func:`train_max_norm`. The layers are built in
-:func:`tf1_recipes.compat.ref_variables` so that ``get_tensor_by_name("hidden1/kernel:0")``
-is the kernel, as in TF1.
-
-Run one: ``python -m tf1_recipes.recipes.max_norm_manual`` (or ``max_norm_regularizer``).
+one body, :func:`train_max_norm`, and each recipe's module sets ``clipping`` in its ``book``
+preset. The layers are built in :func:`tf1_recipes.compat.ref_variables` so that
+``get_tensor_by_name("hidden1/kernel:0")`` is the kernel, as in TF1.
 """
 
 from tf1_recipes.compat import ref_variables, tf, tf1
-from tf1_recipes.registry import recipe
 
 CLIPPING = ("manual", "regularizer")
 
@@ -96,21 +93,3 @@ def train_max_norm(
             accuracy_val = accuracy.eval(feed_dict={X: X_valid, y: y_valid})
             run.report(epoch, accuracy_val)
         saver.save(sess, run.checkpoint_path)
-
-
-recipe(
-    "max_norm_manual",
-    presets={"book": dict(clipping="manual")},
-    description="Max-norm (1.0) by hand: assign(W, clip_by_norm(W, 1.0, axes=1)) after each step, 300/50 MLP, momentum.",
-)(train_max_norm)
-recipe(
-    "max_norm_regularizer",
-    presets={"book": dict(clipping="regularizer")},
-    description="Max-norm (1.0) through a kernel_regularizer that fills the max_norm collection, 300/50 MLP, momentum.",
-)(train_max_norm)
-
-
-if __name__ == "__main__":
-    from tf1_recipes.cli import main_for_recipe
-
-    main_for_recipe("max_norm_manual")

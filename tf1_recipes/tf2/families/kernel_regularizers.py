@@ -1,4 +1,4 @@
-"""TF2 ports of :mod:`tf1_recipes.recipes.kernel_regularizers`: ``kernel_regularizer`` → Keras regularizers.
+"""The kernel-regularizers ports' model: ``kernel_regularizer`` → Keras regularizers; each port is ``tf2/<name>.py``.
 
 TF1's ``REGULARIZATION_LOSSES`` collection becomes ``model.losses`` (Keras recomputes each
 regulariser from the current kernel whenever it is read, so the penalty's gradient is on
@@ -11,7 +11,6 @@ the tape), added to the mean cross-entropy as the TF1 code's ``add_n``. The scal
 
 import keras
 
-from tf1_recipes.tf2 import port
 from tf1_recipes.tf2.base import Port
 from tf1_recipes.tf2.models import dense_variables, mlp
 
@@ -38,13 +37,3 @@ class Regularized(Port):
             self.recipe, n_inputs, [n_hidden1, n_hidden2], n_outputs, kernel_regularizer=keras_regularizer(regularizer, scale)
         )
         return model, keras.optimizers.SGD(learning_rate)
-
-
-@port("l1_regularizer")
-class L1Regularizer(Regularized):
-    pass
-
-
-@port("l2_regularizer")
-class L2Regularizer(Regularized):
-    pass

@@ -1,4 +1,5 @@
-"""TF2 ports of :mod:`tf1_recipes.recipes.init_and_activations`: the 300/100 MLP, GD, five variants.
+"""The initialisation and activation ports' model: the 300/100 MLP, GD; each port is ``tf2/<name>.py``.
+
 
 TF1 → Keras 3:
 
@@ -16,7 +17,6 @@ import functools
 
 import keras
 
-from tf1_recipes.tf2 import port
 from tf1_recipes.tf2.base import Port
 from tf1_recipes.tf2.models import dense_variables, mlp
 
@@ -67,7 +67,3 @@ class Train300x100(Port):
 
     def prepare(self, X):
         return (X - self.means) / self.stds if self.scale_inputs else X
-
-
-for _name in ("he_init", "xavier_init", "leaky_relu", "elu", "selu"):
-    port(_name)(type(f"Port_{_name}", (Train300x100,), {"__doc__": f"The {_name} recipe's port."}))

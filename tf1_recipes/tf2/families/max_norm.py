@@ -1,4 +1,4 @@
-"""TF2 ports of :mod:`tf1_recipes.recipes.max_norm`: max-norm after every step, two ways.
+"""The max-norm ports' model: max-norm after every step, two ways; each port is ``tf2/<name>.py``.
 
 * ``max_norm_manual``: TF1 ran ``assign(W, clip_by_norm(W, threshold, axes=1))`` after each
   training op; the port assigns the same ``tf.clip_by_norm`` in :meth:`after_step`, inside
@@ -15,7 +15,6 @@ bounds each *column* (one unit's incoming weights), and its default ``max_value`
 import keras
 import tensorflow as tf
 
-from tf1_recipes.tf2 import port
 from tf1_recipes.tf2.base import Port
 from tf1_recipes.tf2.models import dense_variables, mlp
 
@@ -52,13 +51,3 @@ class MaxNormMLP(Port):
         if self.clipping == "manual":
             for kernel in self.clipped:
                 kernel.assign(tf.clip_by_norm(kernel, clip_norm=self.threshold, axes=[MAX_NORM_AXIS]))
-
-
-@port("max_norm_manual")
-class MaxNormManual(MaxNormMLP):
-    pass
-
-
-@port("max_norm_regularizer")
-class MaxNormRegularizer(MaxNormMLP):
-    pass

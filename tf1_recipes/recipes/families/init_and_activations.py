@@ -1,18 +1,14 @@
-"""Initialisation and non-saturating activations on the reference 300/100 MLP (plain GD, 0.01).
+"""The initialisation and activation recipes' body: the reference 300/100 MLP, plain GD (0.01).
 
 ``he_init`` and ``xavier_init`` (ReLU, 20 epochs) are the reference network with its hidden
 layers' kernel initializer changed; ``leaky_relu``, ``elu`` and ``selu`` (40 epochs) with their
 activation changed, and ``selu`` also feeds inputs standardised with the training set's
 per-pixel mean and standard deviation, as its reference code does. They share one body,
-:func:`train_300_100`, registered under each name with a ``book`` preset that sets
+:func:`train_300_100`; each recipe's module gives it a ``book`` preset that sets
 ``activation``, ``initializer`` and ``scale_inputs``.
-
-Run one: ``python -m tf1_recipes.recipes.leaky_relu`` (likewise ``he_init``, ``xavier_init``,
-``elu``, ``selu``), or ``tf1-recipes run selu``.
 """
 
 from tf1_recipes.compat import tf, tf1
-from tf1_recipes.registry import recipe
 
 
 def leaky_relu(z, name=None):
@@ -92,36 +88,3 @@ def train_300_100(
             accuracy_val = accuracy.eval(feed_dict={X: X_valid, y: y_valid})
             run.report(epoch, accuracy_val)
         saver.save(sess, run.checkpoint_path)
-
-
-recipe(
-    "he_init",
-    presets={"book": dict(activation="relu", initializer="he", n_epochs=20)},
-    description="He initialisation: variance_scaling_initializer(scale=2.0) (fan-in) kernels in the 300/100 ReLU MLP.",
-)(train_300_100)
-recipe(
-    "xavier_init",
-    presets={"book": dict(activation="relu", initializer="xavier", n_epochs=20)},
-    description="Xavier initialisation: tf.layers.dense's default Glorot-uniform kernels in the 300/100 ReLU MLP.",
-)(train_300_100)
-recipe(
-    "leaky_relu",
-    presets={"book": dict(activation="leaky_relu")},
-    description="Leaky ReLU, tf.maximum(0.01 * z, z), as the 300/100 MLP's hidden activation.",
-)(train_300_100)
-recipe(
-    "elu",
-    presets={"book": dict(activation="elu")},
-    description="ELU (tf.nn.elu) as the 300/100 MLP's hidden activation.",
-)(train_300_100)
-recipe(
-    "selu",
-    presets={"book": dict(activation="selu", scale_inputs=True)},
-    description="SELU (tf.nn.selu) in the 300/100 MLP, inputs standardised with the training set's pixel means and stds.",
-)(train_300_100)
-
-
-if __name__ == "__main__":
-    from tf1_recipes.cli import main_for_recipe
-
-    main_for_recipe("leaky_relu")
