@@ -138,6 +138,19 @@ class Registry:
 
 RECIPES = Registry("tf1_recipes.recipes", "recipe")
 
+#: Where everything of recipe ``name`` is, relative to the project: its name is its address.
+LAYOUT = {
+    "recipe": "tf1_recipes/recipes/{name}.py",
+    "port": "tf1_recipes/tf2/{name}.py",
+    "golden": "tf1_recipes/golden/{name}/",
+    "test": "tests/unit/test_{name}.py",
+}
+
+
+def recipe_paths(name):
+    """{"recipe", "port", "golden", "test": path relative to the project} of recipe ``name`` (:data:`LAYOUT`)."""
+    return {kind: pattern.format(name=name) for kind, pattern in LAYOUT.items()}
+
 
 def _keyword_parameters(fn):
     return [p for p in inspect.signature(fn).parameters.values() if p.kind is inspect.Parameter.KEYWORD_ONLY]

@@ -11,7 +11,11 @@ from tf1_recipes.registry import recipe
 VARIANT = dict(stop_gradient=True, cache_hidden2=True)
 
 
-@recipe("cache_frozen_layers", presets={"book": VARIANT, "smoke": {**VARIANT, **SMOKE}}, extends=reuse_hidden_layers)
+@recipe(
+    "cache_frozen_layers",
+    presets={"book": VARIANT, "smoke": {**VARIANT, **SMOKE}},
+    extends=reuse_hidden_layers,
+)
 def cache_frozen_layers(run, **hyperparameters):
     """As freeze_stop_gradient, feeding hidden2's output computed once for all images (the frozen layers' cache)."""
     reuse_hidden_layers(run, **hyperparameters)

@@ -11,7 +11,11 @@ from tf1_recipes.registry import recipe
 VARIANT = dict(stop_gradient=True)
 
 
-@recipe("freeze_stop_gradient", presets={"book": VARIANT, "smoke": {**VARIANT, **SMOKE}}, extends=reuse_hidden_layers)
+@recipe(
+    "freeze_stop_gradient",
+    presets={"book": VARIANT, "smoke": {**VARIANT, **SMOKE}},
+    extends=reuse_hidden_layers,
+)
 def freeze_stop_gradient(run, **hyperparameters):
     """As reuse_partial_restore with tf.stop_gradient after hidden2: hidden1-2 frozen, hidden3 trainable."""
     reuse_hidden_layers(run, **hyperparameters)

@@ -11,7 +11,11 @@ from tf1_recipes.registry import recipe
 VARIANT = dict(train_scope="hidden[34]|outputs")
 
 
-@recipe("freeze_var_list", presets={"book": VARIANT, "smoke": {**VARIANT, **SMOKE}}, extends=reuse_hidden_layers)
+@recipe(
+    "freeze_var_list",
+    presets={"book": VARIANT, "smoke": {**VARIANT, **SMOKE}},
+    extends=reuse_hidden_layers,
+)
 def freeze_var_list(run, **hyperparameters):
     """As reuse_partial_restore, training only the hidden[34]|outputs variables: hidden1-2 frozen via minimize(var_list)."""
     reuse_hidden_layers(run, **hyperparameters)

@@ -8,7 +8,11 @@ from tf1_recipes.recipes.families.init_and_activations import train_300_100
 from tf1_recipes.registry import recipe
 
 
-@recipe("he_init", presets={"book": dict(activation="relu", initializer="he", n_epochs=20)}, extends=train_300_100)
+@recipe(
+    "he_init",
+    presets={"book": dict(activation="relu", initializer="he", n_epochs=20)},
+    extends=train_300_100,
+)
 def he_init(run, **hyperparameters):
     """He initialisation: variance_scaling_initializer(scale=2.0) (fan-in) kernels in the 300/100 ReLU MLP."""
     train_300_100(run, **hyperparameters)

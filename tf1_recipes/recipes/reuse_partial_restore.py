@@ -11,7 +11,11 @@ from tf1_recipes.registry import recipe
 VARIANT = dict()
 
 
-@recipe("reuse_partial_restore", presets={"book": VARIANT, "smoke": {**VARIANT, **SMOKE}}, extends=reuse_hidden_layers)
+@recipe(
+    "reuse_partial_restore",
+    presets={"book": VARIANT, "smoke": {**VARIANT, **SMOKE}},
+    extends=reuse_hidden_layers,
+)
 def reuse_partial_restore(run, **hyperparameters):
     """Restore only hidden1-3 of the pretrained model (Saver over the hidden[123] variables); train new hidden4 and outputs."""
     reuse_hidden_layers(run, **hyperparameters)

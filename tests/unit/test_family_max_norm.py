@@ -1,9 +1,13 @@
-"""max_norm_manual and max_norm_regularizer: the clip ops, what they clip, and that the loop runs them."""
+"""The max-norm family (tf1_recipes/recipes/families/max_norm.py): what the clip ops clip, and that the loop runs them.
+
+Each recipe's own tests (where its clip ops come from) are in tests/unit/test_<name>.py.
+"""
 
 import math
 
 import numpy as np
 import pytest
+from recipe_helpers import clip_ops, row_norms
 
 from tf1_recipes.compat import tf, tf1
 
@@ -13,50 +17,15 @@ HIDDEN = ["hidden1/kernel:0", "hidden2/kernel:0"]
 
 
 @pytest.fixture(scope="module")
-def results(tmp_path_factory):
+def results(recipe_run):
     """Each variant after one tiny epoch, its checkpoint kept."""
-    from tf1_recipes.harness import RecipeConfig, run_recipe
-
-    return {
-        name: run_recipe(
-            RecipeConfig(name, overrides=TINY, out_dir=str(tmp_path_factory.mktemp(name)), quiet=True, progress=False)
-        )
-        for name in NAMES
-    }
-
-
-def _clip_ops(graph):
-    """The Assign ops that write a clip_by_norm result back into a variable, by target name."""
-    ops = [op for op in graph.get_operations() if op.type == "Assign" and "clip_by_norm" in op.inputs[1].name]
-    return {op.inputs[0].name: op for op in ops}
-
-
-def _row_norms(value):
-    return np.linalg.norm(value, axis=1)
-
-
-def test_the_regularizer_variant_collects_exactly_the_two_clip_ops_and_no_loss(results):
-    graph = results["max_norm_regularizer"].graph
-    collection = graph.get_collection("max_norm")
-    assert [t.op for t in collection] == [_clip_ops(graph)[name] for name in HIDDEN]
-    assert [t.op.name for t in collection] == [
-        "dnn/hidden1/kernel/Regularizer/max_norm",
-        "dnn/hidden2/kernel/Regularizer/max_norm",
-    ]
-    assert graph.get_collection(tf1.GraphKeys.REGULARIZATION_LOSSES) == []
-
-
-def test_the_manual_variant_clips_the_two_hidden_kernels_fetched_by_name(results):
-    graph = results["max_norm_manual"].graph
-    assert sorted(_clip_ops(graph)) == HIDDEN
-    assert graph.get_collection("max_norm") == []
-    assert graph.get_tensor_by_name("hidden1/kernel:0").dtype.name == "float32_ref"
+    return {name: recipe_run(name, overrides=TINY) for name in NAMES}
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_a_step_then_the_clip_ops_leave_every_row_norm_at_most_the_threshold(name, results):
     graph = results[name].graph
-    clips = _clip_ops(graph)
+    clips = clip_ops(graph)
     variables = {v.name: v for v in graph.get_collection(tf1.GraphKeys.GLOBAL_VARIABLES)}
     with graph.as_default():
         # A constructed case: kernels ten times their initial size, so most rows exceed 1.0.
@@ -71,9 +40,9 @@ def test_a_step_then_the_clip_ops_leave_every_row_norm_at_most_the_threshold(nam
         sess.run([clips[n] for n in HIDDEN])
         after = sess.run([variables[n] for n in HIDDEN + ["outputs/kernel:0"]])
     for pre, post in zip(before[:2], after[:2]):
-        norms = _row_norms(pre)
+        norms = row_norms(pre)
         assert (norms > 1.0).mean() > 0.5
-        assert _row_norms(post).max() <= 1.0 + 1e-5
+        assert row_norms(post).max() <= 1.0 + 1e-5
         np.testing.assert_allclose(post, pre * np.minimum(1.0, 1.0 / norms)[:, None], rtol=1e-5)
     np.testing.assert_array_equal(after[2], before[2])  # the output layer is not clipped
 
@@ -88,7 +57,7 @@ def test_the_training_loop_runs_the_clip_ops_after_every_step(name, tmp_path):
     result = run_recipe(RecipeConfig(name, overrides=overrides, out_dir=str(tmp_path), quiet=True, progress=False))
     reader = tf.train.load_checkpoint(result.checkpoint_path)
     for kernel in ("hidden1/kernel", "hidden2/kernel"):
-        norms = _row_norms(reader.get_tensor(kernel))
+        norms = row_norms(reader.get_tensor(kernel))
         assert norms.max() <= 0.3 + 1e-5
         assert (norms > 0.3 - 1e-3).mean() > 0.9  # (nearly) every row was clipped to the threshold
 

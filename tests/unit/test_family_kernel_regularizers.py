@@ -1,42 +1,26 @@
-"""l1_manual, l1_regularizer, l2_regularizer: which kernels are penalised, by how much, and where."""
+"""The kernel-regularizer family (tf1_recipes/recipes/families/kernel_regularizers.py): which kernels are penalised, by how much.
+
+l1_manual (the L1 penalty by hand) and each regularizer recipe have their own tests in tests/unit/test_<name>.py.
+"""
 
 import math
 
 import numpy as np
 import pytest
+from recipe_helpers import kernels, one_step
 
 from tf1_recipes import contrib
 from tf1_recipes.compat import tf1
 
-NAMES = ["l1_manual", "l1_regularizer", "l2_regularizer"]
+NAMES = ["l1_regularizer", "l2_regularizer"]
 TINY = {"n_epochs": 1, "train_size": 400}
 SCALE = 0.001
 
 
 @pytest.fixture(scope="module")
-def results():
+def results(recipe_run):
     """Each recipe after one epoch of two batches (400 images)."""
-    from tf1_recipes.harness import RecipeConfig, run_recipe
-
-    return {name: run_recipe(RecipeConfig(name, overrides=TINY, quiet=True, progress=False)) for name in NAMES}
-
-
-def _kernels(graph, layers):
-    variables = {v.name: v for v in graph.get_collection(tf1.GraphKeys.GLOBAL_VARIABLES)}
-    return [variables[f"{layer}/kernel:0"] for layer in layers]
-
-
-def test_l1_manual_penalises_exactly_the_two_kernels_fetched_by_name(results, at_init):
-    graph = results["l1_manual"].graph
-    trainable = [v.name for v in graph.get_collection(tf1.GraphKeys.TRAINABLE_VARIABLES)]
-    assert trainable == ["hidden1/kernel:0", "hidden1/bias:0", "outputs/kernel:0", "outputs/bias:0"]
-    # The reference fetches the kernels with get_tensor_by_name: in TF1 that is the kernel itself.
-    assert graph.get_tensor_by_name("hidden1/kernel:0").dtype.name == "float32_ref"
-    assert graph.get_collection(tf1.GraphKeys.REGULARIZATION_LOSSES) == []
-    W1, W2 = _kernels(graph, ["hidden1", "outputs"])
-    loss, base_loss, w1, w2 = at_init(graph, ["loss/loss:0", "loss/avg_xentropy:0", W1, W2])
-    expected = SCALE * (np.abs(w1).sum() + np.abs(w2).sum())
-    assert loss - base_loss == pytest.approx(expected, rel=1e-4)
+    return {name: recipe_run(name, overrides=TINY) for name in NAMES}
 
 
 @pytest.mark.parametrize(
@@ -53,31 +37,17 @@ def test_regularization_losses_hold_one_term_per_layer_and_the_loss_adds_them(na
     reg_losses = graph.get_collection(tf1.GraphKeys.REGULARIZATION_LOSSES)
     kind = name.split("_")[0]
     assert [t.name for t in reg_losses] == [f"dnn/{layer}/kernel/Regularizer/{kind}_regularizer:0" for layer in layers]
-    kernels = _kernels(graph, layers)
-    values = at_init(graph, {"loss": "loss/loss:0", "base": "loss/avg_xentropy:0", "reg": reg_losses, "W": kernels})
+    layer_kernels = kernels(graph, layers)
+    values = at_init(graph, {"loss": "loss/loss:0", "base": "loss/avg_xentropy:0", "reg": reg_losses, "W": layer_kernels})
     for reg, w in zip(values["reg"], values["W"]):
         assert reg == pytest.approx(penalty(w), rel=1e-4)
     assert values["loss"] == pytest.approx(values["base"] + sum(values["reg"]), rel=1e-6)
     assert graph.get_operation_by_name("loss/loss").type == "AddN"
 
 
-def _one_step(graph, layer, feed):
-    """(kernel before, gradient of the data loss alone, kernel after) for one training step."""
-    (kernel,) = _kernels(graph, [layer])
-    with graph.as_default():
-        (data_gradient,) = tf1.gradients(graph.get_tensor_by_name("loss/avg_xentropy:0"), [kernel])
-    with tf1.Session(graph=graph) as sess:
-        sess.run(graph.get_operation_by_name("init"))
-        before, gradient = sess.run([kernel, data_gradient], feed_dict=feed)
-        sess.run(graph.get_operation_by_name("train/GradientDescent"), feed_dict=feed)
-        return before, gradient, sess.run(kernel)
-
-
 @pytest.mark.parametrize(
     "name,layer,penalty_gradient",
     [
-        ("l1_manual", "hidden1", np.sign),
-        ("l1_manual", "outputs", np.sign),
         ("l1_regularizer", "hidden2", np.sign),
         ("l2_regularizer", "hidden2", lambda w: w),
     ],
@@ -87,7 +57,7 @@ def test_a_gradient_step_adds_the_penalty_gradient(name, layer, penalty_gradient
 
     valid = load_mnist(mnist_dir).validation
     feed = {"X:0": valid.images[:200], "y:0": valid.labels[:200]}
-    before, gradient, after = _one_step(results[name].graph, layer, feed)
+    before, gradient, after = one_step(results[name].graph, layer, feed)
     learning_rate = results[name].config["learning_rate"]
     expected = before - learning_rate * (gradient + SCALE * penalty_gradient(before))
     np.testing.assert_allclose(after, expected, rtol=0, atol=5e-8)

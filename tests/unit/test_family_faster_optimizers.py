@@ -1,9 +1,12 @@
-"""The faster-optimizer recipes' mechanics: one body, the right optimizer, its slots and settings."""
+"""The faster-optimizer family (tf1_recipes/recipes/families/faster_optimizers.py): one body, the right optimizer, its slots and settings.
+
+Each recipe's own tests are in tests/unit/test_<name>.py.
+"""
 
 import math
 
-import numpy as np
 import pytest
+from recipe_helpers import initial_values
 
 from tf1_recipes.compat import tf1
 from tf1_recipes.registry import get_recipe
@@ -20,7 +23,7 @@ EXPECTED = {
     "rmsprop": ("ResourceApplyRMSProp", ["RMSProp", "RMSProp_1"], []),
     "adam": ("ResourceApplyAdam", ["Adam", "Adam_1"], ["train/beta1_power:0", "train/beta2_power:0"]),
 }
-#: recipe -> the optimizer's constants as the issue gives them.
+#: recipe -> the optimizer's constants as the reference exercise gives them.
 SETTINGS = {
     "momentum": {"Momentum/learning_rate": 0.01, "Momentum/momentum": 0.9},
     "nesterov": {"Momentum/learning_rate": 0.01, "Momentum/momentum": 0.9},
@@ -31,26 +34,13 @@ SETTINGS = {
 
 
 @pytest.fixture(scope="module")
-def results():
+def results(recipe_run):
     """Each recipe after one epoch of two batches (100 images)."""
-    from tf1_recipes.harness import RecipeConfig, run_recipe
-
-    return {
-        name: run_recipe(RecipeConfig(name, overrides={"n_epochs": 1, "train_size": 100}, quiet=True, progress=False))
-        for name in NAMES
-    }
+    return {name: recipe_run(name, overrides={"n_epochs": 1, "train_size": 100}) for name in NAMES}
 
 
 def _global_names(graph):
     return [v.name for v in graph.get_collection(tf1.GraphKeys.GLOBAL_VARIABLES)]
-
-
-def _initial_values(graph, names):
-    """Values right after ``init`` of the named variables (read through the variable) or tensors."""
-    variables = {v.name: v for v in graph.get_collection(tf1.GraphKeys.GLOBAL_VARIABLES)}
-    with tf1.Session(graph=graph) as sess:
-        sess.run(graph.get_operation_by_name("init"))
-        return dict(zip(names, sess.run([variables.get(n, n) for n in names])))
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -74,7 +64,7 @@ def test_optimizer_slots_exist_with_their_tf1_names(name, results):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_one_apply_op_per_model_variable_with_the_issue_settings(name, results):
+def test_one_apply_op_per_model_variable_with_the_reference_settings(name, results):
     graph = results[name].graph
     op_type = EXPECTED[name][0]
     applies = [op for op in graph.get_operations() if op.type == op_type]
@@ -83,19 +73,9 @@ def test_one_apply_op_per_model_variable_with_the_issue_settings(name, results):
     if op_type == "ResourceApplyMomentum":
         assert {op.get_attr("use_nesterov") for op in applies} == {name == "nesterov"}
     names = [f"train/{key}:0" for key in SETTINGS[name]]
-    values = _initial_values(graph, names)
+    values = initial_values(graph, names)
     for key, expected in SETTINGS[name].items():
         assert values[f"train/{key}:0"] == pytest.approx(expected, rel=1e-6), key
-
-
-def test_slots_start_where_tf1_starts_them(results):
-    adagrad = _initial_values(results["adagrad"].graph, ["hidden1/kernel/Adagrad:0"])
-    np.testing.assert_allclose(adagrad["hidden1/kernel/Adagrad:0"], 0.1, rtol=1e-7)
-    rms = _initial_values(results["rmsprop"].graph, ["hidden1/kernel/RMSProp:0", "hidden1/kernel/RMSProp_1:0"])
-    np.testing.assert_array_equal(rms["hidden1/kernel/RMSProp:0"], 1.0)  # mean square from ones
-    np.testing.assert_array_equal(rms["hidden1/kernel/RMSProp_1:0"], 0.0)  # momentum from zero
-    adam = _initial_values(results["adam"].graph, ["train/beta1_power:0", "train/beta2_power:0"])
-    assert (adam["train/beta1_power:0"], adam["train/beta2_power:0"]) == pytest.approx((0.9, 0.999))
 
 
 def test_all_five_share_one_body_and_differ_only_in_their_optimizer_settings():
@@ -113,17 +93,6 @@ def test_all_five_share_one_body_and_differ_only_in_their_optimizer_settings():
         spec = get_recipe(name)
         assert spec.fn.__module__ == f"tf1_recipes.recipes.{name}" and spec.extends is train_with_optimizer
         assert set(spec.hyperparameters) == shared | own[name], name
-
-
-def test_the_checkpoint_holds_the_trained_slots(tmp_path):
-    from tf1_recipes.harness import RecipeConfig, run_recipe
-
-    result = run_recipe(
-        RecipeConfig("adam", overrides={"n_epochs": 1, "train_size": 100}, out_dir=str(tmp_path), quiet=True, progress=False)
-    )
-    reader = tf1.train.load_checkpoint(result.checkpoint_path)
-    assert reader.get_tensor("train/beta1_power") == pytest.approx(0.9**3)  # two steps taken
-    assert np.abs(reader.get_tensor("hidden1/kernel/Adam")).max() > 0
 
 
 @pytest.mark.parametrize("name", NAMES)
