@@ -1,5 +1,10 @@
 """The catalogue of recipes: a ``@recipe`` decorator, lookup and listing.
 
+The name of a recipe is its address: recipe ``<name>`` is registered by
+``tf1_recipes/recipes/<name>.py`` (:data:`LAYOUT` says where its port, goldens and tests
+are). :class:`Registry` maps names to entries; :data:`RECIPES` is the recipes' and
+``tf1_recipes.tf2.PORTS`` the TF2 ports'.
+
 A recipe is a function ``fn(run, *, <hyperparameters>)``. Its keyword defaults are the
 hyperparameters of the reference code, named as there (``n_hidden1``, ``learning_rate``,
 ``batch_size``, ``n_epochs``); a preset overrides some of them and may set the harness
@@ -106,6 +111,8 @@ class Registry:
         return self._entries.get(name)
 
     def _import(self, module_name):
+        if not module_name.isidentifier():
+            return  # no module has that name
         try:
             importlib.import_module(f"{self.package}.{module_name}")
         except ModuleNotFoundError as error:

@@ -32,6 +32,12 @@ def initial_values(graph, names):
         return dict(zip(names, sess.run([variables.get(n, n) for n in names])))
 
 
+def initial_kernels(graph):
+    """{layer: kernel right after init} of the three layers."""
+    names = [f"{layer}/kernel:0" for layer in ("hidden1", "hidden2", "outputs")]
+    return {name.split("/")[0]: value for name, value in initial_values(graph, names).items()}
+
+
 def kernels(graph, layers):
     """The kernel variables of ``layers``, in that order."""
     variables = {v.name: v for v in graph.get_collection(tf1.GraphKeys.GLOBAL_VARIABLES)}

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 import pytest
-from recipe_helpers import assert_found_by_name, initial_values
+from recipe_helpers import assert_found_by_name, initial_kernels
 
 #: One epoch on 500 images, the run the family's tests share (tests/unit/test_family_init_and_activations.py).
 TINY = {"n_epochs": 1, "train_size": 500}
@@ -15,12 +15,6 @@ TRUNCATED = 0.87962566103423978  # std of a standard normal truncated at +-2 sig
 def result(recipe_run):
     """The recipe after its tiny run (shared with its family's tests)."""
     return recipe_run("he_init", overrides=TINY)
-
-
-def initial_kernels(graph):
-    """{layer: kernel right after init} of the three layers."""
-    names = [f"{layer}/kernel:0" for layer in ("hidden1", "hidden2", "outputs")]
-    return {name.split("/")[0]: value for name, value in initial_values(graph, names).items()}
 
 
 def test_he_init_kernels_have_the_variance_scaling_fan_in_scale_2_spread(result):

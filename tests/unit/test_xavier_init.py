@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 import pytest
-from recipe_helpers import assert_found_by_name, initial_values
+from recipe_helpers import assert_found_by_name, initial_kernels
 
 #: One epoch on 500 images, the run the family's tests share (tests/unit/test_family_init_and_activations.py).
 TINY = {"n_epochs": 1, "train_size": 500}
@@ -14,12 +14,6 @@ TINY = {"n_epochs": 1, "train_size": 500}
 def result(recipe_run):
     """The recipe after its tiny run (shared with its family's tests)."""
     return recipe_run("xavier_init", overrides=TINY)
-
-
-def initial_kernels(graph):
-    """{layer: kernel right after init} of the three layers."""
-    names = [f"{layer}/kernel:0" for layer in ("hidden1", "hidden2", "outputs")]
-    return {name.split("/")[0]: value for name, value in initial_values(graph, names).items()}
 
 
 def test_xavier_init_kernels_are_glorot_uniform(result):
