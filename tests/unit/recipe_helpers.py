@@ -1,12 +1,13 @@
 """Helpers shared by a recipe's own tests (``test_<name>.py``) and its family's (``test_family_<family>.py``)."""
 
-import os
+import inspect
+from pathlib import Path
 
 import numpy as np
 
 from tf1_recipes.compat import tf1
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def assert_found_by_name(name):
@@ -18,9 +19,12 @@ def assert_found_by_name(name):
     from tf1_recipes.tf2 import get_port
 
     spec = get_recipe(name)
-    assert spec.name == name and spec.fn.__module__ == f"tf1_recipes.recipes.{name}"
-    assert get_port(name).__module__ == f"tf1_recipes.tf2.{name}" and get_port(name).recipe == name
-    assert os.path.isdir(os.path.join(ROOT, "tf1_recipes", "golden", name))
+    # By file, not __module__: runpy (``python -m``, tests/unit/test_recipe_modules.py) runs a
+    # recipe's module as __main__ and registers its function again from there.
+    assert spec.name == name and Path(spec.fn.__code__.co_filename).resolve() == ROOT / "tf1_recipes" / "recipes" / f"{name}.py"
+    assert Path(inspect.getfile(get_port(name))).resolve() == ROOT / "tf1_recipes" / "tf2" / f"{name}.py"
+    assert get_port(name).recipe == name
+    assert (ROOT / "tf1_recipes" / "golden" / name).is_dir()
     return spec
 
 
