@@ -186,3 +186,26 @@ def sigkill_and_resume(kill_when):
         return record
 
     return _scenario
+
+
+@pytest.fixture(scope="session")
+def recipe_run(tmp_path_factory):
+    """``recipe_run(recipe, preset=None, overrides=None)``: one quiet run per (recipe, preset, overrides) a session.
+
+    A recipe's own test file (``tests/unit/test_<name>.py``) and the test file of the family
+    body it shares (``tests/unit/test_family_<family>.py``) ask for the same tiny runs; each
+    is trained once, its checkpoint and TensorBoard files in a folder of its own.
+    """
+    from tf1_recipes.harness import RecipeConfig, run_recipe
+
+    cache = {}
+
+    def _run(recipe, preset=None, overrides=None):
+        key = (recipe, preset, tuple(sorted((overrides or {}).items())))
+        if key not in cache:
+            out = tmp_path_factory.mktemp(recipe)
+            config = RecipeConfig(recipe, preset=preset, overrides=dict(overrides or {}), out_dir=str(out), quiet=True, progress=False)
+            cache[key] = run_recipe(config)
+        return cache[key]
+
+    return _run

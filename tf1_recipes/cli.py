@@ -74,7 +74,10 @@ def build_parser():
     parser = _Parser(prog="tf1-recipes", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    commands.add_parser("list", help="every recipe with a one-line description")
+    listing = commands.add_parser("list", help="every recipe with a one-line description")
+    listing.add_argument(
+        "--paths", action="store_true", help="print each recipe's module, TF2 port, golden folder and unit tests instead"
+    )
 
     run = commands.add_parser("run", help="run one recipe and compare it with its golden")
     run.add_argument("recipe")
@@ -214,10 +217,16 @@ def _check_goldens(pairs, against):
 
 
 def cmd_list(args):
-    from tf1_recipes.registry import list_recipes
+    from tf1_recipes.registry import LAYOUT, list_recipes, recipe_paths
 
     recipes = list_recipes()
     width = max(len(r.name) for r in recipes)
+    if getattr(args, "paths", False):
+        columns = [[r.name, *recipe_paths(r.name).values()] for r in recipes]
+        widths = [max(len(row[i]) for row in columns + [["name", *LAYOUT]]) for i in range(len(LAYOUT) + 1)]
+        for row in [["name", *LAYOUT], *columns]:
+            print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip())
+        return EXIT_OK
     for r in recipes:
         presets = ", ".join(p for p in r.presets)
         print(f"{r.name:<{width}}  {r.description}  [presets: {presets}]")

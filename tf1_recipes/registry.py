@@ -1,5 +1,10 @@
 """The catalogue of recipes: a ``@recipe`` decorator, lookup and listing.
 
+The name of a recipe is its address: recipe ``<name>`` is registered by
+``tf1_recipes/recipes/<name>.py`` (:data:`LAYOUT` says where its port, goldens and tests
+are). :class:`Registry` maps names to entries; :data:`RECIPES` is the recipes' and
+``tf1_recipes.tf2.PORTS`` the TF2 ports'.
+
 A recipe is a function ``fn(run, *, <hyperparameters>)``. Its keyword defaults are the
 hyperparameters of the reference code, named as there (``n_hidden1``, ``learning_rate``,
 ``batch_size``, ``n_epochs``); a preset overrides some of them and may set the harness
@@ -47,6 +52,7 @@ class Recipe:
     metric: str = None  # None: "<eval_split>_accuracy"
     metric_label: str = None  # how the per-epoch line names it; None: from the eval split
     summary: str = None  # the one-line description; None: the first line of fn's docstring
+    extends: object = None  # the shared body whose keyword parameters follow fn's; None: fn alone
 
     @property
     def description(self):
@@ -54,9 +60,17 @@ class Recipe:
 
     @property
     def hyperparameters(self):
-        """Keyword parameters of the recipe function with their reference defaults."""
-        params = inspect.signature(self.fn).parameters.values()
-        return {p.name: p.default for p in params if p.kind is inspect.Parameter.KEYWORD_ONLY}
+        """Keyword parameters of the recipe function (then of the body it extends) with their reference defaults."""
+        own = _keyword_parameters(self.fn)
+        shared = _keyword_parameters(self.extends) if self.extends else []
+        clash = {p.name for p in own} & {p.name for p in shared}
+        if clash:
+            raise TypeError(f"recipe {self.name!r}: hyperparameters {sorted(clash)} are also {self.extends.__name__}'s")
+        if self.extends and not any(
+            p.kind is inspect.Parameter.VAR_KEYWORD for p in inspect.signature(self.fn).parameters.values()
+        ):
+            raise TypeError(f"recipe {self.name!r} extends {self.extends.__name__}: it must take **hyperparameters")
+        return {p.name: p.default for p in [*own, *shared]}
 
     def preset(self, name=None):
         """(harness settings, hyperparameters) of a preset, defaults filled in."""
@@ -71,36 +85,113 @@ class Recipe:
         return settings, hyper
 
 
-_RECIPES = {}
+class Registry:
+    """Entries by name, where the name is also the address: entry ``n`` is registered by module ``<package>.n``.
+
+    :meth:`get` imports that one module; only :meth:`all` imports the package's modules (to
+    list them; ``scan`` names them when not every module of the package registers an entry).
+    A name its module does not register is an ``error`` (an :class:`UnknownRecipeError`)
+    listing the known ones.
+    """
+
+    def __init__(self, package, kind, error=None, scan=None, missing="unknown {kind} {name!r}; known {kind}s: {known}"):
+        self.package, self.kind = package, kind
+        self.error = error or UnknownRecipeError
+        self.scan = scan
+        self.missing = missing
+        self._entries = {}
+
+    def add(self, name, entry):
+        """Register ``entry`` as ``name`` (again when its module is run again, e.g. by ``python -m``)."""
+        self._entries[name] = entry
+        return entry
+
+    def registered(self, name):
+        """The entry registered as ``name`` so far, or None (imports nothing)."""
+        return self._entries.get(name)
+
+    def _import(self, module_name):
+        if not module_name.isidentifier():
+            return  # no module has that name
+        try:
+            importlib.import_module(f"{self.package}.{module_name}")
+        except ModuleNotFoundError as error:
+            if error.name != f"{self.package}.{module_name}":
+                raise
+
+    def _load_all(self):
+        if self.scan is not None:
+            names = self.scan()
+        else:
+            package = importlib.import_module(self.package)
+            names = [module.name for module in pkgutil.iter_modules(package.__path__) if not module.ispkg]
+        for name in names:
+            self._import(name)
+
+    def get(self, name):
+        """Entry ``name``, registered by module ``<package>.<name>`` (imported here if need be)."""
+        if name not in self._entries:
+            self._import(name)
+        if name not in self._entries:
+            self._load_all()  # only to list the known names
+            raise self.error(self.missing.format(kind=self.kind, name=name, known=", ".join(sorted(self._entries))))
+        return self._entries[name]
+
+    def all(self):
+        """{name: entry} of every entry, sorted by name."""
+        self._load_all()
+        return dict(sorted(self._entries.items()))
 
 
-def recipe(name, *, presets, default=None, metric=None, metric_label=None, description=None, smoke=None):
+RECIPES = Registry("tf1_recipes.recipes", "recipe")
+
+#: Where everything of recipe ``name`` is, relative to the project: its name is its address.
+LAYOUT = {
+    "recipe": "tf1_recipes/recipes/{name}.py",
+    "port": "tf1_recipes/tf2/{name}.py",
+    "golden": "tf1_recipes/golden/{name}/",
+    "test": "tests/unit/test_{name}.py",
+}
+
+
+def recipe_paths(name):
+    """{"recipe", "port", "golden", "test": path relative to the project} of recipe ``name`` (:data:`LAYOUT`)."""
+    return {kind: pattern.format(name=name) for kind, pattern in LAYOUT.items()}
+
+
+def _keyword_parameters(fn):
+    return [p for p in inspect.signature(fn).parameters.values() if p.kind is inspect.Parameter.KEYWORD_ONLY]
+
+
+def recipe(
+    name, *, presets, default=None, metric=None, metric_label=None, description=None, smoke=None, extends=None
+):
     """Register ``fn`` as recipe ``name`` with named presets (the first is the default).
+
+    ``extends`` is a body shared by several recipes (a function of ``tf1_recipes.recipes.families``):
+    the recipe's hyperparameters are then fn's keyword parameters followed by the body's,
+    and fn takes the body's as ``**hyperparameters`` and calls the body with them.
 
     ``smoke`` overrides the derived ``smoke`` preset's keys (e.g. ``train_size``, ``n_epochs``,
     or a hyperparameter), for recipes whose default smoke run is too chaotic to pin.
 
-    ``description`` is the recipe's one-line description when ``fn`` is one body shared by
-    several recipes (each registered with its own presets); by default, fn's docstring.
+    ``description`` is the recipe's one-line description; by default, the first line of fn's docstring.
 
     ``metric`` names what ``run.report`` records when it is not the accuracy on the eval
     split (e.g. ``"valid_loss"``), and ``metric_label`` how the per-epoch line shows it.
     """
 
     def register(fn):
-        accepted = {
-            p.name for p in inspect.signature(fn).parameters.values() if p.kind is inspect.Parameter.KEYWORD_ONLY
-        }
+        spec = Recipe(name, fn, dict(presets), default or next(iter(presets)), metric, metric_label, description, extends)
+        accepted = set(spec.hyperparameters)
         for preset_name, values in {**presets, "smoke= overrides": smoke or {}}.items():
             unknown = set(values) - accepted - set(HARNESS_SETTINGS)
             if unknown:
                 raise TypeError(f"recipe {name!r} preset {preset_name!r}: unknown keys {sorted(unknown)}")
-        all_presets = dict(presets)
-        default_name = default or next(iter(presets))
-        if "smoke" not in all_presets:
-            base = all_presets[default_name]
-            batch_size = base.get("batch_size", inspect.signature(fn).parameters["batch_size"].default)
-            all_presets["smoke"] = {
+        if "smoke" not in spec.presets:
+            base = spec.presets[spec.default_preset]
+            batch_size = base.get("batch_size", spec.hyperparameters["batch_size"])
+            spec.presets["smoke"] = {
                 **base,
                 "n_epochs": SMOKE_EPOCHS,
                 "train_size": SMOKE_STEPS_PER_EPOCH * batch_size,
@@ -108,30 +199,18 @@ def recipe(name, *, presets, default=None, metric=None, metric_label=None, descr
             }
         elif smoke:
             raise TypeError(f"recipe {name!r} defines its smoke preset; smoke= overrides only the derived one")
-        _RECIPES[name] = Recipe(name, fn, all_presets, default_name, metric, metric_label, description)
+        RECIPES.add(name, spec)
         fn.recipe_name = name
         return fn
 
     return register
 
 
-def _load_all():
-    import tf1_recipes.recipes as package
-
-    for module in pkgutil.iter_modules(package.__path__):
-        importlib.import_module(f"{package.__name__}.{module.name}")
-
-
 def list_recipes():
     """Every registered recipe, sorted by name."""
-    _load_all()
-    return [_RECIPES[n] for n in sorted(_RECIPES)]
+    return list(RECIPES.all().values())
 
 
 def get_recipe(name):
-    """The recipe called ``name``; UnknownRecipeError listing the known names otherwise."""
-    if name not in _RECIPES:
-        _load_all()
-    if name not in _RECIPES:
-        raise UnknownRecipeError(f"unknown recipe {name!r}; known recipes: {', '.join(sorted(_RECIPES))}")
-    return _RECIPES[name]
+    """The recipe called ``name`` (from ``tf1_recipes.recipes.<name>``); UnknownRecipeError listing the known names otherwise."""
+    return RECIPES.get(name)

@@ -343,7 +343,7 @@ def test_the_pretrained_model_is_restored_from_a_tf1_or_a_tf2_checkpoint_and_ano
     """TF1 Saver checkpoint: by name through the table; the pretrain port's own TF2 checkpoint:
     object by object; a checkpoint of another model: CheckpointMismatchError listing the differences."""
     from tf1_recipes.tf2.migrate import CheckpointMismatchError
-    from tf1_recipes.tf2.reuse_import_meta_graph import restore_pretrained
+    from tf1_recipes.tf2.families.import_meta_graph import restore_pretrained
 
     tf1_path = smoke_pretrained_checkpoint()
     tf2_run = run_quiet("pretrain_5layer", "smoke", overrides={"n_epochs": 1, "train_size": 1000}, out_dir=str(tmp_path / "tf2"), tf2=True)

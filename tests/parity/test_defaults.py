@@ -141,14 +141,14 @@ def test_every_named_difference_names_a_test_that_exists(difference):
 
 def test_adam_epsilon_is_tf1s(pair, monkeypatch):
     from tf1_recipes.compat import tf1
-    from tf1_recipes.tf2 import faster_optimizers
+    from tf1_recipes.tf2 import adam
 
     tf1_trace, _, result = pair("adam", "book")
     assert result.k_steps_ok
-    assert faster_optimizers.ADAM_EPSILON == tf1_default(tf1.train.AdamOptimizer, "epsilon") == 1e-8
+    assert adam.ADAM_EPSILON == tf1_default(tf1.train.AdamOptimizer, "epsilon") == 1e-8
     keras_epsilon = keras_default(keras.optimizers.Adam, "epsilon")
     assert keras_epsilon == 1e-7
-    monkeypatch.setattr(faster_optimizers, "ADAM_EPSILON", keras_epsilon)
+    monkeypatch.setattr(adam, "ADAM_EPSILON", keras_epsilon)
     wrong = port_against_tf1("adam", "book", tf1_trace, build_port("adam", "book"))
     assert not wrong.k_steps_ok and wrong.weights > 1e-3
 
@@ -261,7 +261,7 @@ def test_exponential_decay_and_exponential_decay_schedule_agree_step_by_step():
 
 
 def test_l1_and_l2_scales_are_contribs(pair, monkeypatch):
-    from tf1_recipes.tf2 import kernel_regularizers
+    from tf1_recipes.tf2.families import kernel_regularizers
 
     W = np.linspace(-1, 1, 12, dtype=np.float32).reshape(3, 4)
     assert float(kernel_regularizers.keras_regularizer("l1", 0.001)(W)) == pytest.approx(0.001 * np.abs(W).sum(), rel=1e-6)
@@ -277,7 +277,7 @@ def test_l1_and_l2_scales_are_contribs(pair, monkeypatch):
 
 
 def test_max_norm_clips_rows_as_clip_by_norm_axes_1(pair, monkeypatch):
-    from tf1_recipes.tf2 import max_norm
+    from tf1_recipes.tf2.families import max_norm
 
     for recipe in ("max_norm_manual", "max_norm_regularizer"):
         tf1_trace, _, result = pair(recipe, "book")
@@ -305,7 +305,7 @@ def test_dropout_rate_is_the_fraction_dropped_not_keep_prob(pair):
 
 
 def test_leaky_relu_slope_is_the_references(pair, monkeypatch):
-    from tf1_recipes.tf2 import init_and_activations
+    from tf1_recipes.tf2.families import init_and_activations
 
     tf1_trace, _, result = pair("leaky_relu", "book")
     assert result.k_steps_ok

@@ -1,4 +1,4 @@
-"""MIGRATION.md stays true: every test it names exists, every idiom of the issue has a row, its port list is current."""
+"""MIGRATION.md stays true: every test it names exists, every TF1 idiom the recipes use has a row, its port list is current."""
 
 import re
 from pathlib import Path
@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DOC = (ROOT / "MIGRATION.md").read_text()
 NAMED = sorted(set(re.findall(r"(tests/[\w/]+\.py)::(\w+)", DOC)))
 
-#: The TF1 idioms the recipes use (issue 5), each as it must appear in a row of the table.
+#: The TF1 idioms the recipes use that a migration must replace, each as it must appear in a row of the table.
 IDIOMS = [
     "`tf.placeholder` + `feed_dict`",
     "`tf.Session`",

@@ -36,7 +36,7 @@ def test_partial_restore_trains_every_layer_from_the_checkpoints_values(pair):
 
 def test_a_scope_matching_nothing_restores_nothing_and_says_so():
     from tf1_recipes import checkpoints
-    from tf1_recipes.tf2.reuse_partial_restore import restore_matching
+    from tf1_recipes.tf2.families.reuse_hidden_layers import restore_matching
 
     port = parity.build_port("reuse_partial_restore", "book", SMOKE_PRETRAINED)
     path = checkpoints.pretrained_checkpoint("pretrain_5layer", "smoke")

@@ -27,3 +27,20 @@ def assert_same(before, after):
 def assert_all_moved(before, after):
     for name, value in before.items():
         assert after[name].shape == value.shape and not np.array_equal(after[name], value), f"{name} did not move"
+
+
+def saved(run_quiet, tmp_path, recipe, **overrides):
+    """Run ``recipe`` tiny into ``tmp_path/recipe``; (result, {name: value} of the model it saved)."""
+    out = tmp_path / recipe
+    result = run_quiet(recipe, overrides={**TINY_REUSE, **overrides}, out_dir=str(out))
+    return result, checkpoint_values(str(out / "model.ckpt"))
+
+
+def updated_variables(graph):
+    """Names of the variables the training op applies gradients to."""
+    return {op.inputs[0].op.name for op in graph.get_operations() if op.type == "ResourceApplyGradientDescent"}
+
+
+def model_variables(values):
+    """The layers' kernels and biases (not the optimizer's state) of a checkpoint_values() dict."""
+    return {name: value for name, value in values.items() if name.split("/")[-1] in ("kernel", "bias")}

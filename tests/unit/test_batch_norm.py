@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+from recipe_helpers import assert_found_by_name
 
 from tf1_recipes.compat import tf, tf1
 
@@ -130,3 +131,29 @@ def test_initial_loss_sits_above_ln_10_because_the_logits_are_batch_normalised(g
         batch_stats = sess.run("loss/loss:0", feed_dict={**feed, "training:0": True})
     assert math.log(10) < inference < math.log(10) + 0.35
     assert inference < batch_stats < math.log(10) + 0.7
+
+
+def test_batch_norm_is_found_by_name_with_its_presets_and_hyperparameters():
+    spec = assert_found_by_name("batch_norm")
+    assert spec.default_preset == 'reference' and spec.metric is None
+    assert spec.presets == {'reference': {'reader': 'next_batch', 'eval_split': 'test'},
+                            'control_deps': {'reader': 'next_batch',
+                                             'eval_split': 'test',
+                                             'update_ops': 'control_dependencies'},
+                            'book': {'initializer': 'variance_scaling'},
+                            'smoke': {'reader': 'next_batch',
+                                      'eval_split': 'test',
+                                      'n_epochs': 2,
+                                      'train_size': 30000}}
+    assert spec.hyperparameters == {'n_inputs': 784,
+                                    'n_hidden1': 300,
+                                    'n_hidden2': 100,
+                                    'n_outputs': 10,
+                                    'learning_rate': 0.01,
+                                    'batch_norm_momentum': 0.9,
+                                    'n_epochs': 20,
+                                    'batch_size': 200,
+                                    'initializer': 'contrib',
+                                    'update_ops': 'fetch'}
+    assert spec.description == ('Batch norm after every dense layer (ELU, He init); UPDATE_OPS run with each '
+                                'training step.')

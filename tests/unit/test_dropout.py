@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+from recipe_helpers import assert_found_by_name
 
 from tf1_recipes.compat import tf1
 
@@ -93,3 +94,20 @@ def test_momentum_optimizer_with_the_reference_settings_trains_every_layer(resul
 
 def test_initial_loss_is_near_ln_10(result, at_init):
     assert abs(at_init(result.graph, "loss/loss:0") - math.log(10)) < 0.1
+
+
+def test_dropout_is_found_by_name_with_its_presets_and_hyperparameters():
+    spec = assert_found_by_name("dropout")
+    assert spec.default_preset == 'book' and spec.metric is None
+    assert spec.presets == {'book': {}, 'smoke': {'n_epochs': 2, 'train_size': 7500}}
+    assert spec.hyperparameters == {'n_inputs': 784,
+                                    'n_hidden1': 300,
+                                    'n_hidden2': 50,
+                                    'n_outputs': 10,
+                                    'dropout_rate': 0.5,
+                                    'learning_rate': 0.01,
+                                    'momentum': 0.9,
+                                    'n_epochs': 20,
+                                    'batch_size': 50}
+    assert spec.description == ('Dropout (rate 0.5) on the inputs and after both ReLU layers, only when '
+                                'training is fed True.')

@@ -8,6 +8,7 @@ import sys
 
 import numpy as np
 import pytest
+from recipe_helpers import assert_found_by_name
 
 from tf1_recipes import resume
 from tf1_recipes.compat import tf1
@@ -135,3 +136,28 @@ def test_sigkill_then_resume_ends_exactly_like_an_uninterrupted_run(uninterrupte
     out = tmp_path / "run"
     sigkill_and_resume(_start, out, _saved_epoch, _writing_a_checkpoint, resume.RESUME_DIR, baseline)
     assert not (out / resume.STATE_NAME).exists()
+
+
+def test_early_stopping_is_found_by_name_with_its_presets_and_hyperparameters():
+    spec = assert_found_by_name("early_stopping")
+    assert spec.default_preset == 'book' and spec.metric == 'test_accuracy'
+    assert spec.presets == {'book': {},
+                            'in_memory': {'keep_best': 'memory', 'checkpoint_every': 0},
+                            'smoke': {'train_size': 5000, 'n_epochs': 30, 'max_checks_without_progress': 5},
+                            'lr_0_001': {'learning_rate': 0.001},
+                            'small_lr_0_001': {'train_size': 5000,
+                                               'n_epochs': 30,
+                                               'max_checks_without_progress': 5,
+                                               'learning_rate': 0.001}}
+    assert spec.hyperparameters == {'n_inputs': 784,
+                                    'n_hidden_layers': 5,
+                                    'n_neurons': 100,
+                                    'n_outputs': 5,
+                                    'learning_rate': 0.01,
+                                    'n_epochs': 1000,
+                                    'batch_size': 20,
+                                    'max_checks_without_progress': 20,
+                                    'keep_best': 'checkpoint',
+                                    'checkpoint_every': 1}
+    assert spec.description == ('Five ELU layers (He init), Adam, digits 0-4, early stopping on validation '
+                                'loss; resumable via --out.')

@@ -13,7 +13,7 @@ import pytest
 PROJECT = Path(__file__).resolve().parents[2]
 TABLE = PROJECT / "FILES.md"
 
-#: Every kind of file the suite reads or writes (issue 13's list); each needs a row.
+#: Every kind of file the suite reads or writes; each needs a row.
 KINDS = [
     "IDX",
     "mnist.npz",

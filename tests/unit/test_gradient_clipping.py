@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+from recipe_helpers import assert_found_by_name
 
 from tf1_recipes.compat import tf1
 
@@ -71,3 +72,27 @@ def test_initial_loss_is_near_ln_10(result, mnist_dir):
         sess.run(graph.get_operation_by_name("init"))
         loss = sess.run("loss/loss:0", feed_dict={"X:0": batch.images[:500], "y:0": batch.labels[:500]})
     assert abs(loss - math.log(10)) < 0.1
+
+
+def test_gradient_clipping_is_found_by_name_with_its_presets_and_hyperparameters():
+    spec = assert_found_by_name("gradient_clipping")
+    assert spec.default_preset == 'reference' and spec.metric is None
+    assert spec.presets == {'reference': {'reader': 'next_batch', 'eval_split': 'test'},
+                            'book': {'batch_size': 200},
+                            'smoke': {'reader': 'next_batch',
+                                      'eval_split': 'test',
+                                      'n_epochs': 2,
+                                      'train_size': 30000}}
+    assert spec.hyperparameters == {'n_inputs': 784,
+                                    'n_hidden1': 300,
+                                    'n_hidden2': 50,
+                                    'n_hidden3': 50,
+                                    'n_hidden4': 50,
+                                    'n_hidden5': 50,
+                                    'n_outputs': 10,
+                                    'learning_rate': 0.01,
+                                    'threshold': 1.0,
+                                    'n_epochs': 20,
+                                    'batch_size': 50}
+    assert spec.description == ('Five ReLU layers; every gradient clipped to [-threshold, threshold] before '
+                                'it is applied.')

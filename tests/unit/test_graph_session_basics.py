@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from recipe_helpers import assert_found_by_name
 
 from tf1_recipes.compat import tf1
 
@@ -106,3 +107,12 @@ def test_history_is_every_value_in_order(result):
     ]
     assert set(result.extras) == set(order)
     assert result.history == [v for name in order for v in result.extras[name]]
+
+
+def test_graph_session_basics_is_found_by_name_with_its_presets_and_hyperparameters():
+    spec = assert_found_by_name("graph_session_basics")
+    assert spec.default_preset == 'book' and spec.metric == 'value'
+    assert spec.presets == {'book': {}, 'smoke': {}}
+    assert spec.hyperparameters == {'x_init': 3, 'y_init': 4}
+    assert spec.description == ("Graphs and sessions: a variable's lifecycle, node evaluation, two graphs, "
+                                'feeding, Saver.')

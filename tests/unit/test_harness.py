@@ -156,7 +156,7 @@ def _register_for_this_test(monkeypatch, fn, name):
     from tf1_recipes import registry
 
     presets = {"tiny": {"train_size": 200, "n_epochs": 2}}
-    monkeypatch.setitem(registry._RECIPES, name, registry.Recipe(name, fn, presets, "tiny"))
+    monkeypatch.setitem(registry.RECIPES._entries, name, registry.Recipe(name, fn, presets, "tiny"))
 
 
 def _grows_its_graph_while_training(run, *, n_epochs=2, batch_size=50):

@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+from recipe_helpers import assert_found_by_name
 
 from tf1_recipes.compat import tf1
 from tf1_recipes.recipes.logistic_regression_tensorboard import make_moons
@@ -91,3 +92,19 @@ def test_loss_falls_from_near_ln_2_and_predictions_improve(run_dir):
     result, _ = run_dir
     assert result.history[-1] < result.history[0] < math.log(2) + 0.6
     assert result.extras["test_accuracy"][-1] > 0.85
+
+
+def test_logistic_regression_tensorboard_is_found_by_name_with_its_presets_and_hyperparameters():
+    spec = assert_found_by_name("logistic_regression_tensorboard")
+    assert spec.default_preset == 'book' and spec.metric == 'test_log_loss'
+    assert spec.presets == {'book': {}, 'smoke': {}}
+    assert spec.hyperparameters == {'n_samples': 1000,
+                                    'noise': 0.1,
+                                    'data_seed': 42,
+                                    'test_ratio': 0.2,
+                                    'learning_rate': 0.01,
+                                    'n_epochs': 201,
+                                    'batch_size': 50,
+                                    'checkpoint_every': 50}
+    assert spec.description == ('Logistic regression on two moons in name scopes; log_loss to TensorBoard '
+                                'each epoch, checkpoints.')

@@ -2,6 +2,8 @@
 
 import math
 
+from recipe_helpers import assert_found_by_name
+
 TINY = {"n_epochs": 1, "train_size": 1000}
 
 
@@ -27,3 +29,23 @@ def test_book_preset_is_batch_200_for_20_epochs():
 def test_initial_loss_is_near_ln_10(run_quiet, at_init):
     graph = run_quiet("pretrain_5layer", "book", overrides={**TINY, "n_epochs": 0}).graph
     assert abs(at_init(graph, "loss/loss:0") - math.log(10)) < 0.1
+
+
+def test_pretrain_5layer_is_found_by_name_with_its_presets_and_hyperparameters():
+    spec = assert_found_by_name("pretrain_5layer")
+    assert spec.default_preset == 'book' and spec.metric is None
+    assert spec.presets == {'book': {'batch_size': 200},
+                            'smoke': {'batch_size': 200, 'n_epochs': 5, 'train_size': None}}
+    assert spec.hyperparameters == {'n_inputs': 784,
+                                    'n_hidden1': 300,
+                                    'n_hidden2': 50,
+                                    'n_hidden3': 50,
+                                    'n_hidden4': 50,
+                                    'n_hidden5': 50,
+                                    'n_outputs': 10,
+                                    'learning_rate': 0.01,
+                                    'threshold': 1.0,
+                                    'n_epochs': 20,
+                                    'batch_size': 50}
+    assert spec.description == ('The gradient_clipping network (5 ReLU layers, clip +-1) trained and saved '
+                                'for the reuse recipes.')

@@ -1,4 +1,4 @@
-"""``python -m tf1_recipes.recipes.<name>`` runs recipe ``<name>`` wherever a module of that name exists."""
+"""``python -m tf1_recipes.recipes.<name>`` runs recipe ``<name>``: every recipe has a module of its name."""
 
 import importlib.util
 import runpy
@@ -9,22 +9,21 @@ import pytest
 
 from tf1_recipes.registry import list_recipes
 
-#: Recipes whose bodies live in a family module and are reached through a forwarding module.
-FORWARDED = [
-    "momentum",
-    "nesterov",
-    "adagrad",
-    "rmsprop",
-    "adam",
-    "lr_exponential_decay",
-    "lr_inverse_time_decay",
-    "lr_step_decay",
+#: Recipes whose bodies live in a family module (tf1_recipes/recipes/families/): their module is their own all the same.
+EXTENDING = [
+    *("momentum", "nesterov", "adagrad", "rmsprop", "adam"),
+    *("lr_inverse_time_decay", "lr_step_decay"),
+    *("he_init", "xavier_init", "leaky_relu", "elu", "selu"),
+    *("l1_regularizer", "l2_regularizer", "max_norm_manual", "max_norm_regularizer"),
+    *("reuse_partial_restore", "freeze_var_list", "freeze_stop_gradient", "cache_frozen_layers"),
+    "pretrain_5layer",  # extends gradient_clipping's body
 ]
 WITH_MODULE = [r.name for r in list_recipes() if importlib.util.find_spec(f"tf1_recipes.recipes.{r.name}")]
 
 
-def test_every_forwarded_recipe_has_its_module():
-    assert set(FORWARDED) <= set(WITH_MODULE)
+def test_every_recipe_has_its_module():
+    assert set(WITH_MODULE) == {r.name for r in list_recipes()}
+    assert {r.name for r in list_recipes() if r.extends is not None} == set(EXTENDING)
 
 
 @pytest.mark.filterwarnings("ignore:.*found in sys.modules:RuntimeWarning")

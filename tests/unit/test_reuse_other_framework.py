@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from recipe_helpers import assert_found_by_name
 from saver_helpers import checkpoint_values
 
 
@@ -39,3 +40,19 @@ def test_bad_shapes_and_methods_are_clear_errors(run_quiet):
         run_quiet("reuse_other_framework", overrides={"original_w": [[1, 2], [3, 4]]})
     with pytest.raises(ValueError, match="method must be one of assign_input, assign_placeholders"):
         run_quiet("reuse_other_framework", overrides={"method": "magic"})
+
+
+def test_reuse_other_framework_is_found_by_name_with_its_presets_and_hyperparameters():
+    spec = assert_found_by_name("reuse_other_framework")
+    assert spec.default_preset == 'assign_input' and spec.metric == 'hidden1_output'
+    assert spec.presets == {'assign_input': {'method': 'assign_input'},
+                            'assign_placeholders': {'method': 'assign_placeholders'},
+                            'smoke': {'method': 'assign_input'}}
+    assert spec.hyperparameters == {'n_inputs': 2,
+                                    'n_hidden1': 3,
+                                    'original_w': ((1.0, 2.0, 3.0), (4.0, 5.0, 6.0)),
+                                    'original_b': (7.0, 8.0, 9.0),
+                                    'X_new': ((10.0, 11.0),),
+                                    'method': 'assign_input'}
+    assert spec.description == ('Load a kernel and bias given as NumPy arrays into hidden1, via the Assign '
+                                "ops' inputs or tf.assign.")

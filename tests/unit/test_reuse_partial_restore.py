@@ -1,25 +1,10 @@
-"""Partial restore, freezing and the frozen-layer cache: what is restored, what trains, what stays put."""
+"""The reuse_partial_restore recipe: hidden1-3 restored from the pretrained checkpoint, every layer trains; found by name."""
 
 import numpy as np
-import pytest
-from saver_helpers import TINY_REUSE, assert_all_moved, assert_same, checkpoint_values, layer_values
-
-from tf1_recipes import checkpoints
+from recipe_helpers import assert_found_by_name
+from saver_helpers import assert_all_moved, assert_same, layer_values, saved, updated_variables
 
 REUSED, NEW = ["hidden1", "hidden2", "hidden3"], ["hidden4", "outputs"]
-
-
-@pytest.fixture(scope="module")
-def pretrained():
-    """{name: value} of the pretrain_5layer smoke checkpoint the tiny runs restore from."""
-    return checkpoint_values(checkpoints.pretrained_checkpoint("pretrain_5layer", "smoke"))
-
-
-def saved(run_quiet, tmp_path, recipe, **overrides):
-    """Run ``recipe`` tiny into ``tmp_path/recipe``; (result, {name: value} of the model it saved)."""
-    out = tmp_path / recipe
-    result = run_quiet(recipe, overrides={**TINY_REUSE, **overrides}, out_dir=str(out))
-    return result, checkpoint_values(str(out / "model.ckpt"))
 
 
 def test_restored_variables_equal_the_checkpoint_and_the_new_ones_do_not(pretrained, run_quiet, tmp_path):
@@ -33,43 +18,28 @@ def test_restored_variables_equal_the_checkpoint_and_the_new_ones_do_not(pretrai
 def test_partial_restore_trains_every_layer(pretrained, run_quiet, tmp_path):
     result, values = saved(run_quiet, tmp_path, "reuse_partial_restore")
     assert_all_moved(layer_values(pretrained, REUSED), values)
-    assert _updated_variables(result.graph) == {f"{layer}/{p}" for layer in REUSED + NEW for p in ("kernel", "bias")}
+    assert updated_variables(result.graph) == {f"{layer}/{p}" for layer in REUSED + NEW for p in ("kernel", "bias")}
 
 
-@pytest.mark.parametrize("recipe", ["freeze_var_list", "freeze_stop_gradient", "cache_frozen_layers"])
-def test_frozen_layers_stay_bit_identical_while_the_others_move(recipe, pretrained, run_quiet, tmp_path):
-    _, initial = saved(run_quiet, tmp_path / "initial", recipe, n_epochs=0)
-    result, trained = saved(run_quiet, tmp_path, recipe)
-    assert_same(layer_values(pretrained, ["hidden1", "hidden2"]), trained)
-    assert_all_moved(layer_values(pretrained, ["hidden3"]), trained)
-    assert_all_moved(layer_values(initial, NEW), trained)
-    updated = _updated_variables(result.graph)
-    assert updated == {f"{layer}/{p}" for layer in ["hidden3"] + NEW for p in ("kernel", "bias")}
-
-
-def test_stop_gradient_sits_after_hidden2(run_quiet):
-    graph = run_quiet("freeze_stop_gradient", overrides={**TINY_REUSE, "n_epochs": 0}).graph
-    stops = [op for op in graph.get_operations() if op.type == "StopGradient"]
-    assert [op.inputs[0].name for op in stops] == ["dnn/hidden2/Relu:0"]
-    assert graph.get_operation_by_name("dnn/hidden3/MatMul").inputs[0].op is stops[0]
-
-
-def test_cache_gives_freeze_stop_gradients_accuracies_per_epoch(run_quiet, tmp_path):
-    config = {"n_epochs": 3, "train_size": 5000}
-    direct, direct_values = saved(run_quiet, tmp_path, "freeze_stop_gradient", **config)
-    cached, cached_values = saved(run_quiet, tmp_path, "cache_frozen_layers", **config)
-    assert len(cached.history) == 3
-    np.testing.assert_allclose(cached.history, direct.history, rtol=0, atol=1e-6)
-    for name, value in direct_values.items():
-        np.testing.assert_allclose(cached_values[name], value, rtol=0, atol=1e-6, err_msg=name)
-
-
-def test_cache_without_frozen_layers_is_refused(run_quiet):
-    with pytest.raises(ValueError, match="cache_hidden2 needs stop_gradient=True"):
-        run_quiet("reuse_partial_restore", overrides={**TINY_REUSE, "cache_hidden2": True})
-
-
-def _updated_variables(graph):
-    """Names of the variables the training op applies gradients to."""
-    return {op.inputs[0].op.name for op in graph.get_operations() if op.type == "ResourceApplyGradientDescent"}
-
+def test_reuse_partial_restore_is_found_by_name_with_its_presets_and_hyperparameters():
+    spec = assert_found_by_name("reuse_partial_restore")
+    assert spec.default_preset == 'book' and spec.metric is None
+    assert spec.presets == {'book': {},
+                            'smoke': {'n_epochs': 3, 'train_size': None, 'pretrained_preset': 'smoke'}}
+    assert spec.hyperparameters == {'n_inputs': 784,
+                                    'n_hidden1': 300,
+                                    'n_hidden2': 50,
+                                    'n_hidden3': 50,
+                                    'n_hidden4': 20,
+                                    'n_outputs': 10,
+                                    'learning_rate': 0.01,
+                                    'n_epochs': 20,
+                                    'batch_size': 200,
+                                    'reuse_scope': 'hidden[123]',
+                                    'train_scope': None,
+                                    'stop_gradient': False,
+                                    'cache_hidden2': False,
+                                    'pretrained_checkpoint': None,
+                                    'pretrained_preset': 'book'}
+    assert spec.description == ('Restore only hidden1-3 of the pretrained model (Saver over the hidden[123] '
+                                'variables); train new hidden4 and outputs.')

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from recipe_helpers import assert_found_by_name
 
 from tf1_recipes.compat import tf1
 
@@ -65,3 +66,15 @@ def test_epochs_cannot_be_set_on_a_recipe_without_them():
 
     with pytest.raises(ValueError, match="does not train for epochs"):
         RecipeConfig("shared_variables", n_epochs=2).resolve()
+
+
+def test_shared_variables_is_found_by_name_with_its_presets_and_hyperparameters():
+    spec = assert_found_by_name("shared_variables")
+    assert spec.default_preset == 'book' and spec.metric == 'output_mean'
+    assert spec.presets == {'book': {}, 'smoke': {}}
+    assert spec.hyperparameters == {'n_features': 3,
+                                    'n_relus': 5,
+                                    'n_samples': 100,
+                                    'thresholds': (0.0, 0.5, 1.0, 2.0, -1.0, 100.0)}
+    assert spec.description == ('Five relu() calls sharing one threshold variable through '
+                                'variable_scope(reuse) and get_variable.')

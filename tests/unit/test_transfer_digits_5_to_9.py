@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from recipe_helpers import assert_found_by_name
 from saver_helpers import assert_all_moved, assert_same, checkpoint_values, layer_values
 
 from tf1_recipes import checkpoints
@@ -74,3 +75,44 @@ def test_the_books_chain_four_then_two_then_none_frozen_continues_from_each_chec
 
     _, none = saved(run_quiet, tmp_path / "none", "none_frozen", pretrained_checkpoint=str(tmp_path / "two" / "model.ckpt"))
     assert_all_moved(layer_values(two, [*HIDDEN[:4], "outputs"]), none)
+
+
+def test_transfer_digits_5_to_9_is_found_by_name_with_its_presets_and_hyperparameters():
+    spec = assert_found_by_name("transfer_digits_5_to_9")
+    assert spec.default_preset == 'book' and spec.metric == 'test_accuracy'
+    assert spec.presets == {'book': {},
+                            'cache_frozen': {'cache_frozen': True},
+                            'unfreeze_top_two': {'train_scope': 'hidden[45]|outputs'},
+                            'four_frozen': {'n_hidden_layers': 4, 'reuse_scope': 'hidden[1234]'},
+                            'two_frozen': {'n_hidden_layers': 4,
+                                           'pretrained_recipe': 'transfer_digits_5_to_9',
+                                           'pretrained_preset': 'four_frozen',
+                                           'reuse_scope': 'hidden[1234]|outputs',
+                                           'train_scope': 'hidden[34]|outputs'},
+                            'none_frozen': {'n_hidden_layers': 4,
+                                            'pretrained_recipe': 'transfer_digits_5_to_9',
+                                            'pretrained_preset': 'two_frozen',
+                                            'reuse_scope': 'hidden[1234]|outputs',
+                                            'train_scope': 'hidden[1234]|outputs'},
+                            'smoke': {'pretrained_preset': 'small_lr_0_001',
+                                      'n_epochs': 100,
+                                      'n_train_per_digit': 300,
+                                      'n_valid_per_digit': 200}}
+    assert spec.hyperparameters == {'n_inputs': 784,
+                                    'n_hidden_layers': 5,
+                                    'n_neurons': 100,
+                                    'n_outputs': 5,
+                                    'learning_rate': 0.01,
+                                    'n_epochs': 1000,
+                                    'batch_size': 20,
+                                    'max_checks_without_progress': 20,
+                                    'n_train_per_digit': 100,
+                                    'n_valid_per_digit': 30,
+                                    'reuse_scope': 'hidden[12345]',
+                                    'train_scope': 'outputs',
+                                    'cache_frozen': False,
+                                    'pretrained_checkpoint': None,
+                                    'pretrained_recipe': 'early_stopping',
+                                    'pretrained_preset': 'lr_0_001'}
+    assert spec.description == ("early_stopping's hidden layers, frozen, with a new softmax for digits 5-9 "
+                                'trained on 100 images per digit.')

@@ -1,15 +1,19 @@
 """The NumPy update rules against TF1's optimizers, side by side on one small least-squares problem.
 
-TF's side is made by the faster-optimizer recipes' own optimizer functions with their
-default hyperparameters, so these tests also pin the recipes' configurations.
+TF's side is made by the faster-optimizer recipes' own optimizer functions
+(``tf1_recipes/recipes/<name>.py``'s ``optimizer``) with the recipes' default
+hyperparameters, so these tests also pin the recipes' configurations.
 """
+
+import importlib
+import inspect
 
 import numpy as np
 import pytest
 
 import update_rules  # tests/unit/update_rules.py: the rules in NumPy, test-only
 from tf1_recipes.compat import tf, tf1
-from tf1_recipes.recipes import faster_optimizers
+from tf1_recipes.registry import get_recipe
 
 STEPS = 20
 RNG = np.random.RandomState(7)
@@ -17,7 +21,7 @@ A = RNG.randn(8, 3)
 B = RNG.randn(8)
 THETA0 = RNG.randn(3)
 
-#: recipe -> the NumPy rule, with the recipe's default hyperparameters.
+#: recipe -> the NumPy rule with the values the reference exercise gives for it.
 RULES = {
     "momentum": lambda: update_rules.Momentum(0.01, 0.9),
     "nesterov": lambda: update_rules.Momentum(0.01, 0.9, use_nesterov=True),
@@ -25,6 +29,13 @@ RULES = {
     "rmsprop": lambda: update_rules.RMSProp(0.01, decay=0.9, momentum=0.9, epsilon=1e-10),
     "adam": lambda: update_rules.Adam(0.001, beta1=0.9, beta2=0.999, epsilon=1e-8),
 }
+
+
+def recipe_optimizer(name):
+    """Recipe ``name``'s optimizer, made by its module's ``optimizer`` with the recipe's default hyperparameters."""
+    make = importlib.import_module(f"tf1_recipes.recipes.{name}").optimizer
+    defaults = get_recipe(name).hyperparameters
+    return make(**{p: defaults[p] for p in inspect.signature(make).parameters})
 
 
 def gradient(theta, a=A, b=B):
@@ -46,7 +57,7 @@ def tf_trajectory(optimizer_name, a=A, b=B, steps=STEPS):
     with graph.as_default():
         theta = tf1.Variable(THETA0, dtype=tf.float64, name="theta")
         loss = 0.5 * tf.reduce_mean(tf.square(tf.linalg.matvec(tf.constant(a), theta) - b))
-        training_op = getattr(faster_optimizers, optimizer_name)().minimize(loss)
+        training_op = recipe_optimizer(optimizer_name).minimize(loss)
         with tf1.Session() as sess:
             sess.run(tf1.global_variables_initializer())
             out = []

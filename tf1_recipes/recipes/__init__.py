@@ -1,1 +1,16 @@
-"""One module per technique family; each registers its recipes and runs with ``python -m``."""
+"""The recipes: the name of a recipe is its address.
+
+* ``tf1_recipes/recipes/<name>.py`` registers recipe ``<name>`` with
+  ``@recipe("<name>", presets=...)`` (:func:`tf1_recipes.registry.recipe`), holds its presets
+  and its body, and runs it with ``python -m tf1_recipes.recipes.<name>``;
+* ``tf1_recipes/tf2/<name>.py`` is its TF2 port (``@port("<name>")``);
+* ``tf1_recipes/golden/<name>/`` holds its goldens, one JSON file per preset;
+* ``tests/unit/test_<name>.py`` holds its own tests.
+
+Recipes that differ in one line (the optimizer, the activation, the frozen layers, ...) share
+their body through a family module that registers nothing,
+``tf1_recipes/recipes/families/<family>.py``: each recipe's module is then a small function
+registered with ``@recipe(..., extends=<the shared body>)``. The ports' shared code is in
+``tf1_recipes/tf2/families/<family>.py``, the shared body's tests in
+``tests/unit/test_family_<family>.py``. ``tf1-recipes list --paths`` prints every recipe's paths.
+"""

@@ -1,4 +1,18 @@
-"""``python -m tf1_recipes.recipes.max_norm_regularizer``: runs the ``max_norm_regularizer`` recipe (its body is in max_norm)."""
+"""Max-norm (1.0) through a kernel_regularizer that fills the max_norm collection, 300/50 MLP, momentum.
+
+One of the max-norm recipes (:mod:`tf1_recipes.recipes.families.max_norm`).
+Run it: ``python -m tf1_recipes.recipes.max_norm_regularizer`` or ``tf1-recipes run max_norm_regularizer``.
+"""
+
+from tf1_recipes.recipes.families.max_norm import train_max_norm
+from tf1_recipes.registry import recipe
+
+
+@recipe("max_norm_regularizer", presets={"book": dict(clipping="regularizer")}, extends=train_max_norm)
+def max_norm_regularizer(run, **hyperparameters):
+    """Max-norm (1.0) through a kernel_regularizer that fills the max_norm collection, 300/50 MLP, momentum."""
+    train_max_norm(run, **hyperparameters)
+
 
 if __name__ == "__main__":
     from tf1_recipes.cli import main_for_recipe

@@ -9,8 +9,6 @@ its checkpoint is not cached.
 Run it: ``python -m tf1_recipes.recipes.pretrain_5layer [--preset book] --out DIR``
 """
 
-import functools
-
 from tf1_recipes.recipes.gradient_clipping import gradient_clipping
 from tf1_recipes.registry import recipe
 
@@ -25,8 +23,8 @@ from tf1_recipes.registry import recipe
     # leave it for every seed (10 seeds: 0.90 .. 0.92), so the reuse recipes' smoke runs build
     # on a trained model.
     smoke=dict(train_size=None, n_epochs=5),
+    extends=gradient_clipping,
 )
-@functools.wraps(gradient_clipping, assigned=())
 def pretrain_5layer(run, **hyperparameters):
     """The gradient_clipping network (5 ReLU layers, clip +-1) trained and saved for the reuse recipes."""
     gradient_clipping(run, **hyperparameters)

@@ -1,8 +1,9 @@
 """Native TensorFlow 2 ports of the recipes: eager, ``tf.function``, Keras 3, ``GradientTape``.
 
-One module here per module of :mod:`tf1_recipes.recipes` (``tf2/batch_norm.py`` ports
-``recipes/batch_norm.py``); a port is a :class:`~tf1_recipes.tf2.base.Port` subclass
-registered with ``@port("<recipe name>")``. ``tf1-recipes run <name> --tf2`` (or
+One module here per recipe: ``tf1_recipes/tf2/<name>.py`` ports ``tf1_recipes/recipes/<name>.py``
+with a :class:`~tf1_recipes.tf2.base.Port` subclass registered with ``@port("<name>")``;
+port code shared by a family of recipes is in ``tf1_recipes/tf2/families/<family>.py``
+(and :mod:`~tf1_recipes.tf2.base`, :mod:`~tf1_recipes.tf2.models` for all of them). ``tf1-recipes run <name> --tf2`` (or
 ``RecipeConfig(..., tf2=True)``) runs it with the TF1 recipe's presets, seed and batches,
 and its result is compared with the TF1 recipe's golden as a run on another platform.
 
@@ -23,55 +24,44 @@ import ``tf1_recipes`` (or set the variable) before anything touches ``tf.keras`
 ``tests/parity/test_framework.py`` checks both orders of import.
 """
 
-import importlib
-import importlib.util
-import pkgutil
-
-from tf1_recipes.registry import UnknownRecipeError
-
-_PORTS = {}
+from tf1_recipes.registry import Registry, UnknownRecipeError, list_recipes
 
 
 class NoPortError(UnknownRecipeError):
     """The recipe has no TF2 port (yet); the message lists the ported recipes."""
 
 
+#: recipe name -> its Port class, registered by ``tf1_recipes.tf2.<name>`` (listing scans the recipes' names).
+PORTS = Registry(
+    __name__,
+    "port",
+    error=NoPortError,
+    scan=lambda: [spec.name for spec in list_recipes()],
+    missing="recipe {name!r} has no TF2 port yet; ported: {known}",
+)
+
+
 def port(name):
     """Class decorator: register a :class:`Port` subclass as the TF2 port of recipe ``name``."""
 
     def register(cls):
-        if name in _PORTS and _PORTS[name] is not cls:
-            raise TypeError(f"recipe {name!r} already has a TF2 port: {_PORTS[name].__qualname__}")
+        registered = PORTS.registered(name)
+        if registered is not None and registered is not cls:
+            raise TypeError(f"recipe {name!r} already has a TF2 port: {registered.__qualname__}")
         cls.recipe = name
-        _PORTS[name] = cls
-        return cls
+        return PORTS.add(name, cls)
 
     return register
 
 
-def _load_all():
-    """Import ``tf1_recipes.tf2.<m>`` for every recipe module ``m`` that has a port module."""
-    import tf1_recipes.recipes as recipes
-
-    for module in pkgutil.iter_modules(recipes.__path__):
-        name = f"{__name__}.{module.name}"
-        if importlib.util.find_spec(name) is not None:
-            importlib.import_module(name)
-
-
 def get_port(name):
-    """The Port class of recipe ``name``; NoPortError listing the ported recipes otherwise."""
-    if name not in _PORTS:
-        _load_all()
-    if name not in _PORTS:
-        raise NoPortError(f"recipe {name!r} has no TF2 port yet; ported: {', '.join(sorted(_PORTS))}")
-    return _PORTS[name]
+    """The Port class of recipe ``name`` (from ``tf1_recipes.tf2.<name>``); NoPortError listing the ported recipes otherwise."""
+    return PORTS.get(name)
 
 
 def list_ports():
     """{recipe name: Port class} of every ported recipe."""
-    _load_all()
-    return dict(sorted(_PORTS.items()))
+    return PORTS.all()
 
 
 def seed_everything(seed):

@@ -27,7 +27,7 @@ from tf1_recipes.recipes.early_stopping import KEEP_BEST, RESUMED, SERIES, Early
 from tf1_recipes.tf2 import port, resume
 from tf1_recipes.tf2.base import Port
 from tf1_recipes.tf2.defaults import tf1_variance_scaling
-from tf1_recipes.tf2.faster_optimizers import ADAM_EPSILON
+from tf1_recipes.tf2.adam import ADAM_EPSILON
 from tf1_recipes.tf2.models import dense_variables
 
 

@@ -26,7 +26,8 @@ from tf1_recipes.registry import get_recipe
 
 TRAINING_PLACEHOLDER = "training:0"
 
-#: Forward pass: the issue's bound on |logits and loss difference| from the same variables.
+#: Forward pass: the bound on |logits and loss difference| from the same variables (float32 rounding
+#: of the same sums in another order stays orders of magnitude below it; a wrong op does not).
 FORWARD_TOLERANCE = 1e-5
 #: K training steps: every variable must satisfy |tf1 - tf2| <= WEIGHT_ATOL + WEIGHT_RTOL * |tf1|,
 #: every loss |tf1 - tf2| <= LOSS_TOLERANCE. Why these: both sides compute in float32

@@ -1,89 +1,11 @@
-"""TF2 ports of :mod:`tf1_recipes.recipes.reuse_import_meta_graph`: the pretrained model rebuilt in code, then restored.
+"""TF2 port of :mod:`tf1_recipes.recipes.reuse_import_meta_graph`: the pretrained model rebuilt in code, restored, trained on.
 
-``tf.train.import_meta_graph(path + ".meta")`` brought the pretrained graph back without
-its Python code, and ``get_tensor_by_name`` / ``get_operation_by_name`` found ``X``, ``y``,
-``dnn/hidden3/Relu:0`` and ``train/GradientDescent`` in it. TF2 has two ways back to a
-saved model, and these ports take the second:
-
-* ``tf.saved_model.load`` of a SavedModel returns the saved ``tf.function`` s and
-  variables without the code, but as a restored object: no Keras layers to take
-  ``hidden3``'s output from, no training step unless one was exported, and a new head and
-  optimizer cannot be grafted onto it. It serves inference (and the graph_session_basics
-  port shows it on a variable), not this recipe's "keep training" and "add layers".
-* Rebuild the model from its code and restore the checkpoint into it: TensorFlow's
-  migration guide's way for training on. The code is the ``pretrain_5layer`` port, built
-  with the ``pretrained_preset``'s hyperparameters (:func:`rebuild_pretrained`); the
-  handles by name become attributes: ``get_tensor_by_name("dnn/hidden3/Relu:0")`` →
-  ``model.get_layer("hidden3").output`` (a Keras functional graph), the imported
-  training op → the pretrained port's own training step (its gradient clipping included),
-  and the ``my_important_ops`` collection → the Python objects themselves.
-
-The checkpoint is restored whole by :func:`restore_pretrained`. The pretrained checkpoint
-the recipes chain through is the TF1 ``Saver`` checkpoint of ``pretrain_5layer`` (from
-:func:`tf1_recipes.checkpoints.pretrained_checkpoint`, as the other reuse ports use): it is
-read by name through the pretrain port's variable table, every variable accounted for as
-``migrate-ckpt`` does (a checkpoint of another model is refused, listing the
-differences). A TF2 checkpoint of the pretrain port (``run pretrain_5layer --tf2 --out``,
-or ``migrate-ckpt``'s output) is restored object by object with ``tf.train.Checkpoint``.
-
-What the ``.meta`` carried besides the variables' shapes, the training configuration
-(learning rate, clipping threshold), comes with the code from ``pretrained_preset``: a
-checkpoint passed by path must have been trained with that preset's configuration. Its
-shapes are checked; those values cannot be, a checkpoint holds none of them.
+Why rebuilt rather than imported: :mod:`tf1_recipes.tf2.families.import_meta_graph`.
 """
 
-import keras
-import tensorflow as tf
-
-from tf1_recipes.harness import RecipeConfig
-from tf1_recipes.tf2 import get_port, port
-from tf1_recipes.tf2.base import Port
-from tf1_recipes.tf2.migrate import plan
-from tf1_recipes.tf2.models import dense_variables
+from tf1_recipes.tf2 import port
+from tf1_recipes.tf2.families.import_meta_graph import pretrained_hyperparameters, pretrained_path, restore_pretrained
 from tf1_recipes.tf2.pretrain_5layer import Pretrain5Layer
-
-PRETRAINED = "pretrain_5layer"
-#: The key every object-based (TF2) checkpoint holds; a name-based TF1 Saver checkpoint has none.
-OBJECT_GRAPH_KEY = "_CHECKPOINTABLE_OBJECT_GRAPH"
-
-
-def pretrained_hyperparameters(preset):
-    """The hyperparameters of ``pretrain_5layer``'s ``preset``: what its code needs to rebuild the model."""
-    _, _, _, hyper = RecipeConfig(PRETRAINED, preset=preset).resolve()
-    return hyper
-
-
-def rebuild_pretrained(preset):
-    """The ``pretrain_5layer`` port built from ``preset``'s hyperparameters: the pretrained model, in code."""
-    return get_port(PRETRAINED)(**pretrained_hyperparameters(preset))
-
-
-def pretrained_path(port, run):
-    """The checkpoint to restore: the port's ``pretrained_checkpoint``, else the cached TF1 one of its preset."""
-    from tf1_recipes import checkpoints
-
-    path = port.pretrained_checkpoint or checkpoints.pretrained_checkpoint(PRETRAINED, port.pretrained_preset, run)
-    return checkpoints.require_checkpoint(path)
-
-
-def restore_pretrained(pretrained, path):
-    """Restore every variable of the pretrain port ``pretrained`` from ``path``; returns how it was read.
-
-    A TF2 checkpoint: object by object (``tf.train.Checkpoint(model=...)``), every variable
-    of the model matched. A TF1 ``Saver`` checkpoint: by name through the port's table,
-    after :func:`tf1_recipes.tf2.migrate.plan` checked that the checkpoint holds exactly
-    this model (CheckpointMismatchError listing the differences otherwise).
-    """
-    reader = tf.train.load_checkpoint(path)
-    shapes = reader.get_variable_to_shape_map()
-    if OBJECT_GRAPH_KEY in shapes:
-        tf.train.Checkpoint(model=pretrained.model).read(path).expect_partial().assert_existing_objects_matched()
-        return "object-based"
-    targets = pretrained.mapped_variables()
-    for entry in plan(pretrained, shapes):
-        if entry.target is not None:
-            targets[entry.tf1_name].assign(reader.get_tensor(entry.tf1_name))
-    return "name-based"
 
 
 @port("reuse_import_meta_graph")
@@ -106,41 +28,3 @@ class ReuseImportMetaGraph(Pretrain5Layer):
         restore_pretrained(self, pretrained_path(self, run))
         # continue training the model...
         super().fit(run)
-
-
-@port("reuse_import_meta_graph_new_layers")
-class ReuseImportMetaGraphNewLayers(Port):
-    """new_hidden4 and new_outputs on the restored pretrained model's hidden3; GD on everything below them."""
-
-    parity_overrides = {"pretrained_preset": "smoke"}
-    #: The TF1 graph holds the imported model's loss (``loss/loss``) too; the recipe's is ``new_loss/loss``.
-    tf1_loss = "new_loss/loss:0"
-
-    def build(self, *, n_hidden4, n_outputs, learning_rate, pretrained_checkpoint, pretrained_preset):
-        self.pretrained_checkpoint, self.pretrained_preset = pretrained_checkpoint, pretrained_preset
-        self.pretrained = rebuild_pretrained(pretrained_preset)
-        base = self.pretrained.model
-        hidden3 = base.get_layer("hidden3").output  # TF1: get_tensor_by_name("dnn/hidden3/Relu:0")
-        new_hidden4 = keras.layers.Dense(n_hidden4, activation="relu", name="new_hidden4")(hidden3)
-        new_logits = keras.layers.Dense(n_outputs, name="new_outputs")(new_hidden4)
-        # The imported graph keeps the pretrained hidden4, hidden5 and outputs (unused, never
-        # trained, saved with the new model); so does the port, in self.pretrained.
-        self.variables = {**self.pretrained.variables, **dense_variables("new_hidden4", "new_outputs")}
-        return keras.Model(base.inputs[0], new_logits, name=self.recipe), keras.optimizers.SGD(learning_rate)
-
-    def keras_variables(self):
-        """The pretrained model's variables and the new layers', by path inside their models."""
-        prefixes = (self.pretrained.model.name + "/", self.model.name + "/")
-
-        def inside(path):
-            return next((path[len(p) :] for p in prefixes if path.startswith(p)), path)
-
-        return {inside(v.path): v for v in [*self.pretrained.model.variables, *self.model.variables]}
-
-    def fit(self, run):
-        restore_pretrained(self.pretrained, pretrained_path(self, run))
-        super().fit(run)
-
-    def checkpoint(self):
-        """The new model, the pretrained one it grew from, and the optimizer (TF1: a Saver over everything)."""
-        return tf.train.Checkpoint(model=self.model, pretrained=self.pretrained.model, optimizer=self.optimizer)

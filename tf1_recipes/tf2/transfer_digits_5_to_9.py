@@ -4,7 +4,7 @@ TF1 → TF2:
 
 * ``Saver(reuse_vars).restore(sess, <early_stopping checkpoint>)`` with ``reuse_vars`` the
   trainable variables matching ``hidden[12345]`` → the TF1 checkpoint read by name
-  (:func:`~tf1_recipes.tf2.reuse_partial_restore.restore_matching`), as the other reuse
+  (:func:`~tf1_recipes.tf2.families.reuse_hidden_layers.restore_matching`), as the other reuse
   ports read theirs: the cached early_stopping checkpoint is the TF1 recipe's
   (:func:`tf1_recipes.checkpoints.pretrained_checkpoint`);
 * ``minimize(var_list=TRAINABLE_VARIABLES matching train_scope)`` → ``trainable = False``
@@ -29,7 +29,7 @@ from tf1_recipes.recipes.transfer_digits_5_to_9 import FROZEN_ALL, sample_n_inst
 from tf1_recipes.tf2 import port
 from tf1_recipes.tf2.base import mean_xentropy
 from tf1_recipes.tf2.early_stopping import AdamELU, hidden_layer_names
-from tf1_recipes.tf2.reuse_partial_restore import restore_matching
+from tf1_recipes.tf2.families.reuse_hidden_layers import restore_matching
 
 
 @port("transfer_digits_5_to_9")

@@ -1,0 +1,34 @@
+"""The nesterov recipe: Nesterov momentum updates, and it is found by name."""
+
+import pytest
+from recipe_helpers import assert_found_by_name
+
+#: One epoch of two batches (100 images), the run the family's tests share (tests/unit/test_family_faster_optimizers.py).
+TINY = {"n_epochs": 1, "train_size": 100}
+
+
+@pytest.fixture(scope="module")
+def result(recipe_run):
+    """The recipe after its tiny run (shared with its family's tests)."""
+    return recipe_run("nesterov", overrides=TINY)
+
+
+def test_every_momentum_update_uses_nesterov(result):
+    applies = [op for op in result.graph.get_operations() if op.type == "ResourceApplyMomentum"]
+    assert len(applies) == 6 and {op.get_attr("use_nesterov") for op in applies} == {True}
+
+
+def test_nesterov_is_found_by_name_with_its_presets_and_hyperparameters():
+    spec = assert_found_by_name("nesterov")
+    assert spec.default_preset == 'book' and spec.metric is None
+    assert spec.presets == {'book': {}, 'smoke': {'n_epochs': 2, 'train_size': 7500}}
+    assert spec.hyperparameters == {'learning_rate': 0.01,
+                                    'momentum': 0.9,
+                                    'n_inputs': 784,
+                                    'n_hidden1': 300,
+                                    'n_hidden2': 50,
+                                    'n_outputs': 10,
+                                    'n_epochs': 10,
+                                    'batch_size': 50}
+    assert spec.description == ('Nesterov accelerated gradient: MomentumOptimizer(0.01, 0.9, '
+                                'use_nesterov=True) on the 300/50 MLP.')

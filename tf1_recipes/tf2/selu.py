@@ -1,0 +1,9 @@
+"""TF2 port of :mod:`tf1_recipes.recipes.selu` (the model: :mod:`tf1_recipes.tf2.families.init_and_activations`)."""
+
+from tf1_recipes.tf2 import port
+from tf1_recipes.tf2.families.init_and_activations import Train300x100
+
+
+@port("selu")
+class SELU(Train300x100):
+    """The selu recipe's port: its book preset picks the activation and initializer."""

@@ -1,0 +1,9 @@
+"""TF2 port of :mod:`tf1_recipes.recipes.xavier_init` (the model: :mod:`tf1_recipes.tf2.families.init_and_activations`)."""
+
+from tf1_recipes.tf2 import port
+from tf1_recipes.tf2.families.init_and_activations import Train300x100
+
+
+@port("xavier_init")
+class XavierInit(Train300x100):
+    """The xavier_init recipe's port: its book preset picks the activation and initializer."""
