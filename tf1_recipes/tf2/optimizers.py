@@ -1,4 +1,4 @@
-"""Keras 3 optimizers with TF1's update rules where Keras' differ (see tf1_recipes.update_rules).
+"""Keras 3 optimizers with TF1's update rules where Keras' differ (the NumPy rules in tests/unit/update_rules.py).
 
 * :class:`TF1Momentum`: TF1's ``MomentumOptimizer`` keeps the learning rate *out of* the
   momentum buffer (``m <- beta m + g``, ``theta <- theta - eta_t m``); Keras' ``SGD``

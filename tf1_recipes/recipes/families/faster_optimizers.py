@@ -3,7 +3,7 @@
 ``momentum``, ``nesterov``, ``adagrad``, ``rmsprop`` and ``adam`` are the reference code with
 only the optimizer changed, so they share :func:`train_with_optimizer`; each recipe's module
 (``tf1_recipes/recipes/adam.py``, ...) passes it the function that makes its optimizer.
-:mod:`tf1_recipes.update_rules` has the same five update rules written out in NumPy.
+``tests/unit/update_rules.py`` has the same five update rules written out in NumPy.
 """
 
 from tf1_recipes.compat import tf1
