@@ -11,7 +11,7 @@ TINY = {"n_epochs": 1, "train_size": 1000}
 
 def test_training_flag_model_is_trained_right_and_single_examples_collapse_in_training_mode(recipe_run, mnist_dir):
     from tf1_recipes.data import load_mnist
-    from tf1_recipes.pitfalls import accuracy_in_batches
+    from tf1_recipes.recipes.families.pitfalls import accuracy_in_batches
 
     result = recipe_run("bn_pitfall_training_flag", overrides=TINY)
     reader = tf.train.load_checkpoint(result.checkpoint_path)

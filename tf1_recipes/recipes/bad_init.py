@@ -18,7 +18,7 @@ Run it: ``python -m tf1_recipes.recipes.bad_init [--epochs N] ...``
 import functools
 
 from tf1_recipes.compat import tf, tf1
-from tf1_recipes.pitfalls import softmax_head
+from tf1_recipes.recipes.families.pitfalls import softmax_head
 from tf1_recipes.registry import recipe
 
 

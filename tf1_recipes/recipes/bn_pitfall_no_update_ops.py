@@ -22,7 +22,7 @@ Run it: ``python -m tf1_recipes.recipes.bn_pitfall_no_update_ops [--epochs N] ..
 import numpy as np
 
 from tf1_recipes.compat import tf, tf1
-from tf1_recipes.pitfalls import batch_norm_dnn, mean_variance_ratio, softmax_head
+from tf1_recipes.recipes.families.pitfalls import batch_norm_dnn, mean_variance_ratio, softmax_head
 from tf1_recipes.registry import recipe
 
 

@@ -11,7 +11,7 @@ Run it: ``python -m tf1_recipes.recipes.bn_pitfall_training_flag [--epochs N] ..
 """
 
 from tf1_recipes.compat import tf, tf1
-from tf1_recipes.pitfalls import accuracy_in_batches, batch_norm_dnn, softmax_head
+from tf1_recipes.recipes.families.pitfalls import accuracy_in_batches, batch_norm_dnn, softmax_head
 from tf1_recipes.registry import recipe
 
 

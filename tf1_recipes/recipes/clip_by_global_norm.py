@@ -15,7 +15,7 @@ and ``tensorboard --logdir DIR/tensorboard``.
 import numpy as np
 
 from tf1_recipes.compat import tf, tf1
-from tf1_recipes.pitfalls import softmax_head
+from tf1_recipes.recipes.families.pitfalls import softmax_head
 from tf1_recipes.registry import recipe
 
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from tf1_recipes import contrib
 from tf1_recipes.compat import tf, tf1
-from tf1_recipes.pitfalls import mean_variance_ratio, softmax_head
+from tf1_recipes.recipes.families.pitfalls import mean_variance_ratio, softmax_head
 from tf1_recipes.registry import recipe
 
 

@@ -16,7 +16,7 @@ import numpy as np
 import keras
 import tensorflow as tf
 
-from tf1_recipes.pitfalls import mean_variance_ratio
+from tf1_recipes.recipes.families.pitfalls import mean_variance_ratio
 from tf1_recipes.tf2 import port
 from tf1_recipes.tf2.base import Port
 from tf1_recipes.tf2.batch_norm import BatchNorm, batch_norm_model

@@ -10,7 +10,7 @@ the same layers (``hidden2_model``) computes it, as TF1 fetched the ``hidden2`` 
 import keras
 import numpy as np
 
-from tf1_recipes.pitfalls import mean_variance_ratio
+from tf1_recipes.recipes.families.pitfalls import mean_variance_ratio
 from tf1_recipes.tf2 import port
 from tf1_recipes.tf2.base import Port
 from tf1_recipes.tf2.defaults import BATCH_NORM_EPSILON, contrib_he_init
