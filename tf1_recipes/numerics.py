@@ -133,6 +133,7 @@ def group_hashes():
     Runs in a fresh graph under the process's TensorFlow settings; nothing is cached, so two
     calls in one process also show whether the device reproduces itself bit for bit.
     """
+    from tf1_recipes import session_observer
     from tf1_recipes.compat import configure_tensorflow, tf, tf1
 
     configure_tensorflow()
@@ -143,7 +144,7 @@ def group_hashes():
         init = tf1.global_variables_initializer()
         graph.finalize()
         hashes = {}
-        with tf1.Session(graph=graph) as sess:
+        with session_observer.unobserved(graph), tf1.Session(graph=graph) as sess:
             sess.run(init)
             for group in ("dense", "activations", "loss"):
                 hasher = hashlib.sha256()

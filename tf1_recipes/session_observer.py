@@ -55,6 +55,7 @@ class SessionObserver:
     def __init__(self):
         self._listeners = []  # in registration order: the first registered wraps the others
         self._run_graphs = []  # graphs of the harness runs in progress, outermost first
+        self._unobserved = []  # graphs of the suite's own measurements (the numerics fingerprint)
         self._originals = None
 
     # -- registration ---------------------------------------------------------------------
@@ -90,7 +91,9 @@ class SessionObserver:
 
     def listeners_for(self, graph):
         """The listeners a step on ``graph`` goes to: none for a run a recipe started itself."""
-        if not self._listeners or (self._run_graphs and graph is not self._run_graphs[0]):
+        if not self._listeners or any(g is graph for g in self._unobserved):
+            return []
+        if self._run_graphs and graph is not self._run_graphs[0]:
             return []
         return list(self._listeners)
 
@@ -159,6 +162,25 @@ class run_graph:  # noqa: N801  (used as a context manager, like a function)
 
     def __exit__(self, *exc):
         OBSERVER.pop_run_graph(self.graph)
+        return False
+
+
+class unobserved:  # noqa: N801  (used as a context manager, like a function)
+    """``with unobserved(graph):`` steps on ``graph`` reach no listener while the block runs.
+
+    For the suite's own measurements in a graph of their own (the numerics fingerprint a
+    run's provenance computes after the recipe), which are not a recipe's steps.
+    """
+
+    def __init__(self, graph):
+        self.graph = graph
+
+    def __enter__(self):
+        OBSERVER._unobserved.append(self.graph)  # pylint: disable=protected-access
+        return self.graph
+
+    def __exit__(self, *exc):
+        OBSERVER._unobserved.remove(self.graph)  # pylint: disable=protected-access
         return False
 
 

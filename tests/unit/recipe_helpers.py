@@ -60,22 +60,24 @@ def one_step(graph, layer, feed):
         return before, gradient, sess.run(kernel)
 
 
-def fed_inputs(recipe, monkeypatch, overrides, batch_size=50):
-    """Every X fed to a session during a tiny run of ``recipe``: (training batches, evaluation feeds)."""
+def fed_inputs(recipe, overrides, batch_size=50):
+    """Every X fed to a session during a tiny run of ``recipe``: (training batches, evaluation feeds).
+
+    The run is watched through the suite's one Session observer (``tf1_recipes.session_observer``).
+    """
+    from tf1_recipes import session_observer
     from tf1_recipes.harness import RecipeConfig, run_recipe
 
     fed = []
-    original = tf1.Session.run
 
-    def recording_run(self, fetches, feed_dict=None, *args, **kwargs):
+    def recording_run(proceed, session, fetches, feed_dict, options, run_metadata):
         for key, value in (feed_dict or {}).items():
             if getattr(key, "name", key) == "X:0":
                 fed.append(np.array(value))
-        return original(self, fetches, feed_dict, *args, **kwargs)
+        return proceed(session, fetches, feed_dict, options, run_metadata)
 
-    monkeypatch.setattr(tf1.Session, "run", recording_run)
-    run_recipe(RecipeConfig(recipe, overrides=overrides, quiet=True, progress=False))
-    monkeypatch.undo()
+    with session_observer.listen(on_run=recording_run):
+        run_recipe(RecipeConfig(recipe, overrides=overrides, quiet=True, progress=False))
     return [x for x in fed if len(x) == batch_size], [x for x in fed if len(x) != batch_size]
 
 

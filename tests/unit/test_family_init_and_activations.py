@@ -46,8 +46,8 @@ def test_hidden_layers_use_the_recipe_activation(name, op_type, results):
     assert not [op for op in graph.get_operations() if op.name.startswith("dnn/outputs/") and op.type == op_type]
 
 
-def test_other_recipes_feed_raw_pixels(monkeypatch):
-    train_batches, eval_feeds = fed_inputs("elu", monkeypatch, TINY)
+def test_other_recipes_feed_raw_pixels():
+    train_batches, eval_feeds = fed_inputs("elu", TINY)
     X_train = np.concatenate(train_batches)
     assert X_train.min() >= 0.0 and X_train.max() <= 1.0 and X_train.max() > 0.99
 

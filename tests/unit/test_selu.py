@@ -7,10 +7,10 @@ from recipe_helpers import assert_found_by_name, fed_inputs
 TINY = {"n_epochs": 1, "train_size": 500}
 
 
-def test_selu_feeds_inputs_standardised_with_the_training_statistics(monkeypatch, mnist_dir):
+def test_selu_feeds_inputs_standardised_with_the_training_statistics(mnist_dir):
     from tf1_recipes.data import load_mnist
 
-    train_batches, eval_feeds = fed_inputs("selu", monkeypatch, TINY)
+    train_batches, eval_feeds = fed_inputs("selu", TINY)
     X_train = np.concatenate(train_batches)
     assert len(X_train) == TINY["train_size"]  # one epoch: every training image once
     varying = load_mnist(mnist_dir, TINY["train_size"]).train.images.std(axis=0) > 0

@@ -185,6 +185,18 @@ def test_the_observer_skips_a_run_started_inside_a_run():
     assert session_observer.outermost_run_graph() is None
 
 
+def test_the_observer_does_not_show_the_numerics_fingerprint_to_listeners():
+    from tf1_recipes import numerics
+
+    seen = []
+    with session_observer.listen(on_run=lambda proceed, s, *a: seen.append(s.graph) or proceed(s, *a)):
+        numerics.group_hashes()  # what a run's provenance computes after the recipe, in a fresh process
+        graph, x, doubled, source, total = _tiny_graph()
+        with tf1.Session(graph=graph) as sess:
+            sess.run(total, {x: [1.0]})
+    assert seen == [graph]
+
+
 def test_no_module_but_tf_private_reaches_into_tensorflow_internals():
     """Private TensorFlow lives in one place: a new use elsewhere fails here, naming the file."""
     import re
