@@ -160,17 +160,28 @@ def _fmt(value, spec=".4f"):
     return "-" if value is None else format(value, spec)
 
 
-def pyplot():
-    """matplotlib's pyplot on the Agg backend; ReportError (one line: how to install it) without matplotlib."""
+def load_pyplot():
+    """matplotlib's pyplot on the Agg backend (no display needed), or None when matplotlib is not installed.
+
+    The one place the suite loads matplotlib: the report's plots and ``doctor --plot``.
+    """
     try:
         import matplotlib
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
+        return None
+    return plt
+
+
+def pyplot():
+    """:func:`load_pyplot`; ReportError (one line: how to install it) without matplotlib."""
+    plt = load_pyplot()
+    if plt is None:
         raise ReportError(
             "the report's plots need matplotlib, which is not installed in this Python; pip install matplotlib"
-        ) from None
+        )
     return plt
 
 

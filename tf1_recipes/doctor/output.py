@@ -14,14 +14,12 @@ class PlotUnavailable(Exception):
 
 
 def require_matplotlib():
-    """matplotlib's pyplot on the Agg backend, or PlotUnavailable saying how to install it."""
-    try:
-        import matplotlib
+    """matplotlib's pyplot on the Agg backend (:func:`tf1_recipes.report.load_pyplot`), or PlotUnavailable saying how to install it."""
+    from tf1_recipes.report import load_pyplot
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-    except ImportError as err:
-        raise PlotUnavailable(f"--plot needs matplotlib, which is not installed: {PLOT_EXTRA}") from err
+    plt = load_pyplot()
+    if plt is None:
+        raise PlotUnavailable(f"--plot needs matplotlib, which is not installed: {PLOT_EXTRA}")
     return plt
 
 
