@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from recipe_helpers import assert_found_by_name, initial_values
+from recipe_helpers import FAMILY_HYPERPARAMETERS, assert_found_by_name, initial_values
 
 #: One epoch of two batches (100 images), the run the family's tests share (tests/unit/test_family_faster_optimizers.py).
 TINY = {"n_epochs": 1, "train_size": 100}
@@ -23,12 +23,6 @@ def test_adagrad_is_found_by_name_with_its_presets_and_hyperparameters():
     spec = assert_found_by_name("adagrad")
     assert spec.default_preset == 'book' and spec.metric is None
     assert spec.presets == {'book': {}, 'smoke': {'n_epochs': 2, 'train_size': 7500}}
-    assert spec.hyperparameters == {'learning_rate': 0.01,
-                                    'n_inputs': 784,
-                                    'n_hidden1': 300,
-                                    'n_hidden2': 50,
-                                    'n_outputs': 10,
-                                    'n_epochs': 10,
-                                    'batch_size': 50}
+    assert spec.hyperparameters == {**FAMILY_HYPERPARAMETERS["faster_optimizers"], 'learning_rate': 0.01}
     assert spec.description == ('AdaGrad: AdagradOptimizer(0.01) (accumulators start at 0.1) on the 300/50 '
                                 'ReLU MLP.')

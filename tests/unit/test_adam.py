@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from recipe_helpers import assert_found_by_name, initial_values
+from recipe_helpers import FAMILY_HYPERPARAMETERS, assert_found_by_name, initial_values
 
 from tf1_recipes.compat import tf1
 
@@ -36,11 +36,5 @@ def test_adam_is_found_by_name_with_its_presets_and_hyperparameters():
     spec = assert_found_by_name("adam")
     assert spec.default_preset == 'book' and spec.metric is None
     assert spec.presets == {'book': {}, 'smoke': {'n_epochs': 2, 'train_size': 7500}}
-    assert spec.hyperparameters == {'learning_rate': 0.001,
-                                    'n_inputs': 784,
-                                    'n_hidden1': 300,
-                                    'n_hidden2': 50,
-                                    'n_outputs': 10,
-                                    'n_epochs': 10,
-                                    'batch_size': 50}
+    assert spec.hyperparameters == {**FAMILY_HYPERPARAMETERS["faster_optimizers"], 'learning_rate': 0.001}
     assert spec.description == 'Adam: AdamOptimizer(learning_rate=0.001) on the 300/50 ReLU MLP.'

@@ -1,6 +1,6 @@
 """The freeze_stop_gradient recipe: tf.stop_gradient right after hidden2, and it is found by name."""
 
-from recipe_helpers import assert_found_by_name
+from recipe_helpers import FAMILY_HYPERPARAMETERS, assert_found_by_name
 from saver_helpers import TINY_REUSE
 
 
@@ -19,20 +19,6 @@ def test_freeze_stop_gradient_is_found_by_name_with_its_presets_and_hyperparamet
                                       'n_epochs': 3,
                                       'train_size': None,
                                       'pretrained_preset': 'smoke'}}
-    assert spec.hyperparameters == {'n_inputs': 784,
-                                    'n_hidden1': 300,
-                                    'n_hidden2': 50,
-                                    'n_hidden3': 50,
-                                    'n_hidden4': 20,
-                                    'n_outputs': 10,
-                                    'learning_rate': 0.01,
-                                    'n_epochs': 20,
-                                    'batch_size': 200,
-                                    'reuse_scope': 'hidden[123]',
-                                    'train_scope': None,
-                                    'stop_gradient': False,
-                                    'cache_hidden2': False,
-                                    'pretrained_checkpoint': None,
-                                    'pretrained_preset': 'book'}
+    assert spec.hyperparameters == FAMILY_HYPERPARAMETERS["reuse_hidden_layers"]
     assert spec.description == ('As reuse_partial_restore with tf.stop_gradient after hidden2: hidden1-2 '
                                 'frozen, hidden3 trainable.')

@@ -1,7 +1,7 @@
 """The l2_regularizer recipe: contrib's l2_regularizer on every kernel, and it is found by name."""
 
 import pytest
-from recipe_helpers import assert_found_by_name
+from recipe_helpers import FAMILY_HYPERPARAMETERS, assert_found_by_name
 
 from tf1_recipes.compat import tf1
 
@@ -27,14 +27,6 @@ def test_l2_regularizer_is_found_by_name_with_its_presets_and_hyperparameters():
     assert spec.default_preset == 'book' and spec.metric is None
     assert spec.presets == {'book': {'regularizer': 'l2'},
                             'smoke': {'regularizer': 'l2', 'n_epochs': 2, 'train_size': 30000}}
-    assert spec.hyperparameters == {'n_inputs': 784,
-                                    'n_hidden1': 300,
-                                    'n_hidden2': 50,
-                                    'n_outputs': 10,
-                                    'scale': 0.001,
-                                    'learning_rate': 0.01,
-                                    'n_epochs': 20,
-                                    'batch_size': 200,
-                                    'regularizer': 'l1'}
+    assert spec.hyperparameters == FAMILY_HYPERPARAMETERS["kernel_regularizers"]
     assert spec.description == ('L2 regularisation: contrib l2_regularizer(0.001) (scale * sum(W**2) / 2) on '
                                 'every kernel, 300/50 MLP.')

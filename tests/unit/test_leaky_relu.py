@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from recipe_helpers import assert_found_by_name
+from recipe_helpers import FAMILY_HYPERPARAMETERS, assert_found_by_name
 
 #: One epoch on 500 images, the run the family's tests share (tests/unit/test_family_init_and_activations.py).
 TINY = {"n_epochs": 1, "train_size": 500}
@@ -32,14 +32,5 @@ def test_leaky_relu_is_found_by_name_with_its_presets_and_hyperparameters():
     assert spec.default_preset == 'book' and spec.metric is None
     assert spec.presets == {'book': {'activation': 'leaky_relu'},
                             'smoke': {'activation': 'leaky_relu', 'n_epochs': 2, 'train_size': 7500}}
-    assert spec.hyperparameters == {'n_inputs': 784,
-                                    'n_hidden1': 300,
-                                    'n_hidden2': 100,
-                                    'n_outputs': 10,
-                                    'learning_rate': 0.01,
-                                    'n_epochs': 40,
-                                    'batch_size': 50,
-                                    'activation': 'leaky_relu',
-                                    'initializer': 'xavier',
-                                    'scale_inputs': False}
+    assert spec.hyperparameters == FAMILY_HYPERPARAMETERS["init_and_activations"]
     assert spec.description == "Leaky ReLU, tf.maximum(0.01 * z, z), as the 300/100 MLP's hidden activation."

@@ -1,7 +1,7 @@
 """The lr_inverse_time_decay recipe: the rate fed each epoch is the closed form, and it is found by name."""
 
 import pytest
-from recipe_helpers import assert_found_by_name
+from recipe_helpers import FAMILY_HYPERPARAMETERS, assert_found_by_name
 
 #: Two batches of 50 per epoch: the schedules run their full length in seconds (the family's tests share these runs).
 TINY = {"train_size": 100}
@@ -31,13 +31,5 @@ def test_lr_inverse_time_decay_is_found_by_name_with_its_presets_and_hyperparame
     spec = assert_found_by_name("lr_inverse_time_decay")
     assert spec.default_preset == 'book' and spec.metric is None
     assert spec.presets == {'book': {}, 'smoke': {'n_epochs': 2, 'train_size': 7500}}
-    assert spec.hyperparameters == {'initial_learning_rate': 0.1,
-                                    'decay': 0.1,
-                                    'n_inputs': 784,
-                                    'n_hidden1': 300,
-                                    'n_hidden2': 50,
-                                    'n_outputs': 10,
-                                    'momentum': 0.9,
-                                    'n_epochs': 20,
-                                    'batch_size': 50}
+    assert spec.hyperparameters == {**FAMILY_HYPERPARAMETERS["learning_rate_schedules"], 'decay': 0.1}
     assert spec.description == 'Inverse-time decay fed per epoch: lr = 0.1 / (1 + 0.1 * epoch), momentum 0.9.'

@@ -3,7 +3,7 @@
 import math
 
 import pytest
-from recipe_helpers import assert_found_by_name
+from recipe_helpers import FAMILY_HYPERPARAMETERS, assert_found_by_name
 
 #: Two batches of 50 per epoch: the schedules run their full length in seconds (the family's tests share these runs).
 TINY = {"train_size": 100}
@@ -34,15 +34,6 @@ def test_lr_step_decay_is_found_by_name_with_its_presets_and_hyperparameters():
     spec = assert_found_by_name("lr_step_decay")
     assert spec.default_preset == 'book' and spec.metric is None
     assert spec.presets == {'book': {}, 'smoke': {'n_epochs': 2, 'train_size': 7500}}
-    assert spec.hyperparameters == {'initial_learning_rate': 0.1,
-                                    'drop': 0.5,
-                                    'epochs_drop': 10,
-                                    'n_inputs': 784,
-                                    'n_hidden1': 300,
-                                    'n_hidden2': 50,
-                                    'n_outputs': 10,
-                                    'momentum': 0.9,
-                                    'n_epochs': 20,
-                                    'batch_size': 50}
+    assert spec.hyperparameters == {**FAMILY_HYPERPARAMETERS["learning_rate_schedules"], 'drop': 0.5, 'epochs_drop': 10}
     assert spec.description == ('Step decay fed per epoch: lr = 0.1 * 0.5 ** floor((1 + epoch) / 10), '
                                 'momentum 0.9.')

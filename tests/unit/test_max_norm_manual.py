@@ -1,7 +1,7 @@
 """The max_norm_manual recipe: the clip ops on the kernels fetched by name, and it is found by name."""
 
 import pytest
-from recipe_helpers import assert_found_by_name, clip_ops
+from recipe_helpers import FAMILY_HYPERPARAMETERS, assert_found_by_name, clip_ops
 
 #: One tiny epoch, the run the family's tests share (tests/unit/test_family_max_norm.py).
 TINY = {"n_epochs": 1, "train_size": 500}
@@ -26,15 +26,6 @@ def test_max_norm_manual_is_found_by_name_with_its_presets_and_hyperparameters()
     assert spec.default_preset == 'book' and spec.metric is None
     assert spec.presets == {'book': {'clipping': 'manual'},
                             'smoke': {'clipping': 'manual', 'n_epochs': 2, 'train_size': 7500}}
-    assert spec.hyperparameters == {'n_inputs': 784,
-                                    'n_hidden1': 300,
-                                    'n_hidden2': 50,
-                                    'n_outputs': 10,
-                                    'learning_rate': 0.01,
-                                    'momentum': 0.9,
-                                    'threshold': 1.0,
-                                    'n_epochs': 20,
-                                    'batch_size': 50,
-                                    'clipping': 'manual'}
+    assert spec.hyperparameters == FAMILY_HYPERPARAMETERS["max_norm"]
     assert spec.description == ('Max-norm (1.0) by hand: assign(W, clip_by_norm(W, 1.0, axes=1)) after each '
                                 'step, 300/50 MLP, momentum.')

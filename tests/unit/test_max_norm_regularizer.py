@@ -1,7 +1,7 @@
 """The max_norm_regularizer recipe: the max_norm collection holds the clip ops, and it is found by name."""
 
 import pytest
-from recipe_helpers import assert_found_by_name, clip_ops
+from recipe_helpers import FAMILY_HYPERPARAMETERS, assert_found_by_name, clip_ops
 
 from tf1_recipes.compat import tf1
 
@@ -32,15 +32,6 @@ def test_max_norm_regularizer_is_found_by_name_with_its_presets_and_hyperparamet
     assert spec.default_preset == 'book' and spec.metric is None
     assert spec.presets == {'book': {'clipping': 'regularizer'},
                             'smoke': {'clipping': 'regularizer', 'n_epochs': 2, 'train_size': 7500}}
-    assert spec.hyperparameters == {'n_inputs': 784,
-                                    'n_hidden1': 300,
-                                    'n_hidden2': 50,
-                                    'n_outputs': 10,
-                                    'learning_rate': 0.01,
-                                    'momentum': 0.9,
-                                    'threshold': 1.0,
-                                    'n_epochs': 20,
-                                    'batch_size': 50,
-                                    'clipping': 'manual'}
+    assert spec.hyperparameters == FAMILY_HYPERPARAMETERS["max_norm"]
     assert spec.description == ('Max-norm (1.0) through a kernel_regularizer that fills the max_norm '
                                 'collection, 300/50 MLP, momentum.')

@@ -1,7 +1,7 @@
 """The nesterov recipe: Nesterov momentum updates, and it is found by name."""
 
 import pytest
-from recipe_helpers import assert_found_by_name
+from recipe_helpers import FAMILY_HYPERPARAMETERS, assert_found_by_name
 
 #: One epoch of two batches (100 images), the run the family's tests share (tests/unit/test_family_faster_optimizers.py).
 TINY = {"n_epochs": 1, "train_size": 100}
@@ -22,13 +22,6 @@ def test_nesterov_is_found_by_name_with_its_presets_and_hyperparameters():
     spec = assert_found_by_name("nesterov")
     assert spec.default_preset == 'book' and spec.metric is None
     assert spec.presets == {'book': {}, 'smoke': {'n_epochs': 2, 'train_size': 7500}}
-    assert spec.hyperparameters == {'learning_rate': 0.01,
-                                    'momentum': 0.9,
-                                    'n_inputs': 784,
-                                    'n_hidden1': 300,
-                                    'n_hidden2': 50,
-                                    'n_outputs': 10,
-                                    'n_epochs': 10,
-                                    'batch_size': 50}
+    assert spec.hyperparameters == {**FAMILY_HYPERPARAMETERS["faster_optimizers"], 'learning_rate': 0.01, 'momentum': 0.9}
     assert spec.description == ('Nesterov accelerated gradient: MomentumOptimizer(0.01, 0.9, '
                                 'use_nesterov=True) on the 300/50 MLP.')

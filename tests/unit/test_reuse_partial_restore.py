@@ -1,7 +1,7 @@
 """The reuse_partial_restore recipe: hidden1-3 restored from the pretrained checkpoint, every layer trains; found by name."""
 
 import numpy as np
-from recipe_helpers import assert_found_by_name
+from recipe_helpers import FAMILY_HYPERPARAMETERS, assert_found_by_name
 from saver_helpers import assert_all_moved, assert_same, layer_values, saved, updated_variables
 
 REUSED, NEW = ["hidden1", "hidden2", "hidden3"], ["hidden4", "outputs"]
@@ -26,20 +26,6 @@ def test_reuse_partial_restore_is_found_by_name_with_its_presets_and_hyperparame
     assert spec.default_preset == 'book' and spec.metric is None
     assert spec.presets == {'book': {},
                             'smoke': {'n_epochs': 3, 'train_size': None, 'pretrained_preset': 'smoke'}}
-    assert spec.hyperparameters == {'n_inputs': 784,
-                                    'n_hidden1': 300,
-                                    'n_hidden2': 50,
-                                    'n_hidden3': 50,
-                                    'n_hidden4': 20,
-                                    'n_outputs': 10,
-                                    'learning_rate': 0.01,
-                                    'n_epochs': 20,
-                                    'batch_size': 200,
-                                    'reuse_scope': 'hidden[123]',
-                                    'train_scope': None,
-                                    'stop_gradient': False,
-                                    'cache_hidden2': False,
-                                    'pretrained_checkpoint': None,
-                                    'pretrained_preset': 'book'}
+    assert spec.hyperparameters == FAMILY_HYPERPARAMETERS["reuse_hidden_layers"]
     assert spec.description == ('Restore only hidden1-3 of the pretrained model (Saver over the hidden[123] '
                                 'variables); train new hidden4 and outputs.')

@@ -2,7 +2,7 @@
 
 import numpy as np
 import pytest
-from recipe_helpers import assert_found_by_name, initial_values
+from recipe_helpers import FAMILY_HYPERPARAMETERS, assert_found_by_name, initial_values
 
 #: One epoch of two batches (100 images), the run the family's tests share (tests/unit/test_family_faster_optimizers.py).
 TINY = {"n_epochs": 1, "train_size": 100}
@@ -34,15 +34,6 @@ def test_rmsprop_is_found_by_name_with_its_presets_and_hyperparameters():
     assert spec.presets == {'book': {},
                             'lr_0_001': {'learning_rate': 0.001},
                             'smoke': {'n_epochs': 2, 'train_size': 30000, 'learning_rate': 0.001}}
-    assert spec.hyperparameters == {'learning_rate': 0.01,
-                                    'momentum': 0.9,
-                                    'decay': 0.9,
-                                    'epsilon': 1e-10,
-                                    'n_inputs': 784,
-                                    'n_hidden1': 300,
-                                    'n_hidden2': 50,
-                                    'n_outputs': 10,
-                                    'n_epochs': 10,
-                                    'batch_size': 50}
+    assert spec.hyperparameters == {**FAMILY_HYPERPARAMETERS["faster_optimizers"], 'learning_rate': 0.01, 'momentum': 0.9, 'decay': 0.9, 'epsilon': 1e-10}
     assert spec.description == ('RMSProp: RMSPropOptimizer(0.01, momentum=0.9, decay=0.9, epsilon=1e-10) on '
                                 'the 300/50 ReLU MLP.')

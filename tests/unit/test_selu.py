@@ -1,7 +1,7 @@
 """The selu recipe: inputs standardised with the training set's statistics, and it is found by name."""
 
 import numpy as np
-from recipe_helpers import assert_found_by_name, fed_inputs
+from recipe_helpers import FAMILY_HYPERPARAMETERS, assert_found_by_name, fed_inputs
 
 #: One epoch on 500 images, the run the family's tests share (tests/unit/test_family_init_and_activations.py).
 TINY = {"n_epochs": 1, "train_size": 500}
@@ -33,15 +33,6 @@ def test_selu_is_found_by_name_with_its_presets_and_hyperparameters():
                                       'scale_inputs': True,
                                       'n_epochs': 2,
                                       'train_size': 7500}}
-    assert spec.hyperparameters == {'n_inputs': 784,
-                                    'n_hidden1': 300,
-                                    'n_hidden2': 100,
-                                    'n_outputs': 10,
-                                    'learning_rate': 0.01,
-                                    'n_epochs': 40,
-                                    'batch_size': 50,
-                                    'activation': 'leaky_relu',
-                                    'initializer': 'xavier',
-                                    'scale_inputs': False}
+    assert spec.hyperparameters == FAMILY_HYPERPARAMETERS["init_and_activations"]
     assert spec.description == ('SELU (tf.nn.selu) in the 300/100 MLP, inputs standardised with the training '
                                 "set's pixel means and stds.")

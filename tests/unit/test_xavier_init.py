@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 import pytest
-from recipe_helpers import assert_found_by_name, initial_kernels
+from recipe_helpers import FAMILY_HYPERPARAMETERS, assert_found_by_name, initial_kernels
 
 #: One epoch on 500 images, the run the family's tests share (tests/unit/test_family_init_and_activations.py).
 TINY = {"n_epochs": 1, "train_size": 500}
@@ -33,15 +33,6 @@ def test_xavier_init_is_found_by_name_with_its_presets_and_hyperparameters():
                                       'initializer': 'xavier',
                                       'n_epochs': 2,
                                       'train_size': 7500}}
-    assert spec.hyperparameters == {'n_inputs': 784,
-                                    'n_hidden1': 300,
-                                    'n_hidden2': 100,
-                                    'n_outputs': 10,
-                                    'learning_rate': 0.01,
-                                    'n_epochs': 40,
-                                    'batch_size': 50,
-                                    'activation': 'leaky_relu',
-                                    'initializer': 'xavier',
-                                    'scale_inputs': False}
+    assert spec.hyperparameters == FAMILY_HYPERPARAMETERS["init_and_activations"]
     assert spec.description == ("Xavier initialisation: tf.layers.dense's default Glorot-uniform kernels in "
                                 'the 300/100 ReLU MLP.')
