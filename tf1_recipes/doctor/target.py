@@ -120,10 +120,6 @@ class SessionRecorder:
 
     def _run(self, original, session, fetches, feed_dict, options, run_metadata):
         graph = session.graph
-        if self.graph is not None and graph is not self.graph:
-            # A run in another graph after the recipe's (the numerics fingerprint its provenance
-            # computes): not the graph under examination.
-            return original(session, fetches, feed_dict, options, run_metadata)
         elements = _elements(graph, fetches)
         training = is_training_fetch(graph, elements)
         first = training and not self.training_calls
