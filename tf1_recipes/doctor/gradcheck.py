@@ -77,8 +77,20 @@ def _repair_frozen_functions(graph_def):
     ``convert_variables_to_constants`` turns a captured variable's ReadVariableOp inside a
     cond branch into an Identity but leaves the branch's return value naming the old
     ``:value:`` output, which breaks the gradient of the If op; this renames it.
+
+    Freezing also leaves the branch's *signature* as it was: an argument that carried a
+    variable's resource handle now carries the variable's value (a float tensor) but keeps
+    the handle's ``handle_data``, and TensorFlow, rebuilding the branch from its FunctionDef
+    (an imported graph's branches, whose Python FuncGraphs are gone), gives such an argument
+    the handle's scalar shape: "Shapes must be equal rank, but are 1 and 0". The
+    ``handle_data`` of every argument that is no longer a resource is dropped.
     """
+    from tensorflow.core.framework import types_pb2
+
     for function in graph_def.library.function:
+        for arg in list(function.signature.input_arg) + list(function.signature.output_arg):
+            if arg.handle_data and arg.type != types_pb2.DT_RESOURCE:
+                del arg.handle_data[:]
         op_types = {node.name: node.op for node in function.node_def}
 
         def fix(ref, op_types=op_types):
