@@ -32,16 +32,11 @@ from pathlib import Path
 import numpy as np
 
 from tf1_recipes.compat import tf, tf1
+from tf1_recipes.doctor.checklist import GRAPH_CONVENTIONS
 
-#: How the tensors are found when not named, in the order tried (for the docs and ``--help``).
-CONVENTIONS = {
-    "inputs": "X:0, else the one non-scalar float placeholder the logits depend on",
-    "labels": "y:0, else the one placeholder the loss depends on and the logits do not",
-    "loss": "what the training step's optimiser differentiates, else loss/loss:0, loss:0, the LOSSES collection, "
-            "a scalar named loss/cost/mse",
-    "train_op": "the TRAIN_OP collection (minimize() fills it), else an op named train_op or training_op",
-    "training": "training:0 if it is a bool, else the one scalar bool placeholder the loss depends on",
-}
+#: How the tensors are found when not named (role -> rule; the table lives with the doctor's checklist, which
+#: the command line reads without loading TensorFlow).
+CONVENTIONS = GRAPH_CONVENTIONS
 #: ``--train-op UPDATE_OPS``: the ops of the UPDATE_OPS collection, fetched beside the training op.
 UPDATE_OPS_NAME = "UPDATE_OPS"
 CROSS_ENTROPY_OPS = ("SparseSoftmaxCrossEntropyWithLogits", "SoftmaxCrossEntropyWithLogits")

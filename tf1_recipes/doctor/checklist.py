@@ -55,6 +55,18 @@ CHECKS = {name: Check(number, name, label, function, description)
           for number, (name, label, function, description) in enumerate(_ROWS, start=1)}
 
 
+#: How ``doctor --graph`` (:func:`tf1_recipes.user_graph.find_tensors`) finds a tensor the user did not name:
+#: role (its ``--flag``) -> the rule, tried in order.
+GRAPH_CONVENTIONS = {
+    "inputs": "X:0, else the one non-scalar float placeholder the logits depend on",
+    "labels": "y:0, else the one placeholder the loss depends on and the logits do not",
+    "loss": "what the training step's optimiser differentiates, else loss/loss:0, loss:0, the LOSSES collection, "
+            "a scalar named loss/cost/mse",
+    "train_op": "the TRAIN_OP collection (minimize() fills it), else an op named train_op or training_op",
+    "training": "training:0 if it is a bool, else the one scalar bool placeholder the loss depends on",
+}
+
+
 def describe():
     """The checklist as text, one numbered line per check (for ``--help`` and the package docstring)."""
     return "\n".join(f"{check.number}. {check.name}: {check.description}" for check in CHECKS.values())

@@ -26,6 +26,10 @@ DELTA = {"float64": 1e-6, "float32": 1e-3}
 KINK_TOLERANCE = {"float64": 1e-3, "float32": 0.2}
 
 
+class NotDeterministic(ValueError):
+    """The loss gives other values for the same inputs (dropout or noise on): finite differences mean nothing."""
+
+
 @dataclasses.dataclass
 class EntryCheck:
     """One checked gradient entry."""
@@ -150,9 +154,10 @@ def check(session, loss, variables, feed_by_name, *, entries=4, random_entries=2
     """Analytic vs central-difference gradient of ``loss`` for a few entries of each variable.
 
     Returns ``(checks, dtype, notes)``: the :class:`EntryCheck` list, the precision used,
-    and notes (variables without a gradient, a float32 fallback). Raises ValueError when
-    the loss is not deterministic (dropout on while evaluating), where no finite
-    difference means anything.
+    and notes (variables without a gradient, a float32 fallback). Raises NotDeterministic
+    (a ValueError) when the loss is not deterministic (dropout on while evaluating), where
+    no finite difference means anything; TensorFlow's error (OpError, ValueError, TypeError,
+    KeyError) when the slice cannot be rebuilt in float32 either.
     """
     notes = []
     try:
@@ -167,7 +172,7 @@ def check(session, loss, variables, feed_by_name, *, entries=4, random_entries=2
     try:
         again = piece.session.run(piece.loss, piece.feed(feed_by_name))
         if again != base:
-            raise ValueError(f"the loss is not deterministic ({base!r} then {again!r}): dropout or noise is on")
+            raise NotDeterministic(f"the loss is not deterministic ({base!r} then {again!r}): dropout or noise is on")
         rng = np.random.RandomState(seed)
         delta = DELTA[dtype]
         results, kinks = [], []
