@@ -332,9 +332,24 @@ def format_rows(rows):
     return "\n".join(r.line(width, shape_width) for r in rows)
 
 
+#: What the default-named slots of TF1's optimizers hold (tensorflow/python/training/{adam,momentum,rmsprop,adagrad}.py).
+SLOT_MEANING = {
+    "Adam": "Adam m",
+    "Adam_1": "Adam v",
+    "Momentum": "Momentum accumulator",
+    "RMSProp": "RMSProp rms",
+    "RMSProp_1": "RMSProp momentum, or mg when centered",
+    "RMSProp_2": "centered RMSProp momentum",
+    "Adagrad": "Adagrad accumulator",
+}
+
+
 def _optimizer_reason(role):
+    if role.kind == "slot" and role.slot == "ExponentialMovingAverage":
+        return f"moving-average shadow of {role.owner} (tf.train.ExponentialMovingAverage)"
     if role.kind == "slot":
-        return f"optimizer state, slot {role.slot!r} of {role.owner}"
+        meaning = f" ({SLOT_MEANING[role.slot]})" if role.slot in SLOT_MEANING else ""
+        return f"optimizer state, slot {role.slot!r}{meaning} of {role.owner}"
     if role.kind == "beta_power":
         return "optimizer state, Adam's step count"
     return "optimizer state, step count"

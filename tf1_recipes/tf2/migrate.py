@@ -284,7 +284,7 @@ def _convert(values, mapping, model, optimizer, optimizer_state, out_dir, what):
                 f"--optimizer-state needs {what}'s Keras optimizer: return (model, optimizer) from the factory, "
                 "or compile the model with it (model.compile(optimizer=...))"
             )
-        conversion = state.convert_optimizer_state(mapping, values, optimizer).check()
+        conversion = state.convert_optimizer_state(mapping, values, optimizer, model).check()
         rows = [conversion.rows.get(r.tf1_name, r) for r in rows]
         notes = conversion.notes
     mapping.assign(values)

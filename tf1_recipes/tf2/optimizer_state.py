@@ -170,14 +170,16 @@ def steps_from_beta_powers(beta1_power, beta2_power, beta_1, beta_2):
     return sorted(fits, key=lambda item: item[1])
 
 
-def convert_optimizer_state(mapping, values, optimizer):
+def convert_optimizer_state(mapping, values, optimizer, model):
     """Plan the conversion of the TF1 optimizer state in ``values`` into ``optimizer`` (see the module docstring).
 
     Args:
         mapping: the checked :class:`tf1_recipes.tf2.mapping.Mapping` of the model variables.
         values: {TF1 name: NumPy array} of the whole checkpoint.
-        optimizer: a Keras 3 optimizer; built on the mapped variables (``optimizer.build``)
-            here if it is not yet.
+        optimizer: a Keras 3 optimizer; built here on ``model.trainable_variables`` if it
+            is not yet (the order :func:`tf1_recipes.tf2.migrate.restore` builds it in: a
+            Keras optimizer checkpoints its variables by that order).
+        model: the Keras 3 model ``mapping`` maps onto.
 
     Returns:
         a :class:`Conversion`; call ``.apply()`` to assign (it raises OptimizerStateError
@@ -189,7 +191,7 @@ def convert_optimizer_state(mapping, values, optimizer):
     notes, assignments, rows = [], [], {}
     trained = [v for v in mapping.variables.values() if v.trainable]
     if not optimizer.built:
-        optimizer.build(trained)
+        optimizer.build(model.trainable_variables)
     cls = type(optimizer).__name__
     expected = keras_class(kind) if kind else None
     if expected is not None and not isinstance(optimizer, expected):
