@@ -113,7 +113,7 @@ def build_parser():
                "OUT_DIR: the directory for the TF2 checkpoint, written only if every variable is accounted for. "
                "--map: OLD=NEW replaces the TF1 name prefix OLD (a whole name or up to a '/') by the Keras path NEW; "
                "re:PATTERN=REPLACEMENT rewrites names re.match(PATTERN) matches with re.sub; OLD= leaves them out. "
-               "See README, 'Migrating a checkpoint'.")
+               "See README, 'Migrating a checkpoint of your own model', and MIGRATION.md, 'Optimizer state'.")
     migrate.add_argument("paths", nargs="+", metavar="ARG", help="RECIPE TF1_CHECKPOINT OUT_DIR, or with --to: TF1_CHECKPOINT OUT_DIR")
     migrate.add_argument("--preset", help="preset whose hyperparameters shape the recipe's port (default: the recipe's default)")
     migrate.add_argument("--to", metavar="MODULE:FUNCTION",

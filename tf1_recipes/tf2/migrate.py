@@ -281,7 +281,7 @@ def _convert(values, mapping, model, optimizer, optimizer_state, out_dir, what):
     if optimizer_state:
         if optimizer is None:
             raise ModelFactoryError(
-                f"--optimizer-state needs {what}'s Keras optimizer: return (model, optimizer) from the factory, "
+                f"--optimizer-state needs a Keras optimizer for {what}: return (model, optimizer) from the factory, "
                 "or compile the model with it (model.compile(optimizer=...))"
             )
         conversion = state.convert_optimizer_state(mapping, values, optimizer, model).check()
@@ -389,6 +389,8 @@ def migrate_to_model(tf1_checkpoint, out_dir, factory, maps=(), *, optimizer_sta
     out_dir = _check_out_dir(out_dir)
     values = checkpoints.read_checkpoint(prefix, "TF1 checkpoint", REMEDY_TF1)
     order = tf1_creation_order(prefix)
+    if order is None and Path(f"{prefix}.meta").exists():
+        checkpoints.note(f"{prefix}.meta is unreadable (damaged?): the TF1 layers are ordered by name instead of by creation")
     model, optimizer = build_user_model(factory, {n: v.shape for n, v in values.items()}, order)
     mapping = map_checkpoint(values, model, rules, order=order, subject=f"the model of {factory}")
     mapping.order = f"creation order from {prefix}.meta" if order else "by name (natural order; no readable .meta)"

@@ -35,7 +35,7 @@ with ``g`` the gradient, ``lr`` the learning rate:
   one (for Adam only when it agrees with the beta powers: a ``global_step`` never passed
   to ``minimize`` stays 0); for Adam without it, the ``t`` with ``b^(t+1)`` equal to the
   beta powers within float32 rounding (``(t+1)`` products, each within 2^-24). Without
-  either, 0 (said in a note: a schedule restarts).
+  either, 0 (said in a note when the Keras optimizer follows a schedule: it starts over).
 
 :func:`convert_optimizer_state` checks everything first and returns the assignments;
 nothing is assigned when there is a problem.
@@ -337,5 +337,8 @@ def _step_count(mapping, values, optimizer, kind, problems, notes):
     if global_step is not None:
         rows[steps[0]] = Row(steps[0], (), f"optimizer.iterations = {global_step}", how="global_step", optimizer=True)
         return global_step, rows
-    notes.append("the checkpoint has no global_step: optimizer.iterations starts at 0 (a learning-rate schedule starts over)")
+    from tf1_recipes.tf2.optimizers import learning_rate_at
+
+    if learning_rate_at(optimizer, 0)[1]:
+        notes.append("the checkpoint has no global_step: optimizer.iterations starts at 0, so the learning-rate schedule starts over")
     return 0, rows
