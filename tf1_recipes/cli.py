@@ -105,11 +105,25 @@ def build_parser():
     regen.add_argument("action", choices=["regen"])
     regen.add_argument("args", nargs=argparse.REMAINDER, help="arguments of scripts/regen_golden.py")
 
-    migrate = commands.add_parser("migrate-ckpt", help="convert a TF1 Saver checkpoint to the recipe's TF2 port (prints the mapping)")
-    migrate.add_argument("recipe")
-    migrate.add_argument("tf1_checkpoint", help="checkpoint prefix (DIR/model.ckpt) or a directory with a 'checkpoint' file")
-    migrate.add_argument("out_dir", help="directory for the TF2 checkpoint (written only if every variable matches)")
-    migrate.add_argument("--preset", help="preset whose hyperparameters shape the model (default: the recipe's default)")
+    migrate = commands.add_parser(
+        "migrate-ckpt", help="convert a TF1 Saver checkpoint to a recipe's TF2 port or your own Keras 3 model (prints the mapping)",
+        usage="tf1-recipes migrate-ckpt RECIPE TF1_CHECKPOINT OUT_DIR [--preset P] [--optimizer-state]\n"
+              "       tf1-recipes migrate-ckpt TF1_CHECKPOINT OUT_DIR --to MODULE:FUNCTION [--map OLD=NEW ...] [--optimizer-state]",
+        epilog="TF1_CHECKPOINT: a Saver prefix (DIR/model.ckpt), one of its files, or a directory with a 'checkpoint' file. "
+               "OUT_DIR: the directory for the TF2 checkpoint, written only if every variable is accounted for. "
+               "--map: OLD=NEW replaces the TF1 name prefix OLD (a whole name or up to a '/') by the Keras path NEW; "
+               "re:PATTERN=REPLACEMENT rewrites names re.match(PATTERN) matches with re.sub; OLD= leaves them out. "
+               "See README, 'Migrating a checkpoint of your own model', and MIGRATION.md, 'Optimizer state'.")
+    migrate.add_argument("paths", nargs="+", metavar="ARG", help="RECIPE TF1_CHECKPOINT OUT_DIR, or with --to: TF1_CHECKPOINT OUT_DIR")
+    migrate.add_argument("--preset", help="preset whose hyperparameters shape the recipe's port (default: the recipe's default)")
+    migrate.add_argument("--to", metavar="MODULE:FUNCTION",
+                         help="your Keras 3 model instead of a recipe's port: a function of no arguments (in a module importable "
+                              "from here, or path/to/file.py:FUNCTION) returning the model, or (model, optimizer)")
+    migrate.add_argument("--map", action="append", dest="maps", metavar="OLD=NEW",
+                         help="with --to: map TF1 names the automatic rules do not (repeatable; prefix, or re:PATTERN=REPLACEMENT)")
+    migrate.add_argument("--optimizer-state", action="store_true",
+                         help="also convert the TF1 optimizer's slots (Adam, Momentum, RMSProp, Adagrad) and step count into "
+                              "the model's Keras optimizer (else they are listed, not converted)")
 
     from tf1_recipes.doctor import checklist  # the checks' table; no TensorFlow
 
@@ -398,8 +412,23 @@ def _overall(comparisons):
 
 
 def cmd_migrate_ckpt(args):
+    """``migrate-ckpt``: RECIPE PREFIX OUT, or PREFIX OUT --to MODULE:FUNCTION; the flags each form takes."""
     from tf1_recipes.tf2.migrate import cmd_migrate_ckpt as migrate
 
+    got = f"got {len(args.paths)}: {' '.join(args.paths)}"
+    if args.to:
+        if len(args.paths) != 2:
+            raise UsageError(f"migrate-ckpt --to: expected TF1_CHECKPOINT OUT_DIR (no recipe), {got}; see tf1-recipes migrate-ckpt --help")
+        if args.preset:
+            raise UsageError("migrate-ckpt: --preset is for a recipe's port, not --to; the factory builds your model")
+        args.recipe, (args.tf1_checkpoint, args.out_dir) = None, args.paths
+    else:
+        if len(args.paths) != 3:
+            raise UsageError(f"migrate-ckpt: expected RECIPE TF1_CHECKPOINT OUT_DIR, or TF1_CHECKPOINT OUT_DIR --to MODULE:FUNCTION, "
+                             f"{got}; see tf1-recipes migrate-ckpt --help")
+        if args.maps:
+            raise UsageError("migrate-ckpt: --map goes with --to MODULE:FUNCTION; a recipe's port has its own table")
+        args.recipe, args.tf1_checkpoint, args.out_dir = args.paths
     return migrate(args)
 
 

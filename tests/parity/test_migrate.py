@@ -102,3 +102,42 @@ def test_a_path_that_is_no_checkpoint_is_one_clear_line(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 2 and "not a TF1 checkpoint" in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "out").exists()
+
+
+def test_an_adam_checkpoint_converts_into_the_momentum_port_its_slots_listed_not_converted(trained, tmp_path, capsys):
+    """The right model trained with Adam: the Adam slots and beta powers do not block a Momentum port."""
+    _, result = trained["adam"]
+    code = cli.main(["migrate-ckpt", "momentum", result.checkpoint_path, str(tmp_path / "tf2")])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    assert "hidden1/kernel/Adam_1 " in captured.out and "(not converted: optimizer state, slot 'Adam_1' (Adam v) of hidden1/kernel)" in captured.out
+    assert "(not converted: optimizer state, Adam's step count)" in captured.out
+    restore_model(parity.build_port("momentum", None), tmp_path / "tf2")
+    code = cli.main(["migrate-ckpt", "momentum", result.checkpoint_path, str(tmp_path / "tf2b"), "--optimizer-state"])
+    err = capsys.readouterr().err
+    assert code == 2 and "holds TF1 Adam state but the model's optimizer is SGD" in err and len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "tf2b").exists()
+
+
+def test_optimizer_state_into_the_adam_port_carries_m_v_and_the_step_count(trained, tmp_path, capsys):
+    """The recipe form with --optimizer-state: the port's checkpoint() (model and optimizer) gets the TF1 values."""
+    import tensorflow as tf
+
+    from tf1_recipes.tf2.optimizers import keras_slots
+
+    preset, result = trained["adam"]
+    code = cli.main(["migrate-ckpt", "adam", result.checkpoint_path, str(tmp_path / "tf2"), "--preset", preset, "--optimizer-state"])
+    out = capsys.readouterr().out
+    assert code == 0 and "0 listed only" in out, out
+    reader = tf.train.load_checkpoint(result.checkpoint_path)
+    port = parity.build_port("adam", preset)
+    port.checkpoint().restore(tf.train.latest_checkpoint(str(tmp_path / "tf2"))).assert_consumed()
+    # The recipe passes no global_step to minimize: the step count comes from the beta powers.
+    steps = int(port.optimizer.iterations.numpy())
+    assert steps == 1000 // result.config["batch_size"]  # one epoch of TINY's 1000 images
+    assert np.float32(0.9) ** (steps + 1) == pytest.approx(float(reader.get_tensor("train/beta1_power")), rel=1e-6)
+    assert np.float32(0.999) ** (steps + 1) == pytest.approx(float(reader.get_tensor("train/beta2_power")), rel=1e-6)
+    for name, variable in port.mapped_variables().items():
+        slots = keras_slots(port.optimizer, variable)
+        np.testing.assert_array_equal(slots["m"].numpy(), reader.get_tensor(f"{name}/Adam"))
+        np.testing.assert_array_equal(slots["v"].numpy(), reader.get_tensor(f"{name}/Adam_1"))

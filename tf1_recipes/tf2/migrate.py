@@ -1,47 +1,80 @@
-"""``tf1-recipes migrate-ckpt``: a TF1 name-based Saver checkpoint → the TF2 port's object-based checkpoint.
+"""``tf1-recipes migrate-ckpt``: a TF1 name-based Saver checkpoint → a Keras 3 model's object-based TF2 checkpoint.
 
-The TF1 checkpoint is read with ``tf.train.load_checkpoint``; every variable it holds must
-be accounted for by the port's explicit table (:attr:`Port.variables`, TF1 name → Keras
-variable) or be the TF1 optimizer's training state the port declares
-(:attr:`Port.tf1_slots` per trainable variable, :attr:`Port.tf1_optimizer_globals`),
-which is listed but not converted: the converted model starts a fresh optimizer. Names
-or shapes that do not match are one :class:`CheckpointMismatchError` listing every
-difference, raised before anything is written. The result is written with
-``tf.train.CheckpointManager`` as ``tf.train.Checkpoint(model=...)`` into the output
-directory; :func:`restore_model` loads it into a port.
+Two forms, one machinery (:mod:`tf1_recipes.tf2.mapping`, :mod:`tf1_recipes.tf2.optimizer_state`):
+
+* ``migrate-ckpt RECIPE PREFIX OUT``: the recipe's TF2 port, through the port's explicit
+  table (:attr:`Port.variables`, TF1 name → Keras path);
+* ``migrate-ckpt PREFIX OUT --to MODULE:FUNCTION [--map OLD=NEW]...``: the user's own
+  Keras 3 model, made by calling ``FUNCTION()`` (:func:`load_factory`,
+  :func:`build_user_model`), its variables found by the automatic rules and ``--map``.
+
+The TF1 checkpoint is read whole with ``tf.train.load_checkpoint`` (every tensor, so
+TensorFlow's checksums are verified). Every TF1 variable is either converted or listed
+with the reason it is not (the TF1 optimizer's slots, beta powers and ``global_step``:
+"not converted: optimizer state", unless ``--optimizer-state`` converts them into the
+model's Keras optimizer). Names or shapes that do not match are one
+:class:`CheckpointMismatchError` listing every difference, raised before anything is
+written. The result is written with ``tf.train.CheckpointManager`` as
+``tf.train.Checkpoint(model=...)`` (with ``--optimizer-state``:
+``tf.train.Checkpoint(model=..., optimizer=...)``) into the output directory;
+:func:`restore_model` loads it into a port, :func:`restore` into any model.
 """
 
 import dataclasses
+import importlib
+import importlib.util
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import tensorflow as tf
 
 from tf1_recipes import checkpoints
-from tf1_recipes.tf2.parity import build_port
+from tf1_recipes.tf2.mapping import CheckpointMismatchError, Entry, Row, format_rows, map_checkpoint, natural_key  # noqa: F401 (re-exported)
 
 REMEDY_TF1 = "re-save it (run the recipe again with --out) or give another TF1 checkpoint"
 REMEDY_TF2 = "run migrate-ckpt again into an empty directory"
 
 
-class CheckpointMismatchError(ValueError):
-    """The TF1 checkpoint's variables or shapes are not the recipe's; the message lists them."""
+class ModelFactoryError(ValueError):
+    """``--to MODULE:FUNCTION`` does not give a Keras 3 model: not importable, no such function, it raised, or returned something else."""
 
 
-@dataclasses.dataclass(frozen=True)
-class Entry:
-    """One TF1 checkpoint variable and where it goes (``target`` None: listed, not converted)."""
+@dataclasses.dataclass
+class Migration:
+    """What :func:`migrate_checkpoint` and :func:`migrate_to_model` did.
 
-    tf1_name: str
-    shape: tuple
-    target: str = None
-    reason: str = ""
+    Attributes:
+        path: the written TF2 checkpoint's prefix (``OUT/ckpt-1``).
+        rows: one :class:`tf1_recipes.tf2.mapping.Row` per TF1 variable.
+        mapping: the :class:`tf1_recipes.tf2.mapping.Mapping` of the model variables.
+        conversion: the :class:`tf1_recipes.tf2.optimizer_state.Conversion`, or None without ``optimizer_state``.
+        notes: what the user should know (also printed as ``tf1-recipes: note:`` lines).
+    """
 
-    def line(self):
-        where = self.target if self.target else f"(not converted: {self.reason})"
-        return f"{self.tf1_name} {list(self.shape)} -> {where}"
+    path: str
+    rows: list
+    mapping: object
+    conversion: object = None
+    notes: list = dataclasses.field(default_factory=list)
+
+    def __iter__(self):  # ``path, rows = migrate_checkpoint(...)``, as before
+        return iter((self.path, self.rows))
+
+    def format(self):
+        """The printed table: one line per TF1 variable, columns aligned."""
+        return format_rows(self.rows)
+
+    def summary(self):
+        """``wrote PATH (N model variables converted, M optimizer variables converted, K listed only)``."""
+        model = sum(r.target is not None and not r.optimizer for r in self.rows)
+        optimizer = sum(r.target is not None and r.optimizer for r in self.rows)
+        listed = len(self.rows) - model - optimizer
+        extra = f", {optimizer} optimizer variables converted" if self.conversion is not None else ""
+        return f"wrote {self.path} ({model} variables converted{extra}, {listed} listed only)"
 
 
 def tf1_checkpoint_prefix(path):
@@ -77,57 +110,156 @@ def tf1_checkpoint_prefix(path):
     )
 
 
+
 def plan(port, tf1_shapes):
-    """The Entry list mapping every TF1 variable (name → shape) onto ``port``; CheckpointMismatchError otherwise."""
-    targets = port.mapped_variables()
-    expected = {name: (tuple(v.shape), path) for (name, v), path in zip(targets.items(), port.variables.values())}
-    state = port.tf1_training_state()
-    problems = []
-    missing = sorted(set(expected) - set(tf1_shapes))
-    if missing:
-        problems.append(f"missing from the checkpoint: {', '.join(missing)}")
-    unexpected = sorted(set(tf1_shapes) - set(expected) - set(state))
-    if unexpected:
-        problems.append(f"not variables of {port.recipe}: {', '.join(unexpected)}")
-    for name in sorted(set(expected) & set(tf1_shapes)):
-        if tuple(tf1_shapes[name]) != expected[name][0]:
-            problems.append(f"{name} has shape {list(tf1_shapes[name])}, the port's {expected[name][1]} {list(expected[name][0])}")
-    if problems:
-        raise CheckpointMismatchError(f"checkpoint does not match recipe {port.recipe!r}: " + "; ".join(problems))
-    entries = [Entry(name, tuple(tf1_shapes[name]), expected[name][1]) for name in expected]
-    entries += [Entry(name, tuple(tf1_shapes[name]), None, state[name]) for name in sorted(state) if name in tf1_shapes]
-    return entries
+    """The Row list mapping every TF1 variable (name → shape) onto ``port``; CheckpointMismatchError otherwise.
+
+    Through the port's explicit table (:attr:`Port.variables`); the TF1 optimizer's state
+    (any optimizer's slots, beta powers, ``global_step``) is listed, not converted.
+    """
+    return _port_mapping(port, tf1_shapes).check().rows
 
 
-def migrate_checkpoint(recipe, tf1_checkpoint, out_dir, preset=None):
-    """Convert recipe ``recipe``'s TF1 Saver checkpoint into its TF2 port's object-based checkpoint.
+def _port_mapping(port, tf1):
+    return map_checkpoint(tf1, port.model, table=port.variables, keras=port.keras_variables(), subject=f"recipe {port.recipe!r}")
 
-    Args:
-        recipe: a recipe name with a TF2 port (``tf1-recipes list``).
-        tf1_checkpoint: a Saver prefix (``DIR/model.ckpt``), one of its files (``.index``,
-            ``.meta``, ``.data-*``: the prefix is taken, with a note on stderr), or a directory
-            holding a ``checkpoint`` state file (a moved folder's checkpoint beside it is used).
-        out_dir: directory for the TF2 checkpoint; must not already hold one.
-        preset: the preset whose hyperparameters (layer widths) shape the port; None: the
-            recipe's default.
 
-    Returns:
-        ``(path, entries)``: the written checkpoint's prefix (``out_dir/ckpt-1``) and one
-        :class:`Entry` per TF1 variable (TF1 name, shape, the port variable it went to, or
-        the reason it was listed and not converted: optimizer slots, ``global_step``).
+# --------------------------------------------------------------------------- --to MODULE:FUNCTION
+
+
+def load_factory(spec):
+    """The function ``spec`` names: ``MODULE:FUNCTION`` (a dotted module importable from the current
+    directory or the Python path) or ``FILE.py:FUNCTION`` (a path to a Python file).
 
     Raises:
-        tf1_recipes.checkpoints.CheckpointError: the path does not exist, or a file of the
-            checkpoint is missing or damaged (every tensor is read, so TensorFlow's
-            checksums are verified), or ``out_dir`` already holds a TF2 checkpoint.
-        CheckpointMismatchError: names or shapes differ from the port's; lists every difference.
-        tf1_recipes.registry.UnknownRecipeError: unknown recipe or preset, or no TF2 port.
-
-    Every TF1 tensor is read and matched before anything is written; the TF2 checkpoint is
-    written into a temporary directory beside ``out_dir`` and moved into it only when
-    complete, so a failure leaves ``out_dir`` as it was.
+        ModelFactoryError: no ``:``, the module or file is not there, importing it raised,
+            or it has no such callable; one line naming ``--to SPEC`` and what to do.
     """
-    prefix = tf1_checkpoint_prefix(tf1_checkpoint)
+    module_name, sep, function = spec.rpartition(":")
+    if not sep or not module_name or not function:
+        raise ModelFactoryError(f"--to {spec}: expected MODULE:FUNCTION (or path/to/file.py:FUNCTION), a function returning a Keras 3 model")
+    where = module_name
+    if module_name.endswith(".py") or "/" in module_name or os.sep in module_name:
+        path = Path(module_name)
+        if not path.is_file():
+            raise ModelFactoryError(f"--to {spec}: no such file {path}; give MODULE:FUNCTION or an existing path/to/file.py:FUNCTION")
+        where = str(path)
+        loader_spec = importlib.util.spec_from_file_location(f"_tf1_recipes_to_{abs(hash(str(path.resolve())))}", path)
+        module = importlib.util.module_from_spec(loader_spec)
+        try:
+            loader_spec.loader.exec_module(module)
+        except Exception as err:  # the user's module: any error it raises is theirs to fix
+            raise ModelFactoryError(f"--to {spec}: importing {path} raised {_one_line(err)}; fix that file") from None
+    else:
+        added = os.getcwd() not in sys.path
+        if added:  # as `python -m` does: a module in the current directory is found
+            sys.path.insert(0, os.getcwd())
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as err:
+            if err.name and (module_name == err.name or module_name.startswith(err.name + ".")):
+                raise ModelFactoryError(
+                    f"--to {spec}: no module named {err.name!r} in the current directory or on the Python path; "
+                    "give a module you can import, or a file: path/to/file.py:FUNCTION"
+                ) from None
+            raise ModelFactoryError(f"--to {spec}: importing {module_name} raised {_one_line(err)}; install what it imports") from None
+        except Exception as err:  # the user's module: any error it raises is theirs to fix
+            raise ModelFactoryError(f"--to {spec}: importing {module_name} raised {_one_line(err)}; fix that module") from None
+        finally:
+            if added:
+                sys.path.remove(os.getcwd())
+    factory = getattr(module, function, None)
+    if not callable(factory):
+        functions = sorted(n for n, v in vars(module).items() if callable(v) and not n.startswith("_") and getattr(v, "__module__", None) == module.__name__)
+        what = "is not a function" if hasattr(module, function) else "does not exist"
+        raise ModelFactoryError(
+            f"--to {spec}: {function} {what} in {where} (its functions: {', '.join(functions) or 'none'}); "
+            "name the function that returns the Keras 3 model"
+        )
+    return factory
+
+
+def _one_line(err):
+    text = " ".join(str(err).split())
+    return f"{type(err).__name__}: {text[:300]}" if text else type(err).__name__
+
+
+def _is_keras3(obj, kind):
+    import keras
+
+    return isinstance(obj, keras.Model if kind == "model" else keras.optimizers.Optimizer)
+
+
+def build_user_model(spec, tf1_shapes, order=None):
+    """``(model, optimizer or None)`` from the factory ``spec`` names (:func:`load_factory`), built.
+
+    The factory is called with no arguments and returns a Keras 3 model (``keras.Model``;
+    its optimizer is ``model.optimizer`` when it was compiled) or a ``(model, optimizer)``
+    pair. A model that is not built yet (no ``keras.Input``, never called) is built by
+    calling it once on a float32 zeros batch of shape ``(1, n)``, ``n`` being the input
+    width of the TF1 checkpoint's first kernel (rows of the first rank-2 kernel, in the
+    layer order of :func:`tf1_recipes.tf2.mapping.map_checkpoint`).
+
+    Raises:
+        ModelFactoryError: the factory raised, returned something else (a tf.keras /
+            tf-keras model included: Keras 2, not 3), or the model cannot be built that way.
+    """
+    factory = load_factory(spec)
+    try:
+        made = factory()
+    except Exception as err:  # the user's factory: any error it raises is theirs to fix
+        raise ModelFactoryError(f"--to {spec}: calling {spec.rpartition(':')[2]}() raised {_one_line(err)}; fix the factory") from None
+    model, optimizer = made, None
+    if isinstance(made, (tuple, list)) and len(made) == 2:
+        model, optimizer = made
+        if not _is_keras3(optimizer, "optimizer"):
+            raise ModelFactoryError(
+                f"--to {spec}: returned a pair whose second item is a {type(optimizer).__module__}.{type(optimizer).__name__}, "
+                "not a Keras 3 optimizer (keras.optimizers.Adam, ...); return (model, optimizer) or the model alone"
+            )
+    if not _is_keras3(model, "model"):
+        kind = f"{type(model).__module__}.{type(model).__name__}"
+        if type(model).__module__.split(".")[0] in ("tf_keras", "keras_core") or kind.startswith("tensorflow.python.keras"):
+            raise ModelFactoryError(
+                f"--to {spec}: returned a tf.keras model ({kind}: Keras 2, which tf.keras is in this suite); "
+                "build it with `import keras` (Keras 3): keras.Sequential, keras.layers.Dense, ..."
+            )
+        raise ModelFactoryError(f"--to {spec}: returned a {kind}, not a Keras 3 model (keras.Model) or a (model, optimizer) pair")
+    if optimizer is None:
+        optimizer = getattr(model, "optimizer", None)
+    if not model.built or not model.variables:
+        width = _first_kernel_width(tf1_shapes, order)
+        if width is None:
+            raise ModelFactoryError(
+                f"--to {spec}: the model is not built and the checkpoint has no rank-2 kernel to take its input width from; "
+                "build it in the factory (keras.Input(shape=...) or call it once on a batch)"
+            )
+        try:
+            model(np.zeros((1, width), np.float32))
+        except Exception as err:  # the user's model: any error its call raises is theirs to fix
+            raise ModelFactoryError(
+                f"--to {spec}: the model is not built, and calling it on zeros of shape (1, {width}) (the input width of "
+                f"the checkpoint's first kernel) raised {_one_line(err)}; build it in the factory (keras.Input(shape=...))"
+            ) from None
+    return model, optimizer
+
+
+def _first_kernel_width(tf1_shapes, order):
+    from tf1_recipes.tf2.mapping import classify_tf1
+
+    roles = classify_tf1(tf1_shapes)
+    rank = {name: i for i, name in enumerate(order or [])}
+    names = sorted((n for n in tf1_shapes if roles[n].kind == "model"), key=lambda n: (rank.get(n, len(rank)), natural_key(n)))
+    for name in names:
+        if len(tf1_shapes[name]) == 2:
+            return int(tf1_shapes[name][0])
+    return None
+
+
+# --------------------------------------------------------------------------- converting
+
+
+def _check_out_dir(out_dir):
     out_dir = Path(out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise checkpoints.CheckpointError(f"{out_dir}: exists and is not a directory; give a directory for the TF2 checkpoint")
@@ -136,17 +268,41 @@ def migrate_checkpoint(recipe, tf1_checkpoint, out_dir, preset=None):
             f"{out_dir} already holds a TF2 checkpoint ({out_dir / checkpoints.STATE_FILE}); "
             "give another output directory or delete that one"
         )
-    values = checkpoints.read_checkpoint(prefix, "TF1 checkpoint", REMEDY_TF1)
-    port = build_port(recipe, preset)
-    entries = plan(port, {name: value.shape for name, value in values.items()})
-    targets = port.mapped_variables()
-    for entry in entries:
-        if entry.target is not None:
-            targets[entry.tf1_name].assign(values[entry.tf1_name])
+    return out_dir
+
+
+def _convert(values, mapping, model, optimizer, optimizer_state, out_dir, what):
+    """Check the mapping (and the optimizer state), assign, write; the Migration."""
+    from tf1_recipes.tf2 import optimizer_state as state
+
+    mapping.check()
+    conversion, rows = None, list(mapping.rows)
+    notes = []
+    if optimizer_state:
+        if optimizer is None:
+            raise ModelFactoryError(
+                f"--optimizer-state needs a Keras optimizer for {what}: return (model, optimizer) from the factory, "
+                "or compile the model with it (model.compile(optimizer=...))"
+            )
+        conversion = state.convert_optimizer_state(mapping, values, optimizer, model).check()
+        rows = [conversion.rows.get(r.tf1_name, r) for r in rows]
+        notes = conversion.notes
+    mapping.assign(values)
+    if conversion is not None:
+        conversion.apply()
+    objects = {"model": model, **({"optimizer": optimizer} if optimizer_state else {})}
+    path = _write(out_dir, objects)
+    for line in notes:
+        checkpoints.note(line)
+    return Migration(path, rows, mapping, conversion, notes)
+
+
+def _write(out_dir, objects):
+    """Write ``tf.train.Checkpoint(**objects)`` into ``out_dir`` through a temporary folder beside it; the prefix."""
     out_dir.parent.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
     try:
-        manager = tf.train.CheckpointManager(tf.train.Checkpoint(model=port.model), str(scratch), max_to_keep=1)
+        manager = tf.train.CheckpointManager(tf.train.Checkpoint(**objects), str(scratch), max_to_keep=1)
         written = Path(manager.save())
         if not out_dir.exists():
             os.replace(scratch, out_dir)
@@ -155,7 +311,93 @@ def migrate_checkpoint(recipe, tf1_checkpoint, out_dir, preset=None):
                 os.replace(item, out_dir / item.name)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    return str(out_dir / written.name), entries
+    return str(out_dir / written.name)
+
+
+def migrate_checkpoint(recipe, tf1_checkpoint, out_dir, preset=None, *, optimizer_state=False):
+    """Convert recipe ``recipe``'s TF1 Saver checkpoint into its TF2 port's object-based checkpoint.
+
+    Args:
+        recipe: a recipe name with a TF2 port (``tf1-recipes list``).
+        tf1_checkpoint: a Saver prefix (``DIR/model.ckpt``), one of its files (``.index``,
+            ``.meta``, ``.data-*``: the prefix is taken, with a note on stderr), or a directory
+            holding a ``checkpoint`` state file (a moved folder's checkpoint beside it is used).
+        out_dir: directory for the TF2 checkpoint; must not already hold one.
+        preset: the preset whose hyperparameters (layer widths, optimizer) shape the port;
+            None: the recipe's default.
+        optimizer_state: also convert the TF1 optimizer's slots and step count into the
+            port's Keras optimizer (:mod:`tf1_recipes.tf2.optimizer_state`) and write
+            ``tf.train.Checkpoint(model=..., optimizer=...)``.
+
+    Returns:
+        a :class:`Migration`; it unpacks as ``(path, rows)``: the written checkpoint's
+        prefix (``out_dir/ckpt-1``) and one Row per TF1 variable (TF1 name, shape, the port
+        variable it went to, or the reason it was listed and not converted).
+
+    Raises:
+        tf1_recipes.checkpoints.CheckpointError: the path does not exist, or a file of the
+            checkpoint is missing or damaged (every tensor is read, so TensorFlow's
+            checksums are verified), or ``out_dir`` already holds a TF2 checkpoint.
+        CheckpointMismatchError: names or shapes differ from the port's (every difference
+            listed), or, with ``optimizer_state``, the optimizer state does not fit.
+        tf1_recipes.registry.UnknownRecipeError: unknown recipe or preset, or no TF2 port.
+
+    Every TF1 tensor is read and matched before anything is written; the TF2 checkpoint is
+    written into a temporary directory beside ``out_dir`` and moved into it only when
+    complete, so a failure leaves ``out_dir`` as it was.
+    """
+    from tf1_recipes.tf2.parity import build_port
+
+    prefix = tf1_checkpoint_prefix(tf1_checkpoint)
+    out_dir = _check_out_dir(out_dir)
+    values = checkpoints.read_checkpoint(prefix, "TF1 checkpoint", REMEDY_TF1)
+    port = build_port(recipe, preset)
+    mapping = _port_mapping(port, values)
+    return _convert(values, mapping, port.model, port.optimizer, optimizer_state, out_dir, f"recipe {recipe!r}")
+
+
+def migrate_to_model(tf1_checkpoint, out_dir, factory, maps=(), *, optimizer_state=False):
+    """Convert any TF1 Saver checkpoint into the object-based checkpoint of the user's Keras 3 model.
+
+    Args:
+        tf1_checkpoint: as for :func:`migrate_checkpoint` (prefix, one of its files, a folder).
+        out_dir: directory for the TF2 checkpoint; must not already hold one.
+        factory: ``MODULE:FUNCTION`` or ``FILE.py:FUNCTION``, a function of no arguments
+            returning the Keras 3 model or ``(model, optimizer)`` (:func:`build_user_model`).
+        maps: ``--map`` rules (``OLD=NEW``, ``re:PATTERN=REPLACEMENT``; see
+            :mod:`tf1_recipes.tf2.mapping`).
+        optimizer_state: also convert the TF1 optimizer's state into the model's optimizer.
+
+    Returns:
+        a :class:`Migration` (unpacks as ``(path, rows)``).
+
+    Raises:
+        tf1_recipes.checkpoints.CheckpointError: as for :func:`migrate_checkpoint`.
+        ModelFactoryError: ``factory`` does not give a Keras 3 model (one line saying why),
+            or ``optimizer_state`` without an optimizer.
+        tf1_recipes.tf2.mapping.MapSyntaxError: a ``--map`` that does not parse.
+        CheckpointMismatchError: names or shapes do not match (every difference listed),
+            or the optimizer state does not fit the model's optimizer.
+
+    Nothing is written unless every variable is accounted for.
+    """
+    from tf1_recipes.tf2.mapping import MapRule, tf1_creation_order
+
+    rules = [MapRule.parse(m) for m in maps]  # a bad --map before anything is read
+    load_factory(factory)  # a bad --to before anything is read
+    prefix = tf1_checkpoint_prefix(tf1_checkpoint)
+    out_dir = _check_out_dir(out_dir)
+    values = checkpoints.read_checkpoint(prefix, "TF1 checkpoint", REMEDY_TF1)
+    order = tf1_creation_order(prefix)
+    if order is None and Path(f"{prefix}.meta").exists():
+        checkpoints.note(f"{prefix}.meta is unreadable (damaged?): the TF1 layers are ordered by name instead of by creation")
+    model, optimizer = build_user_model(factory, {n: v.shape for n, v in values.items()}, order)
+    mapping = map_checkpoint(values, model, rules, order=order, subject=f"the model of {factory}")
+    mapping.order = f"creation order from {prefix}.meta" if order else "by name (natural order; no readable .meta)"
+    return _convert(values, mapping, model, optimizer, optimizer_state, out_dir, f"the model of {factory}")
+
+
+# --------------------------------------------------------------------------- restoring
 
 
 def restore_model(port, directory):
@@ -180,11 +422,52 @@ def restore_model(port, directory):
     return latest
 
 
+def restore(model, directory, optimizer=None):
+    """Load ``migrate-ckpt``'s output (the latest checkpoint in ``directory``) into a built Keras 3 model.
+
+    Args:
+        model: the model the checkpoint was converted into (built, as ``--to``'s factory made it).
+        directory: the OUT directory of ``migrate-ckpt``.
+        optimizer: the Keras 3 optimizer to load ``--optimizer-state``'s state into (built
+            here on ``model.trainable_variables`` if it is not yet: a Keras 3 optimizer
+            creates its slots only when built, and only then can they be restored).
+
+    Returns:
+        the prefix restored.
+
+    Raises:
+        tf1_recipes.checkpoints.CheckpointError: no checkpoint there, or a damaged file.
+        CheckpointMismatchError: the checkpoint is of another model, or holds no optimizer
+            state when ``optimizer`` is given.
+    """
+    directory = Path(directory)
+    if not (directory / checkpoints.STATE_FILE).is_file():
+        raise CheckpointMismatchError(f"{directory}: no TF2 checkpoint here (no '{checkpoints.STATE_FILE}' file); {REMEDY_TF2}")
+    latest = checkpoints.prefix_in_directory(directory, "TF2 checkpoint")
+    checkpoints.verify_checkpoint(latest, "TF2 checkpoint", REMEDY_TF2)
+    objects = {"model": model}
+    if optimizer is not None:
+        optimizer.build(model.trainable_variables)
+        objects["optimizer"] = optimizer
+    try:
+        tf.train.Checkpoint(**objects).restore(latest).assert_existing_objects_matched()
+    except (AssertionError, ValueError) as err:
+        cause = " ".join(str(err).split())[:300]
+        extra = " (with an optimizer: was it converted with --optimizer-state?)" if optimizer is not None else ""
+        raise CheckpointMismatchError(f"{latest}: not a TF2 checkpoint of this model{extra} ({cause}); {REMEDY_TF2}") from None
+    return latest
+
+
+# --------------------------------------------------------------------------- the command
+
+
 def cmd_migrate_ckpt(args):
-    """The ``migrate-ckpt`` command: convert, print the mapping, say where it went."""
-    path, entries = migrate_checkpoint(args.recipe, args.tf1_checkpoint, args.out_dir, args.preset)
-    for entry in entries:
-        print(entry.line())
-    converted = sum(e.target is not None for e in entries)
-    print(f"wrote {path} ({converted} variables converted, {len(entries) - converted} listed only)")
+    """The ``migrate-ckpt`` command (arguments checked by tf1_recipes.cli): convert, print the table, say where it went."""
+    if args.to:
+        result = migrate_to_model(args.tf1_checkpoint, args.out_dir, args.to, args.maps or (), optimizer_state=args.optimizer_state)
+        print(f"layer order: {result.mapping.order}")
+    else:
+        result = migrate_checkpoint(args.recipe, args.tf1_checkpoint, args.out_dir, args.preset, optimizer_state=args.optimizer_state)
+    print(result.format())
+    print(result.summary())
     return 0

@@ -51,3 +51,56 @@ class TF1RMSprop(keras.optimizers.RMSprop):
         super().build(var_list)
         for velocity in self._velocities:
             velocity.assign(tf.ones_like(velocity))
+
+
+def keras_slots(optimizer, variable):
+    """{role: slot variable} that a built Keras 3 optimizer keeps for the model variable ``variable``.
+
+    Roles, named as the TF1 optimizers' slots are understood (tf1_recipes.tf2.optimizer_state):
+
+    * ``Adam``: ``m`` (Keras ``momentum``), ``v`` (``velocity``); ``v_hat`` with ``amsgrad``;
+    * ``SGD`` (and :class:`TF1Momentum`): ``momentum`` (only when it keeps one);
+    * ``RMSprop`` (and :class:`TF1RMSprop`): ``rms`` (``velocity``), ``momentum`` (when
+      ``momentum > 0``), ``mg`` (``average_gradient``, when ``centered``);
+    * ``Adagrad``: ``accumulator``.
+
+    Keras 3 keeps these in per-optimizer lists indexed by
+    ``optimizer._get_variable_index(variable)`` (keras/src/optimizers/{adam,sgd,rmsprop,adagrad}.py,
+    ``build``/``update_step``); this function is the one place that reads them. Another
+    optimizer class gives {}.
+
+    Raises:
+        KeyError: ``variable`` is not one the optimizer was built on.
+    """
+    import keras
+
+    index = optimizer._get_variable_index(variable)  # pylint: disable=protected-access
+
+    def pick(**lists):
+        return {role: items[index] for role, items in lists.items() if items}
+
+    if isinstance(optimizer, keras.optimizers.Adam):
+        return pick(m=optimizer._momentums, v=optimizer._velocities, v_hat=getattr(optimizer, "_velocity_hats", None))
+    if isinstance(optimizer, keras.optimizers.SGD):
+        return pick(momentum=optimizer.momentums)
+    if isinstance(optimizer, keras.optimizers.RMSprop):
+        return pick(rms=optimizer._velocities, momentum=optimizer._momentums, mg=optimizer._average_gradients)
+    if isinstance(optimizer, keras.optimizers.Adagrad):
+        return pick(accumulator=optimizer._accumulators)
+    return {}
+
+
+def learning_rate_at(optimizer, iterations):
+    """``(rate, scheduled)``: the learning rate a Keras 3 optimizer applies at step ``iterations`` (a float), and
+    whether it follows a ``LearningRateSchedule`` (else it is a constant or a variable).
+
+    Keras evaluates a schedule at ``optimizer.iterations`` before incrementing it
+    (keras/src/optimizers/base_optimizer.py, ``_get_current_learning_rate``); the
+    optimizer's own counter is not changed here.
+    """
+    import keras
+
+    schedule = getattr(optimizer, "_learning_rate", None)  # pylint: disable=protected-access
+    if isinstance(schedule, keras.optimizers.schedules.LearningRateSchedule):
+        return float(schedule(iterations)), True
+    return float(optimizer.learning_rate), False
