@@ -161,6 +161,29 @@ def build_parser():
     doctor.add_argument("--plot", metavar="DIR", help="write PNG plots (activation histograms, the learning-rate sweep)")
     doctor.add_argument("--json", action="store_true", help="print one JSON object with every number as the last line")
 
+    parity = commands.add_parser(
+        "parity", help="your TF1 checkpoint against your Keras 3 port: forward pass and K training steps, PASS/FAIL",
+        usage="tf1-recipes parity --tf1 PREFIX --tf2 MODULE:FUNCTION --data FILE.npz [--map OLD=NEW ...] "
+              "[--inputs/--labels/--loss/--train-op/--training NAME] [--steps K [--optimizer MODULE:FUNCTION]] "
+              "[--batch-size N] [--json]",
+        epilog="The TF1 graph is PREFIX.meta, its weights PREFIX; its tensors are found as doctor --graph finds them. "
+               "The Keras model gets the TF1 values by migrate-ckpt --to's mapping (and, for --steps, the TF1 optimizer's "
+               "state by --optimizer-state's conversion). Tolerances: forward |tf1-tf2| <= 1e-5 + 1e-5|tf1|; after K steps "
+               "every variable <= 1e-6 + 1e-5|tf1|, every step's loss <= 1e-5 (why: tf1_recipes/tf2/user_parity.py). "
+               "Exit 0 PASS, 1 FAIL, 2 bad input. See README, 'Your own model: doctor, migrate-ckpt, parity'.")
+    parity.add_argument("--tf1", required=True, metavar="PREFIX", help="the TF1 Saver checkpoint (PREFIX.meta beside it)")
+    parity.add_argument("--tf2", required=True, metavar="MODULE:FUNCTION",
+                        help="a function of no arguments returning the Keras 3 model, or (model, optimizer), as migrate-ckpt --to")
+    parity.add_argument("--data", required=True, metavar="FILE.npz", help="arrays x and y (integer labels [N] or one-hot rows [N, C])")
+    parity.add_argument("--map", action="append", dest="maps", default=[], metavar="OLD=NEW",
+                        help="map TF1 names the automatic rules do not (repeatable), as migrate-ckpt --map")
+    _add_tensor_names(parity.add_argument_group("the TF1 graph's tensors, where the conventions do not find them"))
+    parity.add_argument("--steps", type=_non_negative_int, default=0, help="K training steps to compare (default 0: forward only)")
+    parity.add_argument("--optimizer", metavar="MODULE:FUNCTION",
+                        help="a function returning the Keras 3 optimizer for --steps (default: the one --tf2's factory gives)")
+    parity.add_argument("--batch-size", type=_positive_int, default=32, help="examples per forward batch and per step (default 32)")
+    parity.add_argument("--json", action="store_true", help="print one JSON object as the last line")
+
     numerics = commands.add_parser(
         "numerics", help="this machine's numerics fingerprint (which pinned golden runs apply here) and its facts"
     )
@@ -173,6 +196,22 @@ def build_parser():
     runs.add_argument("dir", nargs="?", default=".", help="directory to search for runs.jsonl (default: .)")
     runs.add_argument("--json", action="store_true", help="print the records as one JSON list instead")
     return parser
+
+
+def _add_tensor_names(group):
+    """The flags that name a user graph's tensors (doctor --graph, parity): see tf1_recipes.user_graph.find_tensors."""
+    group.add_argument("--inputs", metavar="NAME", help="the input placeholder ('name:0', or an op name)")
+    group.add_argument("--labels", metavar="NAME", help="the labels placeholder")
+    group.add_argument("--loss", metavar="NAME", help="the scalar loss the optimiser minimises")
+    group.add_argument("--train-op", metavar="NAME", action="append", dest="train_op",
+                       help="what one training step runs (repeatable: --train-op train_op --train-op UPDATE_OPS when "
+                            "your loop fetches the UPDATE_OPS collection beside it)")
+    group.add_argument("--training", metavar="NAME", help="the scalar bool training-flag placeholder")
+
+
+def _tensor_names(args):
+    return {role: getattr(args, role) for role in ("inputs", "labels", "loss", "train_op", "training")
+            if getattr(args, role) is not None}
 
 
 def _config(args, recipe, out_dir=None, threads=None, progress=None):
@@ -504,6 +543,20 @@ def cmd_doctor(args):
     return EXIT_FAIL if report.status == "FAIL" else EXIT_OK
 
 
+def cmd_parity(args):
+    """``tf1-recipes parity``: exit 0 when every check PASSes (or SKIPs), 1 when one FAILs."""
+    from tf1_recipes.tf2 import user_parity
+
+    report = user_parity.compare_model(args.tf1, args.tf2, args.data, maps=args.maps, names=_tensor_names(args),
+                                       steps=args.steps, batch_size=args.batch_size, optimizer=args.optimizer)
+    for note in report.notes:
+        print(f"tf1-recipes: note: {note}", file=sys.stderr)
+    print(report.format())
+    if args.json:
+        print(json.dumps(report.to_dict(), default=float))
+    return EXIT_FAIL if report.status == "FAIL" else EXIT_OK
+
+
 def cmd_runs(args):
     """``tf1-recipes runs [DIR]``: the run records under DIR as a table (epochs trained, comparison status)."""
     from tf1_recipes import runlog
@@ -555,6 +608,7 @@ def cmd_numerics(args):
 COMMANDS["doctor"] = cmd_doctor
 COMMANDS["numerics"] = cmd_numerics
 COMMANDS["runs"] = cmd_runs
+COMMANDS["parity"] = cmd_parity
 
 
 def main(argv=None):

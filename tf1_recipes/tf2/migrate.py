@@ -127,7 +127,7 @@ def _port_mapping(port, tf1):
 # --------------------------------------------------------------------------- --to MODULE:FUNCTION
 
 
-def load_factory(spec):
+def load_factory(spec, flag="--to"):
     """The function ``spec`` names: ``MODULE:FUNCTION`` (a dotted module importable from the current
     directory or the Python path) or ``FILE.py:FUNCTION`` (a path to a Python file).
 
@@ -137,19 +137,19 @@ def load_factory(spec):
     """
     module_name, sep, function = spec.rpartition(":")
     if not sep or not module_name or not function:
-        raise ModelFactoryError(f"--to {spec}: expected MODULE:FUNCTION (or path/to/file.py:FUNCTION), a function returning a Keras 3 model")
+        raise ModelFactoryError(f"{flag} {spec}: expected MODULE:FUNCTION (or path/to/file.py:FUNCTION), a function returning a Keras 3 model")
     where = module_name
     if module_name.endswith(".py") or "/" in module_name or os.sep in module_name:
         path = Path(module_name)
         if not path.is_file():
-            raise ModelFactoryError(f"--to {spec}: no such file {path}; give MODULE:FUNCTION or an existing path/to/file.py:FUNCTION")
+            raise ModelFactoryError(f"{flag} {spec}: no such file {path}; give MODULE:FUNCTION or an existing path/to/file.py:FUNCTION")
         where = str(path)
         loader_spec = importlib.util.spec_from_file_location(f"_tf1_recipes_to_{abs(hash(str(path.resolve())))}", path)
         module = importlib.util.module_from_spec(loader_spec)
         try:
             loader_spec.loader.exec_module(module)
         except Exception as err:  # the user's module: any error it raises is theirs to fix
-            raise ModelFactoryError(f"--to {spec}: importing {path} raised {_one_line(err)}; fix that file") from None
+            raise ModelFactoryError(f"{flag} {spec}: importing {path} raised {_one_line(err)}; fix that file") from None
     else:
         added = os.getcwd() not in sys.path
         if added:  # as `python -m` does: a module in the current directory is found
@@ -159,12 +159,12 @@ def load_factory(spec):
         except ModuleNotFoundError as err:
             if err.name and (module_name == err.name or module_name.startswith(err.name + ".")):
                 raise ModelFactoryError(
-                    f"--to {spec}: no module named {err.name!r} in the current directory or on the Python path; "
+                    f"{flag} {spec}: no module named {err.name!r} in the current directory or on the Python path; "
                     "give a module you can import, or a file: path/to/file.py:FUNCTION"
                 ) from None
-            raise ModelFactoryError(f"--to {spec}: importing {module_name} raised {_one_line(err)}; install what it imports") from None
+            raise ModelFactoryError(f"{flag} {spec}: importing {module_name} raised {_one_line(err)}; install what it imports") from None
         except Exception as err:  # the user's module: any error it raises is theirs to fix
-            raise ModelFactoryError(f"--to {spec}: importing {module_name} raised {_one_line(err)}; fix that module") from None
+            raise ModelFactoryError(f"{flag} {spec}: importing {module_name} raised {_one_line(err)}; fix that module") from None
         finally:
             if added:
                 sys.path.remove(os.getcwd())
@@ -173,7 +173,7 @@ def load_factory(spec):
         functions = sorted(n for n, v in vars(module).items() if callable(v) and not n.startswith("_") and getattr(v, "__module__", None) == module.__name__)
         what = "is not a function" if hasattr(module, function) else "does not exist"
         raise ModelFactoryError(
-            f"--to {spec}: {function} {what} in {where} (its functions: {', '.join(functions) or 'none'}); "
+            f"{flag} {spec}: {function} {what} in {where} (its functions: {', '.join(functions) or 'none'}); "
             "name the function that returns the Keras 3 model"
         )
     return factory
@@ -190,7 +190,7 @@ def _is_keras3(obj, kind):
     return isinstance(obj, keras.Model if kind == "model" else keras.optimizers.Optimizer)
 
 
-def build_user_model(spec, tf1_shapes, order=None):
+def build_user_model(spec, tf1_shapes, order=None, flag="--to"):
     """``(model, optimizer or None)`` from the factory ``spec`` names (:func:`load_factory`), built.
 
     The factory is called with no arguments and returns a Keras 3 model (``keras.Model``;
@@ -204,44 +204,62 @@ def build_user_model(spec, tf1_shapes, order=None):
         ModelFactoryError: the factory raised, returned something else (a tf.keras /
             tf-keras model included: Keras 2, not 3), or the model cannot be built that way.
     """
-    factory = load_factory(spec)
+    factory = load_factory(spec, flag)
     try:
         made = factory()
     except Exception as err:  # the user's factory: any error it raises is theirs to fix
-        raise ModelFactoryError(f"--to {spec}: calling {spec.rpartition(':')[2]}() raised {_one_line(err)}; fix the factory") from None
+        raise ModelFactoryError(f"{flag} {spec}: calling {spec.rpartition(':')[2]}() raised {_one_line(err)}; fix the factory") from None
     model, optimizer = made, None
     if isinstance(made, (tuple, list)) and len(made) == 2:
         model, optimizer = made
         if not _is_keras3(optimizer, "optimizer"):
             raise ModelFactoryError(
-                f"--to {spec}: returned a pair whose second item is a {type(optimizer).__module__}.{type(optimizer).__name__}, "
+                f"{flag} {spec}: returned a pair whose second item is a {type(optimizer).__module__}.{type(optimizer).__name__}, "
                 "not a Keras 3 optimizer (keras.optimizers.Adam, ...); return (model, optimizer) or the model alone"
             )
     if not _is_keras3(model, "model"):
         kind = f"{type(model).__module__}.{type(model).__name__}"
         if type(model).__module__.split(".")[0] in ("tf_keras", "keras_core") or kind.startswith("tensorflow.python.keras"):
             raise ModelFactoryError(
-                f"--to {spec}: returned a tf.keras model ({kind}: Keras 2, which tf.keras is in this suite); "
+                f"{flag} {spec}: returned a tf.keras model ({kind}: Keras 2, which tf.keras is in this suite); "
                 "build it with `import keras` (Keras 3): keras.Sequential, keras.layers.Dense, ..."
             )
-        raise ModelFactoryError(f"--to {spec}: returned a {kind}, not a Keras 3 model (keras.Model) or a (model, optimizer) pair")
+        raise ModelFactoryError(f"{flag} {spec}: returned a {kind}, not a Keras 3 model (keras.Model) or a (model, optimizer) pair")
     if optimizer is None:
         optimizer = getattr(model, "optimizer", None)
     if not model.built or not model.variables:
         width = _first_kernel_width(tf1_shapes, order)
         if width is None:
             raise ModelFactoryError(
-                f"--to {spec}: the model is not built and the checkpoint has no rank-2 kernel to take its input width from; "
+                f"{flag} {spec}: the model is not built and the checkpoint has no rank-2 kernel to take its input width from; "
                 "build it in the factory (keras.Input(shape=...) or call it once on a batch)"
             )
         try:
             model(np.zeros((1, width), np.float32))
         except Exception as err:  # the user's model: any error its call raises is theirs to fix
             raise ModelFactoryError(
-                f"--to {spec}: the model is not built, and calling it on zeros of shape (1, {width}) (the input width of "
+                f"{flag} {spec}: the model is not built, and calling it on zeros of shape (1, {width}) (the input width of "
                 f"the checkpoint's first kernel) raised {_one_line(err)}; build it in the factory (keras.Input(shape=...))"
             ) from None
     return model, optimizer
+
+
+def build_optimizer(spec, flag="--optimizer"):
+    """The Keras 3 optimizer the factory ``spec`` (``MODULE:FUNCTION`` or ``FILE.py:FUNCTION``) returns.
+
+    Raises:
+        ModelFactoryError: as :func:`load_factory`, or the function raised or returned
+            something other than a Keras 3 optimizer (one line saying what it returned).
+    """
+    factory = load_factory(spec, flag)
+    try:
+        made = factory()
+    except Exception as err:  # the user's factory: any error it raises is theirs to fix
+        raise ModelFactoryError(f"{flag} {spec}: calling {spec.rpartition(':')[2]}() raised {_one_line(err)}; fix the factory") from None
+    if not _is_keras3(made, "optimizer"):
+        raise ModelFactoryError(f"{flag} {spec}: returned a {type(made).__module__}.{type(made).__name__}, not a Keras 3 "
+                                "optimizer (keras.optimizers.SGD, Adam, ...)")
+    return made
 
 
 def _first_kernel_width(tf1_shapes, order):
