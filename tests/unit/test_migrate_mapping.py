@@ -146,3 +146,11 @@ def test_the_step_count_is_recovered_from_float32_beta_powers(steps):
 
 def test_beta_powers_of_other_betas_fit_no_step():
     assert steps_from_beta_powers(tf1_beta_power(0.8, 5), tf1_beta_power(0.999, 5), 0.9, 0.999) == []
+
+
+def test_a_name_to_shape_table_is_read_as_shapes_and_a_value_table_as_values():
+    """get_variable_to_shape_map() gives lists of dimensions, read_checkpoint() arrays: both are understood."""
+    from tf1_recipes.tf2.mapping import tf1_shapes
+
+    assert tf1_shapes({"w": [3, 1], "t": [], "s": (2,)}) == {"w": (3, 1), "t": (), "s": (2,)}
+    assert tf1_shapes({"w": np.zeros((3, 1), np.float32), "t": np.float32(0.5)}) == {"w": (3, 1), "t": ()}

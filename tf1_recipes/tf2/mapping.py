@@ -137,10 +137,10 @@ def tf1_shapes(source):
     Args:
         source: a Saver prefix (``str``/``Path``, read with ``tf.train.load_checkpoint``), a
             ``CheckpointReader`` (anything with ``get_variable_to_shape_map()``), or a dict
-            {name: NumPy array or shape}.
+            {name: NumPy array, or shape as a list or tuple}.
     """
-    if isinstance(source, dict):
-        return {name: tuple(np.shape(v)) if not isinstance(v, tuple) else v for name, v in source.items()}
+    if isinstance(source, dict):  # a shape (list or tuple, as get_variable_to_shape_map gives) or an array
+        return {name: tuple(v) if isinstance(v, (list, tuple)) else tuple(np.shape(v)) for name, v in source.items()}
     if isinstance(source, (str, Path)):
         import tensorflow as tf
 

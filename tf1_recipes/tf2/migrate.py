@@ -133,7 +133,8 @@ def load_factory(spec, flag="--to"):
 
     Raises:
         ModelFactoryError: no ``:``, the module or file is not there, importing it raised,
-            or it has no such callable; one line naming ``--to SPEC`` and what to do.
+            or it has no such callable; one line naming ``FLAG SPEC`` (``flag``: ``--to``,
+            ``--tf2``, ``--optimizer``, the command-line flag that gave it) and what to do.
     """
     module_name, sep, function = spec.rpartition(":")
     if not sep or not module_name or not function:
@@ -146,9 +147,11 @@ def load_factory(spec, flag="--to"):
         where = str(path)
         loader_spec = importlib.util.spec_from_file_location(f"_tf1_recipes_to_{abs(hash(str(path.resolve())))}", path)
         module = importlib.util.module_from_spec(loader_spec)
+        sys.modules[loader_spec.name] = module  # as an import would: dataclasses and pickling look it up there
         try:
             loader_spec.loader.exec_module(module)
         except Exception as err:  # the user's module: any error it raises is theirs to fix
+            del sys.modules[loader_spec.name]
             raise ModelFactoryError(f"{flag} {spec}: importing {path} raised {_one_line(err)}; fix that file") from None
     else:
         added = os.getcwd() not in sys.path
@@ -190,7 +193,7 @@ def _is_keras3(obj, kind):
     return isinstance(obj, keras.Model if kind == "model" else keras.optimizers.Optimizer)
 
 
-def build_user_model(spec, tf1_shapes, order=None, flag="--to"):
+def build_user_model(spec, tf1_shapes, order=None, factory=None, flag="--to"):
     """``(model, optimizer or None)`` from the factory ``spec`` names (:func:`load_factory`), built.
 
     The factory is called with no arguments and returns a Keras 3 model (``keras.Model``;
@@ -200,11 +203,18 @@ def build_user_model(spec, tf1_shapes, order=None, flag="--to"):
     width of the TF1 checkpoint's first kernel (rows of the first rank-2 kernel, in the
     layer order of :func:`tf1_recipes.tf2.mapping.map_checkpoint`).
 
+    Args:
+        spec: ``MODULE:FUNCTION`` or ``FILE.py:FUNCTION``.
+        tf1_shapes: {TF1 name: shape} of the checkpoint (for the input width of an unbuilt model).
+        order: TF1 names in creation order (:func:`tf1_recipes.tf2.mapping.tf1_creation_order`), or None.
+        factory: the function ``spec`` names, when :func:`load_factory` already loaded it.
+        flag: the command-line flag that gave ``spec`` (``--to``, ``--tf2``), named in the errors.
+
     Raises:
         ModelFactoryError: the factory raised, returned something else (a tf.keras /
             tf-keras model included: Keras 2, not 3), or the model cannot be built that way.
     """
-    factory = load_factory(spec, flag)
+    factory = factory or load_factory(spec, flag)
     try:
         made = factory()
     except Exception as err:  # the user's factory: any error it raises is theirs to fix
@@ -402,14 +412,14 @@ def migrate_to_model(tf1_checkpoint, out_dir, factory, maps=(), *, optimizer_sta
     from tf1_recipes.tf2.mapping import MapRule, tf1_creation_order
 
     rules = [MapRule.parse(m) for m in maps]  # a bad --map before anything is read
-    load_factory(factory)  # a bad --to before anything is read
+    function = load_factory(factory)  # a bad --to before anything is read
     prefix = tf1_checkpoint_prefix(tf1_checkpoint)
     out_dir = _check_out_dir(out_dir)
     values = checkpoints.read_checkpoint(prefix, "TF1 checkpoint", REMEDY_TF1)
     order = tf1_creation_order(prefix)
     if order is None and Path(f"{prefix}.meta").exists():
         checkpoints.note(f"{prefix}.meta is unreadable (damaged?): the TF1 layers are ordered by name instead of by creation")
-    model, optimizer = build_user_model(factory, {n: v.shape for n, v in values.items()}, order)
+    model, optimizer = build_user_model(factory, {n: v.shape for n, v in values.items()}, order, function)
     mapping = map_checkpoint(values, model, rules, order=order, subject=f"the model of {factory}")
     mapping.order = f"creation order from {prefix}.meta" if order else "by name (natural order; no readable .meta)"
     return _convert(values, mapping, model, optimizer, optimizer_state, out_dir, f"the model of {factory}")

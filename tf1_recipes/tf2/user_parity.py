@@ -240,7 +240,7 @@ def compare_model(tf1, tf2, data, *, maps=(), names=None, steps=0, batch_size=DE
     from tf1_recipes.tf2.optimizer_state import convert_optimizer_state
 
     rules = [MapRule.parse(m) for m in maps]
-    migrate.load_factory(tf2, flag="--tf2")
+    factory = migrate.load_factory(tf2, flag="--tf2")  # a bad --tf2 or --optimizer before anything is read
     if optimizer is not None:
         migrate.load_factory(optimizer, flag="--optimizer")
     if steps < 0 or batch_size < 1:
@@ -273,7 +273,8 @@ def compare_model(tf1, tf2, data, *, maps=(), names=None, steps=0, batch_size=DE
     order = [v.op.name for v in variables]
     with graph.as_default():
         values = dict(zip(order, session.run(variables)))
-    keras_model, keras_optimizer = migrate.build_user_model(tf2, {n: v.shape for n, v in values.items()}, order, flag="--tf2")
+    keras_model, keras_optimizer = migrate.build_user_model(tf2, {n: v.shape for n, v in values.items()}, order,
+                                                               factory=factory, flag="--tf2")
     if optimizer is not None:
         keras_optimizer = migrate.build_optimizer(optimizer)
     mapping = map_checkpoint(values, keras_model, rules, order=order, subject=f"the model of {tf2}")
