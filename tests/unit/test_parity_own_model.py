@@ -1,0 +1,164 @@
+"""``tf1-recipes parity`` on a user's own TF1 model and Keras 3 port, and the README's worked example.
+
+The user's model is ``examples/own_model/train_tf1.py`` (a TF1 script, not a recipe: default
+``tf.layers`` names, batch norm with a training flag and UPDATE_OPS, Adam with
+``global_step``), trained here for a few steps on real MNIST; its port is
+``examples/own_model/keras_port.py``. The worked example (README, "Your own model") takes it
+through doctor → migrate-ckpt → parity; :func:`test_the_readme_worked_example_runs_as_written`
+runs the README's own command lines, so the documentation cannot drift from the tools.
+"""
+
+import json
+import re
+import shlex
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tf1_recipes import cli
+
+PROJECT = Path(__file__).resolve().parents[2]
+EXAMPLE = PROJECT / "examples" / "own_model"
+PORT = str(EXAMPLE / "keras_port.py")
+TRAIN_STEPS = 60
+
+
+@pytest.fixture(scope="module")
+def own_model(tmp_path_factory, mnist_dir):
+    """The user's trained TF1 model: its folder (model.ckpt, model.ckpt.meta, valid.npz)."""
+    out = tmp_path_factory.mktemp("own")
+    assert _script(EXAMPLE / "train_tf1.py").main([str(out), "--data-dir", str(mnist_dir), "--steps", str(TRAIN_STEPS)]) == 0
+    return out
+
+
+def _parity(capsys, *argv):
+    code = cli.main(["parity", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def _report(out):
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def test_a_faithful_port_passes_with_ulp_scale_differences(own_model, capsys):
+    code, out, err = _parity(capsys, "--tf1", str(own_model / "model.ckpt"), "--tf2", f"{PORT}:build",
+                             "--data", str(own_model / "valid.npz"), "--steps", "5", "--json")
+    assert code == 0, out + err
+    report = _report(out)
+    assert report["status"] == "PASS"
+    checks = {c["name"]: c for c in report["checks"]}
+    assert set(checks) == {"forward, inference mode: logits and loss", "forward, training mode: logits and loss",
+                           "5 training steps: loss at every step", "5 training steps: every variable after the last"}
+    for check in checks.values():
+        assert check["status"] == "PASS"
+        assert check["ulps"] <= 16, check  # the same sums in another order: a few ulps, not a different computation
+    # Every TF1 variable went somewhere: the model's to Keras paths, Adam's m/v and step count into the optimizer.
+    rows = {r["tf1"]: r for r in report["mapping"]}
+    assert rows["dense_1/kernel"]["tf2"].endswith("/kernel") and rows["batch_normalization/moving_mean"]["tf2"]
+    assert "optimizer" in rows["dense/kernel/Adam"]["tf2"] and "iterations" in rows["global_step"]["tf2"]
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("factory,why", [("build_wrong_epsilon", "batch norm epsilon 1e-5 instead of 1e-3"),
+                                          ("build_transposed_kernel", "a square kernel applied transposed")])
+def test_a_wrong_port_fails(own_model, capsys, factory, why):
+    code, out, err = _parity(capsys, "--tf1", str(own_model / "model.ckpt"), "--tf2", f"{PORT}:{factory}",
+                             "--data", str(own_model / "valid.npz"), "--steps", "3", "--json")
+    assert code == 1, why
+    report = _report(out)
+    assert report["status"] == "FAIL"
+    forward = report["checks"][0]
+    assert forward["status"] == "FAIL" and forward["ulps"] > 1000, (why, forward)
+    assert "[FAIL] forward, inference mode" in out
+
+
+def test_outputs_that_are_probabilities_are_named(own_model, capsys, tmp_path):
+    port = tmp_path / "softmax_port.py"
+    port.write_text(f"import importlib.util, keras\n"
+                    f"spec = importlib.util.spec_from_file_location('p', {PORT!r}); p = importlib.util.module_from_spec(spec)\n"
+                    "spec.loader.exec_module(p)\n"
+                    "def build():\n"
+                    "    model, optimizer = p.build()\n"
+                    "    model.layers[-1].activation = keras.activations.softmax\n"
+                    "    return model, optimizer\n")
+    code, out, err = _parity(capsys, "--tf1", str(own_model / "model.ckpt"), "--tf2", f"{port}:build",
+                             "--data", str(own_model / "valid.npz"))
+    assert code == 1
+    assert "outputs are probabilities" in out
+
+
+def _one_line_error(code, err, *needles):
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("tf1-recipes: error: "), err
+    assert "Traceback" not in err
+    for needle in needles:
+        assert needle in lines[0], (needle, lines[0])
+
+
+def test_bad_input_is_one_line(own_model, capsys, tmp_path):
+    ckpt, data = str(own_model / "model.ckpt"), str(own_model / "valid.npz")
+    code, _, err = _parity(capsys, "--tf1", ckpt, "--tf2", "no_such_module:build", "--data", data)
+    _one_line_error(code, err, "--tf2 no_such_module:build", "no module named")
+    code, _, err = _parity(capsys, "--tf1", ckpt, "--tf2", f"{PORT}:nothing", "--data", data)
+    _one_line_error(code, err, "--tf2", "nothing does not exist")
+    code, _, err = _parity(capsys, "--tf1", ckpt, "--tf2", f"{PORT}:build", "--data", str(tmp_path / "none.npz"))
+    _one_line_error(code, err, "none.npz", "no such file")
+    code, _, err = _parity(capsys, "--tf1", str(tmp_path / "nothing.ckpt"), "--tf2", f"{PORT}:build", "--data", data)
+    _one_line_error(code, err, "nothing.ckpt")
+    code, _, err = _parity(capsys, "--tf1", ckpt, "--tf2", f"{PORT}:build", "--data", data, "--batch-size", "5000")
+    _one_line_error(code, err, "fewer than --batch-size 5000")
+    code, _, err = _parity(capsys, "--tf1", ckpt, "--tf2", f"{PORT}:build", "--data", data, "--inputs", "X_typo:0")
+    _one_line_error(code, err, "X_typo")
+    code, _, err = _parity(capsys, "--tf1", ckpt, "--tf2", f"{PORT}:build", "--data", data, "--map", "nonsense")
+    _one_line_error(code, err, "--map")
+
+
+def test_a_meta_less_checkpoint_is_one_line(own_model, capsys, tmp_path):
+    import shutil
+
+    for f in own_model.glob("model.ckpt.*"):
+        if not f.name.endswith(".meta"):
+            shutil.copy(f, tmp_path / f.name)
+    code, _, err = _parity(capsys, "--tf1", str(tmp_path / "model.ckpt"), "--tf2", f"{PORT}:build",
+                           "--data", str(own_model / "valid.npz"))
+    _one_line_error(code, err, "model.ckpt.meta", "export_meta_graph")
+
+
+def _readme_example():
+    """The README's worked example: the command lines of its ``own-model`` block."""
+    text = (PROJECT / "README.md").read_text()
+    block = re.search(r"<!-- own-model-example -->\s*```(?:bash|sh)?\n(.*?)```", text, re.S)
+    assert block, "README.md lost its worked example (<!-- own-model-example --> and a code block)"
+    return [line for line in block.group(1).splitlines() if line.strip() and not line.lstrip().startswith("#")]
+
+
+def _script(path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("own_model_train_tf1", path)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    return script
+
+
+def test_the_readme_worked_example_runs_as_written(capsys, tmp_path, monkeypatch):
+    """Every command of the README's worked example, as written ($OUT a fresh folder), exits 0; parity PASSes."""
+    monkeypatch.chdir(PROJECT)
+    lines = _readme_example()
+    commands = [shlex.split(line.replace("$OUT", str(tmp_path / "own"))) for line in lines]
+    assert [c[0] for c in commands] == ["python", "tf1-recipes", "tf1-recipes", "tf1-recipes"], lines
+    outputs = {}
+    for argv in commands:
+        if argv[0] == "python":
+            code = _script(PROJECT / argv[1]).main(argv[2:])
+        else:
+            code = cli.main(argv[1:])
+        out, err = capsys.readouterr()
+        outputs[argv[1]] = out
+        assert code == 0, (argv, out, err)
+        assert "Traceback" not in err
+    assert "wrote" in outputs["migrate-ckpt"]
+    assert outputs["parity"].rstrip().splitlines()[-1].startswith("PASS")
