@@ -14,9 +14,10 @@ TF1 → TF2, line by line:
   mean of the towers' gradients of ``sum_i / (B / N)``;
 * the reported loss → ``strategy.reduce(SUM, per_replica_loss)``;
 * tower 0's ``UPDATE_OPS`` (``batch_norm_statistics="tower0"``) → a ``BatchNormalization``
-  whose moving statistics are ``aggregation="only_first_replica"`` variables: every replica
-  normalises with its own slice's moments, and only the first replica's moving-average
-  assignment is kept (:class:`FirstReplicaBatchNormalization`);
+  whose moving statistics every replica updates with replica 0's moments, broadcast by an
+  all-reduce (:class:`FirstReplicaBatchNormalization`): every replica normalises with its own
+  slice's moments, as every tower does. ``aggregation="only_first_replica"`` alone is not
+  enough: across workers it keeps each worker's first replica;
 * synchronised statistics (``"sync"``) → ``keras.layers.BatchNormalization(synchronized=True)``,
   Keras 3's ``SyncBatchNormalization``: every replica's sum, sum of squares and count
   all-reduced, the same moments on every replica;
@@ -40,19 +41,47 @@ LAYERS = ("hidden1", "bn1", "hidden2", "bn2", "outputs", "logits_bn")
 BATCH_NORM_STATE = ("gamma", "beta", "moving_mean", "moving_variance")
 
 
-class FirstReplicaBatchNormalization(keras.layers.BatchNormalization):
-    """``BatchNormalization`` whose moving statistics keep the first replica's update (TF1: tower 0's ``UPDATE_OPS``).
+def first_replicas(value):
+    """Replica 0's ``value`` on every replica (inside ``strategy.run``); ``value`` itself outside a strategy.
 
-    The moving mean and variance are created with ``aggregation="only_first_replica"``: under
-    a ``tf.distribute`` strategy each replica assigns its own moving average, and the value
-    of replica 0 is the one written to every copy. Outside a strategy it is a plain
-    ``BatchNormalization``. The normalisation uses each replica's own batch moments.
+    An all-reduce (SUM) of ``value`` from replica 0 and zeros from the others: adding zeros is
+    exact, so every replica, on every worker, gets replica 0's bits.
+    """
+    context = tf.distribute.get_replica_context()
+    if context is None or context.num_replicas_in_sync == 1:
+        return value
+    mine = tf.cast(tf.equal(context.replica_id_in_sync_group, 0), value.dtype)
+    return context.all_reduce(tf.distribute.ReduceOp.SUM, value * mine)
+
+
+class FirstReplicaBatchNormalization(keras.layers.BatchNormalization):
+    """``BatchNormalization`` whose moving statistics follow the first replica's batch (TF1: tower 0's ``UPDATE_OPS``).
+
+    In training mode each replica normalises with the moments of its own slice of the batch,
+    as each TF1 tower does, and every replica updates the moving mean and variance with
+    replica 0's moments (:func:`first_replicas`), as tower 0's update ops do. The moving
+    statistics are ``aggregation="only_first_replica"`` variables; that alone would not do:
+    under ``MultiWorkerMirroredStrategy`` "first replica" is each worker's own first replica,
+    and the workers' moving statistics would drift apart
+    (``tests/parity/test_data_parallel_towers_port.py``). Outside a strategy, or in inference
+    mode, it is a plain ``BatchNormalization``.
     """
 
     def add_weight(self, *args, **kwargs):
         if kwargs.get("trainable") is False:
             kwargs["aggregation"] = "only_first_replica"
         return super().add_weight(*args, **kwargs)
+
+    def call(self, inputs, training=None, mask=None):
+        if not (training and self.trainable) or mask is not None or self.renorm:
+            return super().call(inputs, training=training, mask=mask)
+        mean, variance = self._moments(inputs, None)  # this replica's slice
+        first_mean, first_variance = first_replicas(mean), first_replicas(variance)
+        self.moving_mean.assign(self.moving_mean * self.momentum + first_mean * (1.0 - self.momentum))
+        self.moving_variance.assign(self.moving_variance * self.momentum + first_variance * (1.0 - self.momentum))
+        return keras.ops.batch_normalization(
+            inputs, mean, variance, axis=self.axis, offset=self.beta, scale=self.gamma, epsilon=self.epsilon
+        )
 
 
 def cluster_from_tf_config():
