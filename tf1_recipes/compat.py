@@ -133,7 +133,62 @@ _one_line_when_run_as_a_command(_check_legacy_layers)
 #: pinned golden is compared on. One thread makes a run's numbers independent of the
 #: machine's core count, and parallel runs (check --jobs, pytest -n) use the cores instead.
 DEFAULT_INTRA_OP_THREADS = int(os.environ.get("TF1_RECIPES_THREADS", "0")) or 1
+#: Logical CPU devices TensorFlow splits the machine's CPU into (``/cpu:0`` .. ``/cpu:N-1``), where
+#: the data-parallel recipe places its towers (``data_parallel_towers``) and its port's
+#: ``MirroredStrategy`` its replicas. ``$TF1_RECIPES_CPU_DEVICES`` sets N (default 4, the most
+#: towers a preset asks for). TensorFlow fixes the device list when its runtime starts, so
+#: :func:`configure_tensorflow` applies it then, once per process. Ops without a device run
+#: on ``/cpu:0`` as before, on the same intra-op thread pool (logical CPU devices share
+#: TensorFlow's global one): the split changes no other recipe's numbers (the numerics
+#: fingerprint is the same with 1 and 4 devices, and the smoke goldens pass under it).
+DEFAULT_CPU_DEVICES = 4
 _configured = {}
+
+
+def cpu_devices_wanted():
+    """N of :data:`DEFAULT_CPU_DEVICES`: ``$TF1_RECIPES_CPU_DEVICES`` when set (a whole number >= 1), else 4.
+
+    Raises:
+        ValueError: the variable is set to something else (one line naming it).
+    """
+    text = os.environ.get("TF1_RECIPES_CPU_DEVICES", "").strip()
+    if not text:
+        return DEFAULT_CPU_DEVICES
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValueError(f"TF1_RECIPES_CPU_DEVICES={text!r}: give a whole number of logical CPU devices >= 1 (default 4)")
+    return value
+
+
+class TooFewDevicesError(ValueError):
+    """The process has fewer logical CPU devices than a recipe's towers (one line: what to set)."""
+
+
+def cpu_devices():
+    """The names of this process's logical CPU devices, ``["/cpu:0", ...]`` (starts TensorFlow's runtime)."""
+    return [f"/cpu:{i}" for i in range(len(tf.config.list_logical_devices("CPU")))]
+
+
+def require_cpu_devices(count, what):
+    """``["/cpu:0", ..., "/cpu:<count-1>"]``, or TooFewDevicesError when the process has fewer.
+
+    Args:
+        count: devices needed (an int >= 1), e.g. a recipe's towers.
+        what: who needs them, for the message (e.g. ``"data_parallel_towers/4towers"``).
+
+    TensorFlow would otherwise place ``tf.device("/cpu:3")`` on ``/cpu:0`` without a word
+    (soft placement): a run on fewer devices than it names is refused instead.
+    """
+    have = cpu_devices()
+    if len(have) < count:
+        raise TooFewDevicesError(
+            f"{what} needs {count} CPU devices and TensorFlow has {len(have)} in this process; "
+            f"set TF1_RECIPES_CPU_DEVICES={count} (or more) before TensorFlow starts, in a new process"
+        )
+    return have[:count]
 
 
 def available_cores():
@@ -163,6 +218,12 @@ def configure_tensorflow(intra_op_threads=None):
     keep the reference code's bare ``tf.Session()``. Thread counts can only be set before
     TensorFlow initialises its runtime; a later call asking for other counts is an error,
     and a later call asking for none gets the process's (e.g. a pytest-xdist worker's share).
+    The first call also splits the CPU into :func:`cpu_devices_wanted` logical devices
+    (:data:`DEFAULT_CPU_DEVICES`), which must likewise happen before the runtime starts.
+
+    Raises:
+        RuntimeError: a later call asks for another intra-op thread count.
+        ValueError: ``$TF1_RECIPES_CPU_DEVICES`` is not a whole number >= 1.
     """
     if _configured:
         if intra_op_threads and _configured["intra_op_threads"] != intra_op_threads:
@@ -172,7 +233,14 @@ def configure_tensorflow(intra_op_threads=None):
             )
         return dict(_configured)
     threads = intra_op_threads or DEFAULT_INTRA_OP_THREADS
+    wanted_devices = cpu_devices_wanted()
     tf.config.experimental.enable_op_determinism()
+    try:
+        (cpu,) = tf.config.list_physical_devices("CPU")
+        if len(tf.config.get_logical_device_configuration(cpu) or [None]) < wanted_devices:
+            tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * wanted_devices)
+    except RuntimeError:
+        pass  # the runtime is already up: its devices stay (require_cpu_devices says so to a recipe needing more)
     try:
         tf.config.threading.set_intra_op_parallelism_threads(threads)
         tf.config.threading.set_inter_op_parallelism_threads(1)

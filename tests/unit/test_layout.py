@@ -39,7 +39,7 @@ def listed_paths(capsys):
 
 def test_list_paths_prints_every_recipe_and_every_listed_path_exists(capsys):
     listed = listed_paths(capsys)
-    assert sorted(listed) == sorted(NAMES) and len(NAMES) == 41
+    assert sorted(listed) == sorted(NAMES) and len(NAMES) == 42
     missing = [f"{name}: {path}" for name, paths in listed.items() for path in paths if not (ROOT / path).exists()]
     assert not missing, missing
     assert listed["adam"] == list(recipe_paths("adam").values()) == [

@@ -1,0 +1,250 @@
+"""TF2 port of :mod:`tf1_recipes.recipes.data_parallel_towers`: ``tf.distribute`` instead of towers.
+
+TF1 → TF2, line by line:
+
+* one tower per device, ``tf.device("/cpu:i")`` + ``variable_scope(reuse=i > 0)`` →
+  ``tf.distribute.MirroredStrategy(["/cpu:0", ...])``: the model and optimizer are built once
+  under ``strategy.scope()`` (mirrored variables, one copy per device) and
+  ``strategy.run(replica_step, args=(X, y))`` runs the step on every replica; each takes its
+  slice of the batch by ``replica_id_in_sync_group``, the rows TF1's ``tf.split`` gave its tower;
+* per-tower ``compute_gradients`` + ``average_gradients`` + one ``apply_gradients`` → each
+  replica's ``tape.gradient`` of ``tf.nn.compute_average_loss`` (its cross-entropy summed over
+  the *global* batch size) and ``optimizer.apply_gradients``, which all-reduces the gradients
+  with a SUM across replicas before one update: the sum of gradients of ``sum_i / B`` is the
+  mean of the towers' gradients of ``sum_i / (B / N)``;
+* the reported loss → ``strategy.reduce(SUM, per_replica_loss)``;
+* tower 0's ``UPDATE_OPS`` (``batch_norm_statistics="tower0"``) → a ``BatchNormalization``
+  whose moving statistics every replica updates with replica 0's moments, broadcast by an
+  all-reduce (:class:`FirstReplicaBatchNormalization`): every replica normalises with its own
+  slice's moments, as every tower does. ``aggregation="only_first_replica"`` alone is not
+  enough: across workers it keeps each worker's first replica;
+* synchronised statistics (``"sync"``) → ``keras.layers.BatchNormalization(synchronized=True)``,
+  Keras 3's ``SyncBatchNormalization``: every replica's sum, sum of squares and count
+  all-reduced, the same moments on every replica;
+* ``TF_CONFIG`` naming a cluster → ``tf.distribute.MultiWorkerMirroredStrategy`` instead, with
+  the same step: the same command on each machine (README: multi-worker).
+"""
+
+import json
+import os
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from tf1_recipes.tf2 import port
+from tf1_recipes.tf2.base import Port
+from tf1_recipes.tf2.defaults import BATCH_NORM_EPSILON, contrib_he_init
+
+STATISTICS = ("tower0", "sync")
+LAYERS = ("hidden1", "bn1", "hidden2", "bn2", "outputs", "logits_bn")
+BATCH_NORM_STATE = ("gamma", "beta", "moving_mean", "moving_variance")
+
+
+def first_replicas(value):
+    """Replica 0's ``value`` on every replica (inside ``strategy.run``); ``value`` itself outside a strategy.
+
+    An all-reduce (SUM) of ``value`` from replica 0 and zeros from the others: adding zeros is
+    exact, so every replica, on every worker, gets replica 0's bits.
+    """
+    context = tf.distribute.get_replica_context()
+    if context is None or context.num_replicas_in_sync == 1:
+        return value
+    mine = tf.cast(tf.equal(context.replica_id_in_sync_group, 0), value.dtype)
+    return context.all_reduce(tf.distribute.ReduceOp.SUM, value * mine)
+
+
+class FirstReplicaBatchNormalization(keras.layers.BatchNormalization):
+    """``BatchNormalization`` whose moving statistics follow the first replica's batch (TF1: tower 0's ``UPDATE_OPS``).
+
+    In training mode each replica normalises with the moments of its own slice of the batch,
+    as each TF1 tower does, and every replica updates the moving mean and variance with
+    replica 0's moments (:func:`first_replicas`), as tower 0's update ops do. The moving
+    statistics are ``aggregation="only_first_replica"`` variables; that alone would not do:
+    under ``MultiWorkerMirroredStrategy`` "first replica" is each worker's own first replica,
+    and the workers' moving statistics would drift apart
+    (``tests/parity/test_data_parallel_towers_port.py``). Outside a strategy, or in inference
+    mode, it is a plain ``BatchNormalization``.
+    """
+
+    def add_weight(self, *args, **kwargs):
+        if kwargs.get("trainable") is False:
+            kwargs["aggregation"] = "only_first_replica"
+        return super().add_weight(*args, **kwargs)
+
+    def call(self, inputs, training=None, mask=None):
+        if not (training and self.trainable) or mask is not None or self.renorm:
+            return super().call(inputs, training=training, mask=mask)
+        mean, variance = self._moments(inputs, None)  # this replica's slice
+        first_mean, first_variance = first_replicas(mean), first_replicas(variance)
+        self.moving_mean.assign(self.moving_mean * self.momentum + first_mean * (1.0 - self.momentum))
+        self.moving_variance.assign(self.moving_variance * self.momentum + first_variance * (1.0 - self.momentum))
+        return keras.ops.batch_normalization(
+            inputs, mean, variance, axis=self.axis, offset=self.beta, scale=self.gamma, epsilon=self.epsilon
+        )
+
+
+def cluster_from_tf_config():
+    """The ``cluster`` of ``$TF_CONFIG`` (``{"worker": ["host:port", ...]}``), or None when it names none.
+
+    Raises:
+        ValueError: ``TF_CONFIG`` is set but is not a JSON object with a ``cluster`` and a ``task``.
+    """
+    text = os.environ.get("TF_CONFIG", "").strip()
+    if not text:
+        return None
+    try:
+        config = json.loads(text)
+    except ValueError as err:
+        raise ValueError(f"TF_CONFIG is not JSON ({err}); give {{\"cluster\": {{...}}, \"task\": {{...}}}}") from None
+    if not isinstance(config, dict) or not isinstance(config.get("cluster"), dict) or "task" not in config:
+        raise ValueError('TF_CONFIG needs "cluster" (a JSON object) and "task"; see README.md, multi-worker runs')
+    return config["cluster"] or None
+
+
+def make_strategy(n_towers):
+    """The strategy for ``n_towers`` replicas: MultiWorkerMirroredStrategy under ``TF_CONFIG``, else MirroredStrategy.
+
+    Args:
+        n_towers: replicas the recipe's preset trains with (its TF1 towers).
+
+    Without a cluster in ``TF_CONFIG``: ``MirroredStrategy`` over ``/cpu:0`` ..
+    ``/cpu:<n_towers-1>``, the logical CPU devices of :func:`tf1_recipes.compat.require_cpu_devices`
+    (which refuses when the process has fewer), reducing on ``/cpu:0``
+    (``ReductionToOneDevice``). With one: ``MultiWorkerMirroredStrategy()``
+    (TensorFlow's collective ops over gRPC; one CPU replica per worker), which must then
+    have ``n_towers`` replicas in all.
+
+    Raises:
+        ValueError: too few CPU devices, a malformed ``TF_CONFIG``, or a cluster whose replicas
+            are not ``n_towers``.
+    """
+    from tf1_recipes.compat import require_cpu_devices
+
+    if cluster_from_tf_config():
+        strategy = tf.distribute.MultiWorkerMirroredStrategy()
+    else:
+        devices = require_cpu_devices(n_towers, f"data_parallel_towers with {n_towers} towers")
+        # The all-reduce on /cpu:0, where TF1's average_gradients ran (and no collective ops,
+        # whose group keys clash between two MirroredStrategy objects of one process).
+        all_reduce = tf.distribute.ReductionToOneDevice(reduce_to_device=devices[0])
+        strategy = tf.distribute.MirroredStrategy(devices, cross_device_ops=all_reduce)
+    if strategy.num_replicas_in_sync != n_towers:
+        raise ValueError(
+            f"TF_CONFIG's cluster gives {strategy.num_replicas_in_sync} replicas and the preset has n_towers {n_towers}: "
+            "give it as many workers as towers (one CPU replica each)"
+        )
+    return strategy
+
+
+def replica_slice(batch):
+    """This replica's rows of ``batch`` (inside ``strategy.run``): the recipe's ``tower_sizes`` split.
+
+    Replica ``i`` of ``n`` gets ``rows // n + (i < rows % n)`` rows, after those of replicas
+    ``0 .. i-1``: the same rows as TF1's ``tf.split`` gives tower ``i``.
+    """
+    context = tf.distribute.get_replica_context()
+    n, i = context.num_replicas_in_sync, context.replica_id_in_sync_group
+    rows = tf.shape(batch)[0]
+    base, extra = rows // n, rows % n
+    start = i * base + tf.minimum(i, extra)
+    size = base + tf.cast(i < extra, tf.int32)
+    return batch[start : start + size]
+
+
+@port("data_parallel_towers")
+class DataParallelTowers(Port):
+    """batch_norm's MLP trained data-parallel with a ``tf.distribute`` strategy (one replica per TF1 tower)."""
+
+    has_training_mode = True
+    # The towers' logits, concatenated in tower order (the loss reads one cross-entropy per tower).
+    tf1_logits = "logits:0"
+    variables = {
+        f"dnn/{layer}/{kind}": f"{layer}/{kind}"
+        for layer in LAYERS
+        for kind in (BATCH_NORM_STATE if layer.endswith("bn") or layer.startswith("bn") else ("kernel", "bias"))
+    }
+
+    def __init__(self, **hyper):
+        self.strategy = make_strategy(hyper["n_towers"])
+        with self.strategy.scope():
+            super().__init__(**hyper)
+        self._logits_on_replicas = tf.function(self._replica_logits)
+
+    def build(
+        self, *, n_inputs, n_hidden1, n_hidden2, n_outputs, learning_rate, batch_norm_momentum, n_towers, batch_norm_statistics
+    ):
+        if batch_norm_statistics not in STATISTICS:
+            raise ValueError(f"batch_norm_statistics must be one of {', '.join(STATISTICS)}, got {batch_norm_statistics!r}")
+        if self.batch_size % n_towers:
+            raise ValueError(f"batch_size {self.batch_size} does not split evenly into n_towers {n_towers}")
+
+        def dense(units, name):
+            return keras.layers.Dense(units, kernel_initializer=contrib_he_init(), name=name)
+
+        def batch_norm(name):
+            if batch_norm_statistics == "sync":
+                return keras.layers.BatchNormalization(
+                    momentum=batch_norm_momentum, epsilon=BATCH_NORM_EPSILON, synchronized=True, name=name
+                )
+            return FirstReplicaBatchNormalization(momentum=batch_norm_momentum, epsilon=BATCH_NORM_EPSILON, name=name)
+
+        model = keras.Sequential(
+            [
+                keras.Input(shape=(n_inputs,)),
+                dense(n_hidden1, "hidden1"),
+                batch_norm("bn1"),
+                keras.layers.Activation("elu"),
+                dense(n_hidden2, "hidden2"),
+                batch_norm("bn2"),
+                keras.layers.Activation("elu"),
+                dense(n_outputs, "outputs"),
+                batch_norm("logits_bn"),
+            ],
+            name=self.recipe,
+        )
+        self.hidden1_model = keras.Model(model.inputs, model.get_layer("hidden1").output)
+        return model, keras.optimizers.SGD(learning_rate)
+
+    def _train_step(self, X, y):
+        """One synchronous step on every replica; returns the training-mode loss of the whole batch before the update."""
+        variables = self.model.trainable_variables
+
+        def replica_step(X, y):
+            with tf.GradientTape() as tape:
+                logits = self.model(replica_slice(X), training=True)
+                per_example = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=replica_slice(y), logits=logits)
+                loss = tf.nn.compute_average_loss(per_example, global_batch_size=tf.shape(X)[0])
+            grads = tape.gradient(loss, variables)
+            self.optimizer.apply_gradients(zip(grads, variables))  # all-reduced (SUM) across replicas first
+            return loss
+
+        per_replica = self.strategy.run(replica_step, args=(X, y))
+        return self.strategy.reduce(tf.distribute.ReduceOp.SUM, per_replica, axis=None)
+
+    def _replica_logits(self, X, training):
+        def replica_logits(X):
+            return self.model(replica_slice(X), training=training)
+
+        per_replica = self.strategy.run(replica_logits, args=(X,))
+        if isinstance(self.strategy, tf.distribute.MultiWorkerMirroredStrategy):
+            return self.strategy.gather(per_replica, axis=0)  # the other workers' replicas too
+        # Every replica is local: concatenated here, without a collective all-gather.
+        return tf.concat(self.strategy.experimental_local_results(per_replica), axis=0)
+
+    def logits(self, X, training=False):
+        """The logits of ``X`` computed on the replicas, each on its slice (TF1: the towers' concatenated logits).
+
+        In training mode each replica normalises with its own slice's moments (``tower0``) or
+        the synchronised ones, as the TF1 towers do; a training-mode call updates the moving
+        statistics as a training step does.
+        """
+        return self._logits_on_replicas(tf.convert_to_tensor(X, tf.float32), bool(training))
+
+    def report(self, run, epoch, X_eval, y_eval):
+        """Test accuracy, with the TF1 recipe's extras ``loss`` and ``bn1_variance_ratio``."""
+        accuracy, loss = self.evaluate(X_eval, y_eval)
+        hidden1 = self.hidden1_model(tf.convert_to_tensor(X_eval, tf.float32)).numpy()
+        moving_variance = self.model.get_layer("bn1").moving_variance.numpy()
+        ratio = float(np.mean(moving_variance / hidden1.var(axis=0)))
+        run.report(epoch, accuracy, loss=loss, bn1_variance_ratio=ratio)
