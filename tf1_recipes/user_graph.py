@@ -189,10 +189,14 @@ def classifier_head(graph, loss=None):
     cone = upstream_ops([loss]) if loss is not None else None
     found = []
     for op in graph.get_operations():
-        if op.type == "SoftmaxCrossEntropyWithLogits":
-            found.append((op, Head("softmax", op.inputs[0], op.outputs[0], op.inputs[1])))
-        elif op.type == "SparseSoftmaxCrossEntropyWithLogits":
-            found.append((op, Head("sparse_softmax", op.inputs[0], op.outputs[0], op.inputs[1])))
+        if op.type in CROSS_ENTROPY_OPS:
+            # tf.nn.softmax_cross_entropy_with_logits (v2) flattens logits and labels to 2-D and its result back:
+            # the user's tensors are on the far side of those Reshapes.
+            kind = "softmax" if op.type == "SoftmaxCrossEntropyWithLogits" else "sparse_softmax"
+            per_example = next((c.outputs[0] for c in op.outputs[0].consumers()
+                                if c.type == "Reshape" and c.name.startswith(op.name + "/")), op.outputs[0])
+            found.append((op, Head(kind, _before_reshape(op.inputs[0], op.name), per_example,
+                                   _before_reshape(op.inputs[1], op.name))))
         elif op.type == "LogSoftmax" and re.search(r"SparseSoftmaxCrossEntropyWithLogits[^/]*/LogSoftmax$", op.name):
             scope = op.name.rsplit("/", 1)[0] + "/"
             inside = [o for o in graph.get_operations() if o.name.startswith(scope)]
@@ -207,9 +211,49 @@ def classifier_head(graph, loss=None):
             head = _sigmoid_head(op)
             if head is not None:
                 found.append((op, head))
+        elif op.type in ("LogSoftmax", "Log") and not op.name.startswith("gradients") and "_grad/" not in op.name:
+            head = _dense_softmax_head(op)
+            if head is not None:
+                found.append((op, head))
     if cone is not None:
         found = [f for f in found if f[0] in cone] or found
     return found[0][1] if found else None
+
+
+def _before_reshape(tensor, scope):
+    """``tensor`` traced back through the Reshape ops inside name scope ``scope`` (the cross-entropy's own)."""
+    while tensor.op.type == "Reshape" and tensor.op.name.startswith(scope + "/"):
+        tensor = tensor.op.inputs[0]
+    return tensor
+
+
+def _dense_softmax_head(log):
+    """The Head of ``-sum(labels * log_softmax(logits), axis=-1)`` at ``log`` (a LogSoftmax, or a Log of a Softmax), or None.
+
+    TensorFlow builds ``tf.nn.softmax_cross_entropy_with_logits`` this way with op
+    determinism on, and users write it by hand (``-tf.reduce_sum(y * tf.log(tf.nn.softmax(logits)), 1)``).
+    """
+    if log.type == "Log":
+        if log.inputs[0].op.type != "Softmax":
+            return None
+        logits = log.inputs[0].op.inputs[0]
+    else:
+        logits = log.inputs[0]
+    scope = log.name.rsplit("/", 1)[0] if "/" in log.name else log.name
+    for product in log.outputs[0].consumers():
+        if product.type != "Mul":
+            continue
+        labels = [t for t in product.inputs if t.op is not log]
+        total = next((c for c in product.outputs[0].consumers() if c.type == "Sum"), None)
+        if len(labels) != 1 or total is None:
+            continue
+        negated = next((c for c in total.outputs[0].consumers() if c.type == "Neg"), None)
+        if negated is None:
+            continue
+        per_example = next((c.outputs[0] for c in negated.outputs[0].consumers()
+                            if c.type == "Reshape" and c.name.startswith(scope + "/")), negated.outputs[0])
+        return Head("softmax", _before_reshape(logits, scope), per_example, _before_reshape(labels[0], scope))
+    return None
 
 
 def _sigmoid_head(log1p):
