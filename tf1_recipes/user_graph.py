@@ -620,7 +620,9 @@ class Data:
     """A user's data (an ``.npz`` file's, or arrays): ``x`` as saved, the labels as class indices, and their encoding.
 
     ``x``: inputs, one example per row (any numeric dtype, as saved; at least 2 dimensions).
-    ``y``: the labels as saved. ``classes``: int64 [N] class indices (the argmax of one-hot rows).
+    ``y``: the labels (or a regression's targets) as saved. ``classes``: int64 [N] class
+    indices (the argmax of one-hot rows); None when ``y`` is not class labels, and then
+    ``label_problem`` says why (an error once the model turns out to be a classifier).
     ``one_hot``: True when ``y`` was saved as rows [N, C] (C >= 2); ``n_classes``: C for
     one-hot rows, else ``max(y) + 1``.
     """
@@ -631,6 +633,7 @@ class Data:
     classes: np.ndarray
     one_hot: bool
     n_classes: int
+    label_problem: str = None
 
     def __len__(self):
         return len(self.x)
@@ -645,16 +648,17 @@ class Data:
 def load_data(path):
     """The arrays ``x`` and ``y`` of the ``.npz`` file ``path``, checked; returns :class:`Data`.
 
-    ``x``: inputs [N, ...] of a numeric dtype, every value finite. ``y``: integer labels [N]
-    (>= 0; floats are accepted when every value is a whole number), or one-hot / probability
-    rows [N, C] (non-negative, each row summing to 1 within 1e-4), or [N, 1] 0/1 labels of a
-    binary classifier.
+    ``x``: inputs [N, ...] of a numeric dtype, every value finite. ``y`` [N] or [N, K], finite;
+    for a classifier (checked by :func:`feed_arrays`, once the model is known): integer labels
+    [N] (>= 0; floats are accepted when every value is a whole number), or one-hot /
+    probability rows [N, C] (non-negative, each row summing to 1 within 1e-4), or [N, 1] 0/1
+    labels of a binary classifier.
 
     Raises:
         UserGraphError: the file is missing, a directory, not an .npz (an HTML page, text,
             an empty file), damaged (truncated, a changed byte), holds pickled objects, lacks
             ``x`` or ``y``, or the arrays break a rule above (N differs between them,
-            non-finite inputs, negative or fractional labels, rows not summing to 1).
+            non-finite values).
     """
     import zipfile
     import zlib
@@ -730,6 +734,16 @@ def data_from_arrays(x, y, where="data"):
                                  f"example {row}); replace or drop those examples")
     if y.dtype.kind == "f" and not np.all(np.isfinite(y)):
         raise UserGraphError(f"{where}: y holds NaN or inf; every label must be a class index or a one-hot row")
+    try:
+        classes, one_hot = _class_labels(y, where)
+    except UserGraphError as err:  # not class labels: an error only once the model turns out to be a classifier
+        return Data(where, x, y, None, False, 0, str(err))
+    n_classes = int(y.shape[1]) if one_hot else int(classes.max()) + 1
+    return Data(where, x, y, classes, one_hot, n_classes)
+
+
+def _class_labels(y, where):
+    """(int64 class indices [N], whether ``y`` is one-hot rows) of labels ``y``; UserGraphError when they are not labels."""
     if y.ndim == 2 and y.shape[1] >= 2:
         if np.any(y < 0):
             row = int(np.argwhere(y < 0)[0][0])
@@ -740,8 +754,7 @@ def data_from_arrays(x, y, where="data"):
             row = int(np.argmax(off))
             raise UserGraphError(f"{where}: y's row {row} sums to {sums[row]:g}, not 1 ({int(off.sum())} such rows); "
                                  "one-hot rows have a single 1 (or are probabilities summing to 1)")
-        classes = np.argmax(y, axis=1).astype(np.int64)
-        return Data(where, x, y, classes, True, int(y.shape[1]))
+        return np.argmax(y, axis=1).astype(np.int64), True
     flat = y.reshape(len(y))
     if flat.dtype.kind == "f" and not np.all(flat == np.round(flat)):
         row = int(np.argmax(flat != np.round(flat)))
@@ -754,7 +767,7 @@ def data_from_arrays(x, y, where="data"):
     if y.ndim == 2 and np.any(classes > 1):  # [N, 1]: a binary classifier's 0/1 column
         raise UserGraphError(f"{where}: y has shape {y.shape} (one column) but holds labels above 1; give class "
                              "indices [N] or one-hot rows [N, C]")
-    return Data(where, x, y, classes, False, int(classes.max()) + 1 if len(classes) else 0)
+    return classes, False
 
 
 def feed_arrays(data, inputs, labels, head=None):
@@ -766,9 +779,10 @@ def feed_arrays(data, inputs, labels, head=None):
     [N] or [N, 1] for a sigmoid's; every conversion is a note.
 
     Raises:
-        UserGraphError: ``x``'s shape per example is not what ``inputs`` takes; a label is
-            not a class of the model (beyond its C classes); the labels placeholder takes an
-            encoding the labels cannot be given in.
+        UserGraphError: ``x``'s shape per example is not what ``inputs`` takes; the model is a
+            classifier (``head``) and ``y`` is not class labels (negative or fractional values,
+            one-hot rows not summing to 1), or holds a class beyond its C; the labels
+            placeholder takes an encoding the labels cannot be given in.
     """
     notes = []
     x = data.x
@@ -785,9 +799,13 @@ def feed_arrays(data, inputs, labels, head=None):
             notes.append(f"x is {x.dtype} (values {x.min()}..{x.max()}): fed to {inputs.name} as {np.dtype(dtype).name} "
                          "as it is, not rescaled")
         x = x.astype(dtype)
+    if head is not None and data.label_problem:
+        raise UserGraphError(data.label_problem)
     if labels is None:
-        return x, data.classes, notes
-    n_classes = head.n_classes if head is not None else None
+        return x, (data.classes if data.classes is not None else data.y), notes
+    if head is None:  # not a classifier (a regression): y is fed as saved, in the placeholder's dtype
+        return x, data.y.astype(labels.dtype.as_numpy_dtype), notes
+    n_classes = head.n_classes
     if head is not None and head.kind != "sigmoid" and n_classes is not None and data.n_classes > n_classes:
         worst = int(data.classes.max())
         raise UserGraphError(f"{data.source}: y holds class {worst} but the model's logits "

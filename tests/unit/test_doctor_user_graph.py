@@ -486,3 +486,21 @@ def test_the_graph_form_writes_its_run_record(tmp_path, user_files, capsys):
     assert record["kind"] == "doctor" and record["recipe"] == f"graph:{user_files['meta']}"
     assert record["preset"] == "checkpoint" and len(record["config"]["sha256"]["data"]) == 64
     assert record["status"] == report["status"] == "PASS"
+
+
+def test_a_regression_models_float_targets_are_fed_as_saved(tmp_path, mnist):
+    x, digits = mnist
+    graph = tf1.Graph()
+    with graph.as_default():  # predict the digit's value (a regression, not a classifier)
+        tf1.set_random_seed(0)
+        X = tf1.placeholder(tf.float32, [None, 784], name="X")
+        y = tf1.placeholder(tf.float32, [None, 1], name="y")
+        prediction = tf1.layers.dense(tf1.layers.dense(X, 20, tf.nn.relu), 1)
+        mse = tf.reduce_mean(tf.square(prediction - y), name="mse")
+        tf1.train.GradientDescentOptimizer(0.01).minimize(mse)
+    meta, _ = save_graph(graph, tmp_path / "model")
+    targets = (digits / 9.0 + 0.05).astype(np.float32).reshape(-1, 1)  # not class indices: fractional values
+    report = doctor.diagnose(meta, save_npz(tmp_path / "data.npz", x, targets), budget=QUICK,
+                             checks=["initial_loss", "wiring"])
+    assert report.finding("initial_loss").status == "SKIP" and report.finding("wiring").status == "PASS", report.format()
+    assert any(note.startswith("loss: mse:0") for note in report.notes)
