@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 from tf1_recipes import cli, doctor
-from tf1_recipes.compat import tf, tf1
+from tf1_recipes.compat import seed_everything, tf, tf1
 
 N_EXAMPLES = 512
 QUICK = doctor.Budget.quick()
@@ -62,7 +62,7 @@ def mlp(labels="sparse", n_outputs=10, optimizer=None, dropout=None, stop_gradie
     """A user's 784-100-n MLP with tf.compat.v1 layers; ``labels``: sparse, one_hot or sigmoid. Returns the graph."""
     graph = tf1.Graph()
     with graph.as_default():
-        tf1.set_random_seed(seed)
+        seed_everything(seed)  # the layers' initialisers draw their seeds from Python's RNG: a user's reset_graph()
         X = tf1.placeholder(tf.float32, [None, 784], name="X")
         if labels == "sparse":
             y = tf1.placeholder(tf.int64, [None], name="y")
@@ -131,9 +131,8 @@ def test_one_hot_float_labels_are_examined_not_a_broadcast_error(tmp_path, mnist
 # ----------------------------------------------------------------------------- binary and C-class classifiers
 
 
-@pytest.mark.parametrize("kind,classes,status", [("sigmoid", 2, "PASS"), ("softmax2", 2, "WARN"), ("softmax5", 5, "PASS"),
-                                                 ("softmax10", 10, "PASS")])
-def test_the_expected_initial_loss_is_ln_c_whatever_the_class_balance(tmp_path, mnist, kind, classes, status):
+@pytest.mark.parametrize("kind,classes", [("sigmoid", 2), ("softmax2", 2), ("softmax5", 5), ("softmax10", 10)])
+def test_the_expected_initial_loss_is_ln_c_whatever_the_class_balance(tmp_path, mnist, kind, classes):
     x, digits = mnist
     if classes == 2:  # "is it a zero?": about 10% positives, far from balanced
         y = (digits == 0).astype(np.int64)
@@ -145,9 +144,8 @@ def test_the_expected_initial_loss_is_ln_c_whatever_the_class_balance(tmp_path, 
     report = doctor.diagnose(meta, save_npz(tmp_path / "data.npz", x, y), budget=QUICK, checks=["initial_loss"])
     initial = report.finding("initial_loss")
     assert initial.numbers["expected"] == pytest.approx(math.log(classes))
-    # Two default-initialised softmax logits start 0.43 nats off ln 2: a WARN (rescale the output layer), not a FAIL.
-    assert initial.status == status, report.format()
-    assert abs(initial.numbers["loss"] - math.log(classes)) < (0.25 if status == "PASS" else 0.5)
+    assert initial.status == "PASS", report.format()
+    assert abs(initial.numbers["loss"] - math.log(classes)) < 0.25
     distribution = initial.numbers["label_distribution"]
     assert sorted(distribution) == [str(c) for c in range(classes)]
     assert sum(distribution.values()) == pytest.approx(1.0)
@@ -185,6 +183,23 @@ def test_the_suites_batch_norm_checkpoint_imported_and_restored(batch_norm_run, 
     assert norm["status"] == "PASS"
     assert len(norm["numbers"]["restored_statistics_trained"]) == 3
     assert "variables restored from" in out and "train_op: train/GradientDescent" in out
+
+
+def test_a_gradient_check_that_cannot_rebuild_the_slice_is_skipped_with_tensorflows_reason(
+        batch_norm_run, tmp_path, mnist, monkeypatch):
+    from tf1_recipes.doctor import gradcheck
+
+    def fails(*args, **kwargs):  # what TensorFlow said on imported cond_v2 branches before the signature repair
+        raise ValueError("Shapes must be equal rank, but are 1 and 0")
+
+    monkeypatch.setattr(gradcheck.LossSlice, "__init__", fails)
+    report = doctor.diagnose(str(batch_norm_run / "model.ckpt.meta"), save_npz(tmp_path / "data.npz", *mnist),
+                             checkpoint=str(batch_norm_run / "model.ckpt"), budget=QUICK, checks=["gradient_check"])
+    gradient = report.finding("gradient_check")
+    assert gradient.status == "SKIP"
+    assert gradient.summary == ("not checked: the loss's part of the graph cannot be rebuilt for finite differences "
+                                "(ValueError: Shapes must be equal rank, but are 1 and 0)")
+    assert "dropout" not in gradient.summary + gradient.advice
 
 
 # ----------------------------------------------------------------------------- restored weights in general
@@ -340,7 +355,7 @@ def test_tensors_are_found_by_convention_or_by_name_and_a_wrong_name_lists_close
     x, y = mnist
     graph = tf1.Graph()
     with graph.as_default():  # nothing named X, y or loss
-        tf1.set_random_seed(0)
+        seed_everything(0)
         images = tf1.placeholder(tf.float32, [None, 784], name="images")
         digits = tf1.placeholder(tf.int32, [None], name="digits")
         logits = tf1.layers.dense(tf1.layers.dense(images, 50, tf.nn.relu), 10)
@@ -418,9 +433,15 @@ def _bad_npz(mnist):
     }
 
 
-@pytest.mark.parametrize("damage", list(_bad_npz((np.zeros((16, 784), np.float32), np.zeros(16, np.int64)))))
+DATA_DAMAGES = ["missing", "empty", "html", "truncated", "no_y", "n_mismatch", "non_finite", "negative",
+                "beyond_classes", "row_sum", "pickled", "wrong_shape"]
+
+
+@pytest.mark.parametrize("damage", DATA_DAMAGES)
 def test_bad_data_is_one_line_naming_the_file_and_exit_2(tmp_path, mnist, user_files, capsys, damage):
-    content, expected = _bad_npz(mnist)[damage]
+    cases = _bad_npz(mnist)
+    assert sorted(cases) == sorted(DATA_DAMAGES)
+    content, expected = cases[damage]
     path = tmp_path / "data.npz"
     if content is not None:
         path.write_bytes(content)
@@ -492,7 +513,7 @@ def test_a_regression_models_float_targets_are_fed_as_saved(tmp_path, mnist):
     x, digits = mnist
     graph = tf1.Graph()
     with graph.as_default():  # predict the digit's value (a regression, not a classifier)
-        tf1.set_random_seed(0)
+        seed_everything(0)
         X = tf1.placeholder(tf.float32, [None, 784], name="X")
         y = tf1.placeholder(tf.float32, [None, 1], name="y")
         prediction = tf1.layers.dense(tf1.layers.dense(X, 20, tf.nn.relu), 1)

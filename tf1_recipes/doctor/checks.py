@@ -19,9 +19,10 @@ from tf1_recipes.doctor.target import chance_loss, upstream_ops, variable_op
 #: Initial loss within this fraction of -ln(1/C) PASSes (a batch-norm layer on the logits starts them at unit
 #: variance: +0.46 for 10 classes), beyond the second it FAILs (logits far from zero).
 INITIAL_LOSS_PASS, INITIAL_LOSS_FAIL = 0.25, 0.5
-#: ... but never tighter than these many nats: with C = 2, a fraction of ln 2 is so small that the logit offset a
-#: default (Glorot) output layer starts with (logits std 0.54 on MNIST pixels: +0.43 nats on a 2-class batch,
-#: tests/unit/test_doctor_user_graph.py) would FAIL; the floors leave C >= 3 (0.25 ln 3 = 0.27) unchanged.
+#: ... but never tighter than these many nats: with C = 2 a fraction of ln 2 is small beside the logit offset a
+#: default (Glorot) output layer starts with. Measured here over 20 seeds of a 784-100-2 softmax MLP on 512 MNIST
+#: images: |loss - ln 2| exceeded 0.173 (25 % of ln 2) 4 times, 0.25 twice, 0.35 once (at most 0.595). The floors
+#: leave C >= 3 unchanged (0.25 ln 3 = 0.27 nats).
 INITIAL_LOSS_PASS_NATS, INITIAL_LOSS_FAIL_NATS = 0.25, 0.5
 
 
