@@ -219,6 +219,11 @@ def test_restored_weights_are_known_to_be_trained_and_fresh_ones_to_start_at_cha
     assert trained.finding("initial_loss").numbers["loss"] < 0.75 * math.log(10)
     assert fresh.finding("initial_loss").status == "PASS" and "restored" not in fresh.finding("initial_loss").numbers
     assert any("no --checkpoint" in note for note in fresh.notes)
+    # Labels in another encoding than in training (digit d saved as (d + 1) % 10): no better than chance.
+    shifted = doctor.diagnose(meta, save_npz(tmp_path / "shifted.npz", x, (y + 1) % 10), checkpoint=prefix,
+                              budget=QUICK, checks=["initial_loss"]).finding("initial_loss")
+    assert shifted.status == "WARN" and shifted.numbers["loss"] > math.log(10)
+    assert "do no better than chance" in shifted.summary and "another label encoding" in shifted.advice
     # The same trained loss, judged as fresh weights, is the FAIL the issue reported.
     graph, session = tf1.Graph(), None
     with graph.as_default():
