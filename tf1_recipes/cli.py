@@ -127,13 +127,33 @@ def build_parser():
 
     from tf1_recipes.doctor import checklist  # the checks' table; no TensorFlow
 
-    doctor = commands.add_parser("doctor", help="the debugging checklist on a recipe's graph: PASS/WARN/FAIL per check",
-                                 epilog="checks, in the order they run:\n" + checklist.describe(),
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    doctor.add_argument("recipe")
+    doctor = commands.add_parser(
+        "doctor", help="the debugging checklist on a recipe's graph or your own (--graph): PASS/WARN/FAIL per check",
+        usage="tf1-recipes doctor (RECIPE [--preset P] [--seed N] [--data-dir DIR] | --graph MODEL.meta "
+              "[--checkpoint PREFIX] --data FILE.npz [--inputs/--labels/--loss/--train-op/--training NAME]) "
+              "[--check CHECK] [--quick] [--out DIR] [--plot DIR] [--json]",
+        epilog="checks, in the order they run:\n" + checklist.describe()
+               + "\n\nyour own graph (--graph): tensors not named are found by convention:\n"
+               + "\n".join(f"  --{role.replace('_', '-')}: {how}" for role, how in checklist.GRAPH_CONVENTIONS.items()),
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    doctor.add_argument("recipe", nargs="?", help="a recipe of the suite (tf1-recipes list); or use --graph")
     doctor.add_argument("--preset", help="preset name (default: the recipe's reference configuration)")
     doctor.add_argument("--seed", type=_seed, help="override the preset's seed")
     doctor.add_argument("--data-dir", help="directory with the MNIST files (else $TF1_RECIPES_DATA, then the cache)")
+    own = doctor.add_argument_group("your own TF1 model (instead of RECIPE)")
+    own.add_argument("--graph", metavar="MODEL.meta", help="the model's MetaGraphDef (Saver.save writes PREFIX.meta; "
+                                                           "or tf.compat.v1.train.export_meta_graph)")
+    own.add_argument("--checkpoint", metavar="PREFIX", help="start from this Saver checkpoint's values (trained "
+                                                             "weights); default the variables' initial values")
+    own.add_argument("--data", metavar="FILE.npz", help="arrays x (inputs, one example per row) and y (integer labels "
+                                                        "[N] or one-hot rows [N, C]): numpy.savez(FILE, x=..., y=...)")
+    own.add_argument("--inputs", metavar="NAME", help="the input placeholder ('name:0', or an op name)")
+    own.add_argument("--labels", metavar="NAME", help="the labels placeholder")
+    own.add_argument("--loss", metavar="NAME", help="the scalar loss the optimiser minimises")
+    own.add_argument("--train-op", metavar="NAME", action="append", dest="train_op",
+                     help="what one training step runs (repeatable: --train-op train_op --train-op UPDATE_OPS when "
+                          "your loop fetches the UPDATE_OPS collection beside it)")
+    own.add_argument("--training", metavar="NAME", help="the scalar bool training-flag placeholder")
     doctor.add_argument("--check", action="append", dest="checks", metavar="CHECK",
                         choices=list(checklist.CHECKS), help="run only this check (repeatable; default: all of them)")
     doctor.add_argument("--quick", action="store_true", help="fewer steps per check (a smoke test of the checks)")
@@ -416,27 +436,69 @@ COMMANDS = {"list": cmd_list, "run": cmd_run, "check": cmd_check, "report": cmd_
 COMMANDS["migrate-ckpt"] = cmd_migrate_ckpt
 
 
+_RECIPE_ONLY = ("preset", "seed", "data_dir")
+_GRAPH_ONLY = ("checkpoint", "data", "inputs", "labels", "loss", "train_op", "training")
+
+
+def _flag(dest):
+    return "--" + dest.replace("_", "-")
+
+
+def _doctor_usage(args):
+    """One line for a doctor command line that mixes or lacks the recipe form and the --graph form."""
+    if args.recipe is not None and args.graph is not None:
+        return f"give a recipe or --graph, not both (got {args.recipe!r} and --graph {args.graph})"
+    if args.recipe is None and args.graph is None:
+        return "give a recipe (tf1-recipes list) or your own model with --graph MODEL.meta --data FILE.npz"
+    if args.recipe is not None:
+        given = [_flag(d) for d in _GRAPH_ONLY if getattr(args, d) is not None]
+        if given:
+            return f"{', '.join(given)} go with --graph MODEL.meta, not with a recipe ({args.recipe})"
+        return None
+    given = [_flag(d) for d in _RECIPE_ONLY if getattr(args, d) is not None]
+    if given:
+        return f"{', '.join(given)} go with a recipe, not with --graph (your data: --data FILE.npz)"
+    if args.data is None:
+        return "--graph needs --data FILE.npz: arrays x (inputs) and y (labels) the checks sample from"
+    return None
+
+
 def cmd_doctor(args):
     """``tf1-recipes doctor``: exit 0 when no check FAILs, 1 otherwise."""
     from tf1_recipes import doctor
     from tf1_recipes.doctor import output as doctor_output
-    from tf1_recipes.registry import get_recipe
 
-    get_recipe(args.recipe).preset(args.preset)  # unknown recipe or preset: one line, exit 2
+    problem = _doctor_usage(args)
+    if problem:
+        raise UsageError(f"doctor: {problem}; see tf1-recipes doctor --help")
+    if args.recipe is not None:
+        from tf1_recipes.registry import get_recipe
+
+        get_recipe(args.recipe).preset(args.preset)  # unknown recipe or preset: one line, exit 2
     if args.plot:
         try:
             doctor_output.require_matplotlib()
         except doctor_output.PlotUnavailable as err:
             raise UsageError(str(err)) from None
     budget = doctor.Budget.quick() if args.quick else doctor.Budget()
-    report = doctor.diagnose_recipe(args.recipe, args.preset, data_dir=args.data_dir, seed=args.seed,
-                                    budget=budget, checks=args.checks)
+    if args.recipe is not None:
+        report = doctor.diagnose_recipe(args.recipe, args.preset, data_dir=args.data_dir, seed=args.seed,
+                                        budget=budget, checks=args.checks)
+    else:
+        # Every file and name is checked (one line, exit 2) before any check runs.
+        report = doctor.diagnose(args.graph, args.data, checkpoint=args.checkpoint, inputs=args.inputs,
+                                 labels=args.labels, loss=args.loss, train_op=args.train_op, training=args.training,
+                                 budget=budget, checks=args.checks)
     print(report.format())
     plots = [str(p) for p in doctor_output.write_plots(report, args.plot)] if args.plot else []
     for path in plots:
         print(f"plot: {path}")
     if args.out:
-        print(f"record: {doctor_output.write_record(args.out, args.recipe, args.preset, args.seed, report)}")
+        if args.recipe is not None:
+            record = doctor_output.write_record(args.out, args.recipe, args.preset, args.seed, report)
+        else:
+            record = doctor_output.write_graph_record(args.out, args, report)
+        print(f"record: {record}")
     if args.json:
         print(doctor_output.to_json(report, plots=plots))
     return EXIT_FAIL if report.status == "FAIL" else EXIT_OK

@@ -33,12 +33,14 @@ class Check:
 
 _ROWS = [
     ("initial_loss", "Initial loss", "check_initial_loss",
-     "the loss at step 0 against -ln(1/C), and the initial accuracy"),
+     "the loss at step 0 against chance (-ln(1/C) for a softmax, ln 2 for a sigmoid) beside the label "
+     "distribution, and the initial accuracy; restored weights must beat chance; a training/inference gap is "
+     "put down to the dropout rates found"),
     ("gradient_check", "Gradient check", "check_gradients",
      "tf.gradients against central differences on a float64 slice of the loss"),
     ("wiring", "Wiring", "check_wiring",
-     "every trainable variable gets a non-zero gradient; activation and gradient statistics per layer "
-     "(dead ReLUs, saturated sigmoids, vanishing gradients)"),
+     "every trainable variable gets a non-zero gradient (none: where the backward pass stops); activation and "
+     "gradient statistics per layer (dead ReLUs, saturated sigmoids, vanishing gradients)"),
     ("batch_norm", "Batch norm", "check_batch_norm",
      "a training step moves the moving statistics, inference uses them, evaluation does not run in training "
      "mode, no statistics shared between towers, no dropout feeding a batch-norm layer"),
@@ -47,12 +49,25 @@ _ROWS = [
     ("overfit", "Overfit a tiny batch", "check_overfit",
      "the model's own training step drives the data loss on a few dozen examples to near zero"),
     ("learning_rate", "Learning rate", "check_learning_rate",
-     "a learning-rate range test: where the loss is lowest and where it diverges"),
+     "a learning-rate range test: where the loss is lowest and where it diverges, beside the model's own rate "
+     "read from its graph (a schedule's global_step must advance)"),
 ]
 
 #: The checklist: check name -> :class:`Check`, in run order.
 CHECKS = {name: Check(number, name, label, function, description)
           for number, (name, label, function, description) in enumerate(_ROWS, start=1)}
+
+
+#: How ``doctor --graph`` (:func:`tf1_recipes.user_graph.find_tensors`) finds a tensor the user did not name:
+#: role (its ``--flag``) -> the rule, tried in order.
+GRAPH_CONVENTIONS = {
+    "inputs": "X:0, else the one non-scalar float placeholder the logits depend on",
+    "labels": "y:0, else the one placeholder the loss depends on and the logits do not",
+    "loss": "what the training step's optimiser differentiates, else loss/loss:0, loss:0, the LOSSES collection, "
+            "a scalar named loss/cost/mse",
+    "train_op": "the TRAIN_OP collection (minimize() fills it), else an op named train_op or training_op",
+    "training": "training:0 if it is a bool, else the one scalar bool placeholder the loss depends on",
+}
 
 
 def describe():

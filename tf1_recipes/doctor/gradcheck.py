@@ -26,6 +26,10 @@ DELTA = {"float64": 1e-6, "float32": 1e-3}
 KINK_TOLERANCE = {"float64": 1e-3, "float32": 0.2}
 
 
+class NotDeterministic(ValueError):
+    """The loss gives other values for the same inputs (dropout or noise on): finite differences mean nothing."""
+
+
 @dataclasses.dataclass
 class EntryCheck:
     """One checked gradient entry."""
@@ -77,8 +81,20 @@ def _repair_frozen_functions(graph_def):
     ``convert_variables_to_constants`` turns a captured variable's ReadVariableOp inside a
     cond branch into an Identity but leaves the branch's return value naming the old
     ``:value:`` output, which breaks the gradient of the If op; this renames it.
+
+    Freezing also leaves the branch's *signature* as it was: an argument that carried a
+    variable's resource handle now carries the variable's value (a float tensor) but keeps
+    the handle's ``handle_data``, and TensorFlow, rebuilding the branch from its FunctionDef
+    (an imported graph's branches, whose Python FuncGraphs are gone), gives such an argument
+    the handle's scalar shape: "Shapes must be equal rank, but are 1 and 0". The
+    ``handle_data`` of every argument that is no longer a resource is dropped.
     """
+    from tensorflow.core.framework import types_pb2
+
     for function in graph_def.library.function:
+        for arg in list(function.signature.input_arg) + list(function.signature.output_arg):
+            if arg.handle_data and arg.type != types_pb2.DT_RESOURCE:
+                del arg.handle_data[:]
         op_types = {node.name: node.op for node in function.node_def}
 
         def fix(ref, op_types=op_types):
@@ -138,9 +154,10 @@ def check(session, loss, variables, feed_by_name, *, entries=4, random_entries=2
     """Analytic vs central-difference gradient of ``loss`` for a few entries of each variable.
 
     Returns ``(checks, dtype, notes)``: the :class:`EntryCheck` list, the precision used,
-    and notes (variables without a gradient, a float32 fallback). Raises ValueError when
-    the loss is not deterministic (dropout on while evaluating), where no finite
-    difference means anything.
+    and notes (variables without a gradient, a float32 fallback). Raises NotDeterministic
+    (a ValueError) when the loss is not deterministic (dropout on while evaluating), where
+    no finite difference means anything; TensorFlow's error (OpError, ValueError, TypeError,
+    KeyError) when the slice cannot be rebuilt in float32 either.
     """
     notes = []
     try:
@@ -155,7 +172,7 @@ def check(session, loss, variables, feed_by_name, *, entries=4, random_entries=2
     try:
         again = piece.session.run(piece.loss, piece.feed(feed_by_name))
         if again != base:
-            raise ValueError(f"the loss is not deterministic ({base!r} then {again!r}): dropout or noise is on")
+            raise NotDeterministic(f"the loss is not deterministic ({base!r} then {again!r}): dropout or noise is on")
         rng = np.random.RandomState(seed)
         delta = DELTA[dtype]
         results, kinks = [], []

@@ -97,6 +97,28 @@ def write_record(out_dir, recipe, preset, seed, report):
     return append_run_record(out_dir, record)
 
 
+def write_graph_record(out_dir, args, report):
+    """Append the record of ``doctor --graph`` to ``<out_dir>/runs.jsonl``.
+
+    Its ``recipe`` is ``graph:<the .meta path>``, its ``preset`` ``checkpoint`` or ``initial``
+    (where the values started), its ``config`` the files and names given, with the SHA-256 of
+    the ``.meta`` and the ``.npz`` (what was examined, byte for byte).
+    """
+    import hashlib
+
+    from tf1_recipes.compat import configure_tensorflow
+    from tf1_recipes.provenance import provenance
+    from tf1_recipes.runlog import append_run_record
+
+    config = {key: getattr(args, key) for key in ("graph", "checkpoint", "data", "inputs", "labels", "loss", "train_op",
+                                                   "training", "quick", "checks")}
+    config["sha256"] = {key: hashlib.sha256(Path(getattr(args, key)).read_bytes()).hexdigest()
+                        for key in ("graph", "data")}
+    record = DoctorRecord(f"graph:{args.graph}", "checkpoint" if args.checkpoint else "initial", config, report,
+                          provenance(configure_tensorflow()))
+    return append_run_record(out_dir, record)
+
+
 def to_json(report, **more):
     """The report with every number, as one JSON line."""
     return json.dumps({**report.to_dict(), **more}, default=_jsonable)

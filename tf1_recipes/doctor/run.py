@@ -5,7 +5,7 @@ import time
 from tf1_recipes.compat import tf
 from tf1_recipes.doctor import target as targets
 from tf1_recipes.doctor.checklist import CHECKS
-from tf1_recipes.doctor.checks import Budget
+from tf1_recipes.doctor.checks import Budget, CannotRun
 from tf1_recipes.doctor.report import SKIP, WARN, Finding, Report
 
 
@@ -36,11 +36,13 @@ def run_checks(target, budget=None, checks=None):
         try:
             findings.append(CHECKS[name].run(target, budget))
             findings[-1].numbers["seconds"] = round(time.perf_counter() - began, 3)
+        except CannotRun as err:
+            findings.append(Finding(name, SKIP, str(err)))
         except Exception as err:  # noqa: BLE001  (a check that cannot run on this graph says so; never a crash)
             first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
             findings.append(Finding(name, WARN, f"could not run: {type(err).__name__}: {first_line[:200]}",
-                                    "the graph does not follow the conventions this check needs (X, y, loss/loss, "
-                                    "training); pass them to doctor.diagnose()"))
+                                    "TensorFlow raised this running the check on this graph (above); the other "
+                                    "checks' findings stand"))
             try:
                 target.restore()
             except tf.errors.OpError:
@@ -49,39 +51,93 @@ def run_checks(target, budget=None, checks=None):
 
 
 
-def diagnose(graph, data, *, loss=None, train_op=None, budget=None, checks=None, **target_options):
-    """Run the checklist on your own TF1 graph.
+def diagnose(graph, data, *, checkpoint=None, inputs=None, labels=None, loss=None, train_op=None, training=None,
+             budget=None, checks=None, session=None, train_feed=None, eval_feed=None, learning_rate=None, restored=None,
+             name=None, X=None, y=None):
+    """Run the checklist on your own TF1 graph (what ``tf1-recipes doctor --graph`` does).
 
     Args:
-        graph: the ``tf.Graph`` to examine. The doctor adds a few ops to it (gradients, a
-            gradient-descent step for the learning-rate sweep, Adam when there is no training step).
-        data: ``(X_pool, y_pool)``, array-likes with one example per row; the checks sample their
-            batches (8 to 256 examples, see :class:`~tf1_recipes.doctor.checks.Budget`) from them.
-        loss: the tensor (or its name) the optimiser minimises; default ``loss/loss:0``, else the loss
-            the training step differentiates, else the LOSSES collection.
-        train_op: one training step, any fetch (an op, or a list such as ``[training_op, update_ops]``);
-            default the TRAIN_OP collection. Without one, checks that train use the doctor's Adam(1e-3).
-        budget: how much work the checks do (:class:`~tf1_recipes.doctor.checks.Budget`); default the
-            full budget, ``Budget.quick()`` for a smoke test.
+        graph: the ``tf.Graph`` to examine, or the path of its ``.meta`` file (``PREFIX.meta`` as
+            ``Saver.save`` writes it, or ``export_meta_graph``'s file), imported into a fresh graph
+            (:func:`tf1_recipes.user_graph.load_model`). The doctor adds a few ops to the graph
+            (gradients, a gradient-descent step for the learning-rate sweep, Adam when there is no
+            training step).
+        data: ``(x, y)`` array-likes, or the path of an ``.npz`` holding arrays ``x`` and ``y``.
+            ``x``: inputs, one example per row, shaped as the input placeholder takes them
+            (e.g. float32 [N, 784]), every value finite. ``y``: integer class labels [N] (0..C-1),
+            or one-hot / probability rows [N, C] (float, each summing to 1), or 0/1 labels [N] or
+            [N, 1] for a sigmoid output; they are fed in the encoding the labels placeholder takes
+            (argmax or one-hot, with a note). The checks sample batches of 8 to 256 examples from
+            them (:class:`~tf1_recipes.doctor.checks.Budget`).
+        checkpoint: with a ``.meta`` path: a Saver prefix (or one of its files, or its folder) whose
+            values the model starts from (``restored``); None: the variables' initial values.
+        inputs, labels, loss, training: the input placeholder, the labels placeholder, the scalar
+            loss the optimiser minimises, the scalar bool training flag: tensors, or names
+            (``"name:0"``, or an op ``"name"`` for its first output). None: found by the
+            conventions (:data:`tf1_recipes.user_graph.CONVENTIONS`). ``X`` and ``y`` are older
+            names of ``inputs`` and ``labels``.
+        train_op: what one training step fetches: an op or tensor, a name, or a list of them; the
+            name ``"UPDATE_OPS"`` stands for that collection's ops (fetched beside the training op).
+            None: the TRAIN_OP collection, else an op named ``train_op``/``training_op``; without
+            one, checks that train use the doctor's Adam(1e-3).
+        budget: how much work the checks do (:class:`~tf1_recipes.doctor.checks.Budget`); default
+            the full budget, ``Budget.quick()`` for a smoke test.
         checks: names of the checks to run (see :data:`~tf1_recipes.doctor.checklist.CHECKS`); default all.
-        **target_options: passed to :func:`tf1_recipes.doctor.target.from_graph`: ``X``, ``y``,
-            ``training`` (tensors or names; default ``X:0``, ``y:0``, ``training:0``), ``session`` (holding
-            the values to start from; default a new session that runs the initialiser), ``train_feed``,
-            ``eval_feed`` (extra feed entries, e.g. ``{learning_rate: 0.01}``), ``learning_rate``, ``name``.
+        session: with a ``tf.Graph``: the session holding the values to start from (default a new
+            session that runs the initialiser). Not with a ``.meta`` path.
+        train_feed, eval_feed: extra feed entries ({tensor or name: value}, e.g. ``{"lr:0": 0.01}``)
+            for every training / evaluation run. A training flag fed here is kept as given: an
+            ``eval_feed`` putting it True is what check 4 reports as evaluating in training mode.
+        learning_rate: the model's learning rate; default read from its graph (check 7).
+        restored: the starting values are trained ones (check 1 then expects a loss below chance,
+            not at it); default True when ``checkpoint`` was restored, else False.
+        name: the report's name; default the ``.meta`` path, or "graph".
 
     Returns:
         A :class:`~tf1_recipes.doctor.report.Report`: ``status`` ("PASS", "WARN" or "FAIL"), ``seconds``
-        (wall-clock seconds of the checks), ``notes``, and one
+        (wall-clock seconds of the checks), ``notes`` (how each tensor was found, data conversions,
+        the dropout rates in the graph, what loading did), and one
         :class:`~tf1_recipes.doctor.report.Finding` per check in run order, whose ``numbers`` holds what
-        the check measured (keys and units in the Finding's docstring). The variables hold their initial
-        values again afterwards; the session stays open.
+        the check measured (keys and units in the Finding's docstring). The variables hold their
+        starting values again afterwards; a session you gave stays open, one the doctor made for a
+        ``.meta`` is closed.
 
     Raises:
-        DoctorError: the graph has no input placeholder or no loss tensor to examine.
+        UserGraphError (a ValueError; DoctorError is one): the .meta, checkpoint or .npz is
+            missing, damaged or does not fit (one line naming the file, the cause and what to do);
+            a name is not in the graph (close matches listed); no input placeholder or loss found;
+            the data do not fit the placeholders; ``checkpoint`` or ``session`` given where they
+            do not apply.
         KeyError: a name in ``checks`` is not a check.
     """
-    target = targets.from_graph(graph, data, loss=loss, train_op=train_op, **target_options)
-    return run_checks(target, budget, checks)
+    import os
+
+    from tf1_recipes import user_graph
+
+    if isinstance(data, (str, os.PathLike)):
+        data = user_graph.load_data(data)
+    model = None
+    if isinstance(graph, (str, os.PathLike)):
+        if session is not None:
+            raise targets.DoctorError("session= applies to a tf.Graph; with a .meta path the doctor makes the session "
+                                      "(give checkpoint= to start from trained values)")
+        model = user_graph.load_model(graph, checkpoint)
+        graph, session = model.graph, model.session
+        restored = model.restored if restored is None else restored
+        name = name or model.meta
+    elif checkpoint is not None:
+        raise targets.DoctorError("checkpoint= needs graph= to be a .meta path; with a tf.Graph, pass session= holding "
+                                  "the restored values (and restored=True)")
+    try:
+        target = targets.from_graph(graph, data, loss=loss, train_op=train_op, inputs=inputs, labels=labels,
+                                    training=training, session=session, train_feed=train_feed, eval_feed=eval_feed,
+                                    learning_rate=learning_rate, restored=bool(restored), name=name or "graph",
+                                    source=model.meta if model is not None else "the graph",
+                                    notes=model.notes if model is not None else None, X=X, y=y)
+        return run_checks(target, budget, checks)
+    finally:
+        if model is not None:
+            model.session.close()
 
 
 def diagnose_recipe(recipe, preset=None, *, data_dir=None, seed=None, budget=None, checks=None,

@@ -7,24 +7,32 @@ that step (the training flag, a fed learning rate, the update ops it fetches), i
 training batches (the doctor's data) and how it feeds its evaluations. The checks then
 work on that graph with the recipe's initial values, whatever the recipe's wiring.
 
-:func:`from_graph` does the same for a user's own graph, given a data pool and
-(optionally) the loss and the training fetches.
+:func:`from_graph` does the same for a user's own graph (a ``tf.Graph``, or the ``.meta``
+of one with its checkpoint, :mod:`tf1_recipes.user_graph`), given data and, where the
+conventions do not find them, the names of its inputs, labels, loss, training step and
+training flag.
 
 Conventions every recipe follows (and a user's graph may too): placeholders ``X:0`` and
 ``y:0``, the optimised loss ``loss/loss:0`` (data loss ``loss/avg_xentropy:0`` when the
 recipe regularises), ``eval/accuracy:0``, an optional ``training:0`` flag, the logits as
-the input of the softmax cross-entropy op.
+the input of the cross-entropy op. The graph conventions live in
+:mod:`tf1_recipes.user_graph` (:data:`~tf1_recipes.user_graph.CONVENTIONS`).
 """
 
 import dataclasses
-import math
 import re
 
 import numpy as np
 
+from tf1_recipes import user_graph
 from tf1_recipes.compat import tf, tf1
+from tf1_recipes.user_graph import (  # noqa: F401  (re-exported: the doctor's checks and tests import them from here)
+    CROSS_ENTROPY_OPS, UserGraphError, chance_loss, classifier_head, minimised_loss, upstream_ops,
+)
+from tf1_recipes.user_graph import elements as _elements  # noqa: F401
+from tf1_recipes.user_graph import op_of as _op_of
+from tf1_recipes.user_graph import tensor_or_none as _tensor
 
-CROSS_ENTROPY_OPS = ("SparseSoftmaxCrossEntropyWithLogits", "SoftmaxCrossEntropyWithLogits")
 #: Op types a hand-written training step (``tf.assign(theta, theta - lr * grad)``) fetches.
 MANUAL_UPDATE_OPS = ("Assign", "AssignVariableOp", "AssignSub", "AssignSubVariableOp")
 #: How many of the recipe's training steps the recorder watches before it stops the run.
@@ -33,29 +41,12 @@ MAX_RECORDED_STEPS = 16
 POOL_EXAMPLES = 512
 
 
-class DoctorError(Exception):
-    """The doctor cannot examine this graph at all (no loss, no data); the message says why."""
+class DoctorError(UserGraphError):
+    """The doctor cannot examine this graph at all (no loss, no data); the message says why (one line)."""
 
 
 class _EnoughSteps(Exception):
     """Raised inside a recipe's Session.run once the recorder has seen enough training steps."""
-
-
-def _elements(graph, fetches):
-    """Every op or tensor in a (nested) fetch structure, resolved in ``graph``."""
-    out = []
-    for item in tf.nest.flatten(fetches):
-        if item is None:
-            continue
-        try:
-            out.append(graph.as_graph_element(item))
-        except (TypeError, ValueError, KeyError):
-            continue
-    return out
-
-
-def _op_of(element):
-    return element if isinstance(element, tf1.Operation) else element.op
 
 
 def is_training_fetch(graph, elements):
@@ -143,70 +134,9 @@ class SessionRecorder:
         return out
 
 
-def _tensor(graph, name):
-    try:
-        return graph.get_tensor_by_name(name)
-    except (KeyError, ValueError):
-        return None
-
-
-def cross_entropy(graph, loss=None):
-    """(logits, per-example cross-entropy) of the softmax cross-entropy feeding ``loss``; (None, None) if none.
-
-    With op determinism on, TensorFlow builds the sparse cross-entropy from LogSoftmax and
-    Gather ops inside a ``SparseSoftmaxCrossEntropyWithLogits`` name scope instead of the
-    fused op, so both forms are recognised.
-    """
-    cone = upstream_ops([loss]) if loss is not None else None
-    found = []
-    for op in graph.get_operations():
-        if op.type in CROSS_ENTROPY_OPS:
-            found.append((op, op.inputs[0], op.outputs[0]))
-        elif op.type == "LogSoftmax" and re.search(r"CrossEntropyWithLogits[^/]*/LogSoftmax$", op.name):
-            scope = op.name.rsplit("/", 1)[0] + "/"
-            inside = [o for o in graph.get_operations() if o.name.startswith(scope)]
-            leaving = [o.outputs[0] for o in inside if o.outputs and o.outputs[0].dtype.is_floating
-                       and any(not c.name.startswith(scope) for c in o.outputs[0].consumers())]
-            if leaving:
-                found.append((op, op.inputs[0], leaving[-1]))
-    if cone is not None:
-        found = [f for f in found if f[0] in cone] or found
-    return (found[0][1], found[0][2]) if found else (None, None)
-
-
-def upstream_ops(tensors, stop=lambda op: False):
-    """Every op the given tensors (or ops) depend on, through data and control inputs."""
-    seen, stack = set(), [_op_of(t) for t in tensors]
-    while stack:
-        op = stack.pop()
-        if op in seen:
-            continue
-        seen.add(op)
-        if stop(op):
-            continue
-        stack.extend(t.op for t in op.inputs)
-        stack.extend(op.control_inputs)
-    return seen
-
-
 def variable_op(variable):
     """The op that holds a variable (VarHandleOp for resource variables, VariableV2 otherwise)."""
     return variable.handle.op if hasattr(variable, "handle") else variable.op
-
-
-def _loss_by_name(graph):
-    for name in ("loss/loss:0", "loss:0"):
-        tensor = _tensor(graph, name)
-        if tensor is not None:
-            return tensor
-    scalars = [t for t in graph.get_collection(tf1.GraphKeys.LOSSES) if t.dtype.is_floating and t.shape.rank == 0]
-    if scalars:  # tf.losses.* register themselves here
-        return scalars[0]
-    pattern = re.compile(r"(^|/)(loss|mse|cost)(_\d+)?$")
-    for op in graph.get_operations():
-        if pattern.search(op.name) and op.outputs and op.outputs[0].dtype.is_floating and op.outputs[0].shape.rank == 0:
-            return op.outputs[0]
-    return None
 
 
 @dataclasses.dataclass
@@ -217,7 +147,7 @@ class Target:
     session: object
     X: object
     y: object
-    data: tuple  # (X_pool, y_pool) numpy arrays
+    data: tuple  # (X_pool, y_pool) numpy arrays, in the encoding the placeholders take
     loss: object  # what the optimiser minimises
     data_loss: object  # the loss without regularisation
     logits: object = None
@@ -227,17 +157,21 @@ class Target:
     eval_extra_feed: dict = dataclasses.field(default_factory=dict)
     initial: dict = dataclasses.field(default_factory=dict)  # variable name -> value
     first_step: dict = None  # variable values after the recipe's own first step (recipe mode)
-    eval_calls: list = dataclasses.field(default_factory=list)  # recorded evaluation calls (recipe mode)
+    eval_calls: list = dataclasses.field(default_factory=list)  # recorded (recipe) or declared (eval_feed) evaluations
     learning_rate: float = None
     optimizer: str = None
     name: str = "graph"
     notes: list = dataclasses.field(default_factory=list)
     restored: bool = False  # the variables start from a restored checkpoint, not a fresh initialisation
+    restored_all: bool = False  # ... every model variable of it (a whole model, not new layers on restored ones)
+    head: object = None  # the cross-entropy's :class:`~tf1_recipes.user_graph.Head` (kind, logits, labels)
 
     # -- what is there ---------------------------------------------------------------
     @property
     def n_classes(self):
-        """Width of the logits (from the static shape, else from evaluating them on two examples)."""
+        """C: 2 for a sigmoid output, else the width of the logits (static shape, else evaluated on two examples)."""
+        if self.head is not None and self.head.kind == "sigmoid":
+            return 2
         if self.logits is None or self.logits.shape.rank == 0:
             return None
         if self.logits.shape.rank is not None and self.logits.shape[-1] is not None:
@@ -246,6 +180,20 @@ class Target:
             return None
         value = self.run(self.logits, (self.data[0][:2], self.data[1][:2]), mode="eval")
         return int(np.shape(value)[-1]) if np.ndim(value) >= 1 else None
+
+    def classes(self, y_batch):
+        """int64 class indices [N] of a batch of labels as fed: one-hot rows [N, C] -> argmax, 0/1 columns -> flat."""
+        y_batch = np.asarray(y_batch)
+        if y_batch.ndim == 2 and y_batch.shape[1] >= 2:
+            return np.argmax(y_batch, axis=1).astype(np.int64)
+        return np.rint(y_batch.reshape(len(y_batch))).astype(np.int64)
+
+    def predictions(self, logits):
+        """int64 predicted classes [N] from logits: argmax of a softmax's, ``logit > 0`` of a binary sigmoid's."""
+        logits = np.asarray(logits)
+        if self.head is not None and self.head.kind == "sigmoid" and (logits.ndim == 1 or logits.shape[1] == 1):
+            return (logits.reshape(len(logits)) > 0).astype(np.int64)
+        return np.argmax(logits, axis=1).astype(np.int64)
 
     @property
     def variables(self):
@@ -267,11 +215,17 @@ class Target:
         return X_pool[idx], y_pool[idx]
 
     def feed(self, batch, mode="train"):
-        """Feed dict for a batch, with the recipe's training or evaluation extras."""
+        """Feed dict for a batch, with the training or evaluation extras.
+
+        The training flag is fed True in "train" mode and False in "eval" mode, unless the
+        extras of that mode (the user's ``train_feed`` / ``eval_feed``) feed it themselves:
+        the user's value is kept, never replaced (check 4 reports an evaluation feed that
+        puts the model in training mode).
+        """
         X_batch, y_batch = batch
         extra = self.train_extra_feed if mode == "train" else self.eval_extra_feed
         feed = dict(extra)
-        if self.training is not None:
+        if self.training is not None and self.training not in feed:
             feed[self.training] = mode == "train"
         feed[self.X] = X_batch
         if self.y is not None:
@@ -283,7 +237,8 @@ class Target:
 
     def step_fetches(self):
         """One training step as the doctor runs it: the recipe's step plus UPDATE_OPS (moving statistics kept current)."""
-        return list(self.train_fetches) + self.graph.get_collection(tf1.GraphKeys.UPDATE_OPS)
+        fetches = list(self.train_fetches)
+        return fetches + [op for op in self.graph.get_collection(tf1.GraphKeys.UPDATE_OPS) if op not in fetches]
 
     def restore(self):
         """Put every variable back to its initial value."""
@@ -301,52 +256,27 @@ class Target:
         return dict(zip([v.name for v in variables], self.session.run(list(variables))))
 
 
-def minimised_loss(graph, fetches):
-    """The loss a training step's optimiser differentiates, or None.
-
-    ``tf.gradients(loss)`` seeds the backward pass with ``<scope>/gradients/grad_ys_0``; the
-    first backward ops consuming it are named after the loss op (``<scope>/gradients/<loss
-    op>_grad/...``). Control edges can reach another optimiser's gradients (an imported
-    graph's), so the seed in the training op's own name scope is preferred.
-    """
-    if not fetches:
-        return None
-    seeds = [op for op in upstream_ops(fetches) if re.search(r"(^|/)gradients(_\d+)?/grad_ys_0$", op.name)]
-    scopes = {_op_of(f).name.rsplit("/", 1)[0] + "/" for f in fetches if "/" in _op_of(f).name}
-    seeds.sort(key=lambda op: (not any(op.name.startswith(scope) for scope in scopes), op.name))
-    for seed in seeds:
-        prefix = seed.name[: -len("grad_ys_0")]
-        for consumer in seed.outputs[0].consumers():
-            name = consumer.name[len(prefix):].split("_grad/")[0] if consumer.name.startswith(prefix) else None
-            try:
-                loss = graph.get_operation_by_name(name).outputs[0] if name else None
-            except KeyError:
-                continue
-            if loss is not None and loss.dtype.is_floating:
-                return loss
-    return None
-
-
 def _resolve(graph, X, y, loss, training):
-    """The X, y, loss, data_loss, logits and training tensors (Target fields), by convention or as given."""
+    """The X, y, loss, data_loss, logits, training and head (Target fields), by the recipes' conventions or as given."""
     X = graph.as_graph_element(X) if X is not None else _tensor(graph, "X:0")
     y = graph.as_graph_element(y) if y is not None else _tensor(graph, "y:0")
-    loss = graph.as_graph_element(loss) if loss is not None else _loss_by_name(graph)
+    loss = graph.as_graph_element(loss) if loss is not None else user_graph.loss_by_name(graph)
     training = graph.as_graph_element(training) if training is not None else _tensor(graph, "training:0")
     if training is not None and training.dtype != tf.bool:
         training = None
-    logits, xentropy = cross_entropy(graph, loss)
+    head = classifier_head(graph, loss)
     data_loss = _tensor(graph, "loss/avg_xentropy:0")
     if data_loss is not None and loss is not None and data_loss.op not in upstream_ops([loss]):
         data_loss = None  # another model's (an imported graph's) data loss
-    if data_loss is None and xentropy is not None:
-        means = [c for c in xentropy.consumers() if c.type == "Mean"]
+    if data_loss is None and head is not None:
+        means = [c for c in head.per_example.consumers() if c.type == "Mean"]
         data_loss = means[0].outputs[0] if means else None
     if loss is None:
         loss = data_loss
     if data_loss is None:
         data_loss = loss
-    return {"X": X, "y": y, "loss": loss, "data_loss": data_loss, "logits": logits, "training": training}
+    return {"X": X, "y": y, "loss": loss, "data_loss": data_loss, "logits": head.logits if head is not None else None,
+            "training": training, "head": head}
 
 
 def _scalar_extras(feed, skip):
@@ -469,39 +399,66 @@ def _initialise(session, graph):
     return _snapshot(type(session).run, session, graph)
 
 
-def from_graph(graph, data, *, loss=None, train_op=None, X=None, y=None, training=None, session=None,
-               train_feed=None, eval_feed=None, learning_rate=None, name="graph"):
+def from_graph(graph, data, *, loss=None, train_op=None, inputs=None, labels=None, training=None, session=None,
+               train_feed=None, eval_feed=None, learning_rate=None, restored=False, name="graph", source="the graph",
+               notes=None, X=None, y=None):
     """A :class:`Target` for a user's own TF1 graph.
 
-    ``data`` is ``(X_pool, y_pool)``: examples the checks sample their batches from.
-    ``loss`` and ``train_op`` default to the conventions (``loss/loss:0``, the TRAIN_OP
-    collection); ``train_op`` may be any fetch (an op, or a list such as
-    ``[training_op, update_ops]``). ``session`` holds the values to start from; without
-    it the doctor initialises the variables itself. ``train_feed`` / ``eval_feed`` add
-    entries (e.g. ``{learning_rate: 0.01}``) to every training / evaluation feed.
+    Args:
+        graph: the ``tf.Graph``.
+        data: a :class:`~tf1_recipes.user_graph.Data`, or ``(x, y)`` array-likes checked as
+            :func:`~tf1_recipes.user_graph.data_from_arrays` checks them; None: no data (every check SKIPs).
+        loss, train_op, inputs, labels, training: tensors/ops or their names, else found by
+            the conventions (:func:`tf1_recipes.user_graph.find_tensors`; ``X``/``y`` are older
+            names of ``inputs``/``labels``).
+        session: holds the values to start from; None: a new session that runs the initialiser.
+        train_feed, eval_feed: extra feed entries ({tensor or name: value}) for every training /
+            evaluation run; a training flag fed here is kept as given (never replaced).
+        learning_rate: the rate the model trains with; None: read from the graph by check 7.
+        restored: the session's values were restored from a checkpoint (trained weights), every model
+            variable of it (``load_model`` refuses a checkpoint lacking one).
+        name, source: the report's name for the target; where the graph came from (errors).
+        notes: lines for the report's head (what loading the model did).
+
+    Raises:
+        DoctorError: no input placeholder or no loss tensor; a name that is not in the graph
+            (with close matches); data the placeholders cannot take.
     """
-    if train_op is None:
-        fetches = list(graph.get_collection(tf1.GraphKeys.TRAIN_OP)) or None
-    else:
-        fetches = _elements(graph, train_op)
-    tensors = _resolve(graph, X, y, loss if loss is not None else minimised_loss(graph, fetches), training)
-    if tensors["X"] is None:
-        raise DoctorError("no input placeholder: name it X or pass X=")
-    if tensors["loss"] is None:
-        raise DoctorError("no loss tensor: name it loss/loss or pass loss=")
+    try:
+        tensors = user_graph.find_tensors(graph, inputs=inputs if inputs is not None else X,
+                                          labels=labels if labels is not None else y, loss=loss, train_op=train_op,
+                                          training=training, source=source)
+        pool, feed_notes = None, []
+        if data is not None:
+            if not isinstance(data, user_graph.Data):
+                data = user_graph.data_from_arrays(data[0], data[1])
+            x_pool, y_pool, feed_notes = user_graph.feed_arrays(data, tensors.inputs, tensors.labels, tensors.head)
+            pool = (x_pool, y_pool)
+        train_extra = _by_tensor(graph, train_feed, "train_feed", source)
+        eval_extra = _by_tensor(graph, eval_feed, "eval_feed", source)
+    except UserGraphError as err:
+        raise DoctorError(str(err)) from None
     own_session = session is None
     session = session or tf1.Session(graph=graph)
     initial = _initialise(session, graph) if own_session else _snapshot(type(session).run, session, graph)
-    data = (np.asarray(data[0]), np.asarray(data[1])) if data is not None else None
+    target = Target(graph=graph, session=session, X=tensors.inputs, y=tensors.labels, data=pool, loss=tensors.loss,
+                    data_loss=tensors.data_loss, logits=tensors.head.logits if tensors.head is not None else None,
+                    training=tensors.training, train_fetches=tensors.train_fetches, train_extra_feed=train_extra,
+                    eval_extra_feed=eval_extra, initial=initial, learning_rate=learning_rate,
+                    optimizer=_optimizer_of(graph, tensors.train_fetches), name=name, head=tensors.head,
+                    restored=restored, restored_all=restored)
+    target.notes.extend(list(notes or []) + tensors.notes() + feed_notes)
+    dropouts = user_graph.dropout_layers(graph)
+    if dropouts:
+        target.notes.append("dropout (rate = the fraction of units dropped): "
+                            + "; ".join(d.describe() for d in dropouts))
+    if tensors.training is not None and tensors.training in eval_extra:
+        # The user's evaluation feed, as check 4 examines a recipe's recorded evaluations.
+        target.eval_calls = [Call(["the evaluation feed (eval_feed)"], {tensors.training.name: np.array(
+            eval_extra[tensors.training])}, False)]
+    return target
 
-    def _by_tensor(feed):
-        return {graph.as_graph_element(k): v for k, v in (feed or {}).items()}
 
-    return Target(graph=graph, session=session, data=data, train_fetches=fetches,
-                  train_extra_feed=_by_tensor(train_feed), eval_extra_feed=_by_tensor(eval_feed), initial=initial,
-                  learning_rate=learning_rate, optimizer=_optimizer_of(graph, fetches), name=name, **tensors)
-
-
-def chance_loss(n_classes):
-    """-ln(1/C): the softmax cross-entropy of a model that knows nothing yet."""
-    return -math.log(1.0 / n_classes)
+def _by_tensor(graph, feed, flag, source):
+    """{tensor: value} of a feed given by tensors or names (a name not in the graph: UserGraphError with close matches)."""
+    return {user_graph.resolve(graph, key, flag, source=source): value for key, value in (feed or {}).items()}
