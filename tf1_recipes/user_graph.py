@@ -189,10 +189,14 @@ def classifier_head(graph, loss=None):
     cone = upstream_ops([loss]) if loss is not None else None
     found = []
     for op in graph.get_operations():
-        if op.type == "SoftmaxCrossEntropyWithLogits":
-            found.append((op, Head("softmax", op.inputs[0], op.outputs[0], op.inputs[1])))
-        elif op.type == "SparseSoftmaxCrossEntropyWithLogits":
-            found.append((op, Head("sparse_softmax", op.inputs[0], op.outputs[0], op.inputs[1])))
+        if op.type in CROSS_ENTROPY_OPS:
+            # tf.nn.softmax_cross_entropy_with_logits (v2) flattens logits and labels to 2-D and its result back:
+            # the user's tensors are on the far side of those Reshapes.
+            kind = "softmax" if op.type == "SoftmaxCrossEntropyWithLogits" else "sparse_softmax"
+            per_example = next((c.outputs[0] for c in op.outputs[0].consumers()
+                                if c.type == "Reshape" and c.name.startswith(op.name + "/")), op.outputs[0])
+            found.append((op, Head(kind, _before_reshape(op.inputs[0], op.name), per_example,
+                                   _before_reshape(op.inputs[1], op.name))))
         elif op.type == "LogSoftmax" and re.search(r"SparseSoftmaxCrossEntropyWithLogits[^/]*/LogSoftmax$", op.name):
             scope = op.name.rsplit("/", 1)[0] + "/"
             inside = [o for o in graph.get_operations() if o.name.startswith(scope)]
@@ -207,9 +211,49 @@ def classifier_head(graph, loss=None):
             head = _sigmoid_head(op)
             if head is not None:
                 found.append((op, head))
+        elif op.type in ("LogSoftmax", "Log") and not op.name.startswith("gradients") and "_grad/" not in op.name:
+            head = _dense_softmax_head(op)
+            if head is not None:
+                found.append((op, head))
     if cone is not None:
         found = [f for f in found if f[0] in cone] or found
     return found[0][1] if found else None
+
+
+def _before_reshape(tensor, scope):
+    """``tensor`` traced back through the Reshape ops inside name scope ``scope`` (the cross-entropy's own)."""
+    while tensor.op.type == "Reshape" and tensor.op.name.startswith(scope + "/"):
+        tensor = tensor.op.inputs[0]
+    return tensor
+
+
+def _dense_softmax_head(log):
+    """The Head of ``-sum(labels * log_softmax(logits), axis=-1)`` at ``log`` (a LogSoftmax, or a Log of a Softmax), or None.
+
+    TensorFlow builds ``tf.nn.softmax_cross_entropy_with_logits`` this way with op
+    determinism on, and users write it by hand (``-tf.reduce_sum(y * tf.log(tf.nn.softmax(logits)), 1)``).
+    """
+    if log.type == "Log":
+        if log.inputs[0].op.type != "Softmax":
+            return None
+        logits = log.inputs[0].op.inputs[0]
+    else:
+        logits = log.inputs[0]
+    scope = log.name.rsplit("/", 1)[0] if "/" in log.name else log.name
+    for product in log.outputs[0].consumers():
+        if product.type != "Mul":
+            continue
+        labels = [t for t in product.inputs if t.op is not log]
+        total = next((c for c in product.outputs[0].consumers() if c.type == "Sum"), None)
+        if len(labels) != 1 or total is None:
+            continue
+        negated = next((c for c in total.outputs[0].consumers() if c.type == "Neg"), None)
+        if negated is None:
+            continue
+        per_example = next((c.outputs[0] for c in negated.outputs[0].consumers()
+                            if c.type == "Reshape" and c.name.startswith(scope + "/")), negated.outputs[0])
+        return Head("softmax", _before_reshape(logits, scope), per_example, _before_reshape(labels[0], scope))
+    return None
 
 
 def _sigmoid_head(log1p):
@@ -576,7 +620,9 @@ class Data:
     """A user's data (an ``.npz`` file's, or arrays): ``x`` as saved, the labels as class indices, and their encoding.
 
     ``x``: inputs, one example per row (any numeric dtype, as saved; at least 2 dimensions).
-    ``y``: the labels as saved. ``classes``: int64 [N] class indices (the argmax of one-hot rows).
+    ``y``: the labels (or a regression's targets) as saved. ``classes``: int64 [N] class
+    indices (the argmax of one-hot rows); None when ``y`` is not class labels, and then
+    ``label_problem`` says why (an error once the model turns out to be a classifier).
     ``one_hot``: True when ``y`` was saved as rows [N, C] (C >= 2); ``n_classes``: C for
     one-hot rows, else ``max(y) + 1``.
     """
@@ -587,6 +633,7 @@ class Data:
     classes: np.ndarray
     one_hot: bool
     n_classes: int
+    label_problem: str = None
 
     def __len__(self):
         return len(self.x)
@@ -601,16 +648,17 @@ class Data:
 def load_data(path):
     """The arrays ``x`` and ``y`` of the ``.npz`` file ``path``, checked; returns :class:`Data`.
 
-    ``x``: inputs [N, ...] of a numeric dtype, every value finite. ``y``: integer labels [N]
-    (>= 0; floats are accepted when every value is a whole number), or one-hot / probability
-    rows [N, C] (non-negative, each row summing to 1 within 1e-4), or [N, 1] 0/1 labels of a
-    binary classifier.
+    ``x``: inputs [N, ...] of a numeric dtype, every value finite. ``y`` [N] or [N, K], finite;
+    for a classifier (checked by :func:`feed_arrays`, once the model is known): integer labels
+    [N] (>= 0; floats are accepted when every value is a whole number), or one-hot /
+    probability rows [N, C] (non-negative, each row summing to 1 within 1e-4), or [N, 1] 0/1
+    labels of a binary classifier.
 
     Raises:
         UserGraphError: the file is missing, a directory, not an .npz (an HTML page, text,
             an empty file), damaged (truncated, a changed byte), holds pickled objects, lacks
             ``x`` or ``y``, or the arrays break a rule above (N differs between them,
-            non-finite inputs, negative or fractional labels, rows not summing to 1).
+            non-finite values).
     """
     import zipfile
     import zlib
@@ -686,6 +734,16 @@ def data_from_arrays(x, y, where="data"):
                                  f"example {row}); replace or drop those examples")
     if y.dtype.kind == "f" and not np.all(np.isfinite(y)):
         raise UserGraphError(f"{where}: y holds NaN or inf; every label must be a class index or a one-hot row")
+    try:
+        classes, one_hot = _class_labels(y, where)
+    except UserGraphError as err:  # not class labels: an error only once the model turns out to be a classifier
+        return Data(where, x, y, None, False, 0, str(err))
+    n_classes = int(y.shape[1]) if one_hot else int(classes.max()) + 1
+    return Data(where, x, y, classes, one_hot, n_classes)
+
+
+def _class_labels(y, where):
+    """(int64 class indices [N], whether ``y`` is one-hot rows) of labels ``y``; UserGraphError when they are not labels."""
     if y.ndim == 2 and y.shape[1] >= 2:
         if np.any(y < 0):
             row = int(np.argwhere(y < 0)[0][0])
@@ -696,8 +754,7 @@ def data_from_arrays(x, y, where="data"):
             row = int(np.argmax(off))
             raise UserGraphError(f"{where}: y's row {row} sums to {sums[row]:g}, not 1 ({int(off.sum())} such rows); "
                                  "one-hot rows have a single 1 (or are probabilities summing to 1)")
-        classes = np.argmax(y, axis=1).astype(np.int64)
-        return Data(where, x, y, classes, True, int(y.shape[1]))
+        return np.argmax(y, axis=1).astype(np.int64), True
     flat = y.reshape(len(y))
     if flat.dtype.kind == "f" and not np.all(flat == np.round(flat)):
         row = int(np.argmax(flat != np.round(flat)))
@@ -710,7 +767,7 @@ def data_from_arrays(x, y, where="data"):
     if y.ndim == 2 and np.any(classes > 1):  # [N, 1]: a binary classifier's 0/1 column
         raise UserGraphError(f"{where}: y has shape {y.shape} (one column) but holds labels above 1; give class "
                              "indices [N] or one-hot rows [N, C]")
-    return Data(where, x, y, classes, False, int(classes.max()) + 1 if len(classes) else 0)
+    return classes, False
 
 
 def feed_arrays(data, inputs, labels, head=None):
@@ -722,9 +779,10 @@ def feed_arrays(data, inputs, labels, head=None):
     [N] or [N, 1] for a sigmoid's; every conversion is a note.
 
     Raises:
-        UserGraphError: ``x``'s shape per example is not what ``inputs`` takes; a label is
-            not a class of the model (beyond its C classes); the labels placeholder takes an
-            encoding the labels cannot be given in.
+        UserGraphError: ``x``'s shape per example is not what ``inputs`` takes; the model is a
+            classifier (``head``) and ``y`` is not class labels (negative or fractional values,
+            one-hot rows not summing to 1), or holds a class beyond its C; the labels
+            placeholder takes an encoding the labels cannot be given in.
     """
     notes = []
     x = data.x
@@ -741,9 +799,13 @@ def feed_arrays(data, inputs, labels, head=None):
             notes.append(f"x is {x.dtype} (values {x.min()}..{x.max()}): fed to {inputs.name} as {np.dtype(dtype).name} "
                          "as it is, not rescaled")
         x = x.astype(dtype)
+    if head is not None and data.label_problem:
+        raise UserGraphError(data.label_problem)
     if labels is None:
-        return x, data.classes, notes
-    n_classes = head.n_classes if head is not None else None
+        return x, (data.classes if data.classes is not None else data.y), notes
+    if head is None:  # not a classifier (a regression): y is fed as saved, in the placeholder's dtype
+        return x, data.y.astype(labels.dtype.as_numpy_dtype), notes
+    n_classes = head.n_classes
     if head is not None and head.kind != "sigmoid" and n_classes is not None and data.n_classes > n_classes:
         worst = int(data.classes.max())
         raise UserGraphError(f"{data.source}: y holds class {worst} but the model's logits "

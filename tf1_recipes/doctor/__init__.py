@@ -7,16 +7,18 @@ and what to do about it. The checks, in the order they run (the table
 {checklist}
 
 Entry points: :func:`diagnose_recipe` (``tf1-recipes doctor <recipe>``) and, for your own
-graph, :func:`diagnose`::
+graph, :func:`diagnose` (``tf1-recipes doctor --graph MODEL.meta --data FILE.npz``)::
 
     report = doctor.diagnose(graph, (X_pool, y_pool), loss=loss, train_op=training_op)
+    report = doctor.diagnose("run/model.ckpt.meta", "mine.npz", checkpoint="run/model.ckpt")
     print(report.format()); report.status  # "PASS", "WARN" or "FAIL"
 
 Every check restores the variables' initial values before it returns; the checks' own
 training steps are few and on small batches, so a recipe is examined in seconds.
 
 The package, one concept per module: ``target`` (the graph, session and data under
-examination, and the recorder that watches a recipe's own training steps), ``checks``
+examination, and the recorder that watches a recipe's own training steps; a user's model is
+loaded and its tensors found by :mod:`tf1_recipes.user_graph`), ``checks``
 (the checks), ``gradcheck`` (the finite-difference gradient check), ``report`` (findings
 and the printed report), ``run`` (running the checklist), ``output`` (JSON, plots, the run
 record).

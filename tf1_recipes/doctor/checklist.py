@@ -33,12 +33,14 @@ class Check:
 
 _ROWS = [
     ("initial_loss", "Initial loss", "check_initial_loss",
-     "the loss at step 0 against -ln(1/C), and the initial accuracy"),
+     "the loss at step 0 against chance (-ln(1/C) for a softmax, ln 2 for a sigmoid) beside the label "
+     "distribution, and the initial accuracy; restored weights must beat chance; a training/inference gap is "
+     "put down to the dropout rates found"),
     ("gradient_check", "Gradient check", "check_gradients",
      "tf.gradients against central differences on a float64 slice of the loss"),
     ("wiring", "Wiring", "check_wiring",
-     "every trainable variable gets a non-zero gradient; activation and gradient statistics per layer "
-     "(dead ReLUs, saturated sigmoids, vanishing gradients)"),
+     "every trainable variable gets a non-zero gradient (none: where the backward pass stops); activation and "
+     "gradient statistics per layer (dead ReLUs, saturated sigmoids, vanishing gradients)"),
     ("batch_norm", "Batch norm", "check_batch_norm",
      "a training step moves the moving statistics, inference uses them, evaluation does not run in training "
      "mode, no statistics shared between towers, no dropout feeding a batch-norm layer"),
@@ -47,7 +49,8 @@ _ROWS = [
     ("overfit", "Overfit a tiny batch", "check_overfit",
      "the model's own training step drives the data loss on a few dozen examples to near zero"),
     ("learning_rate", "Learning rate", "check_learning_rate",
-     "a learning-rate range test: where the loss is lowest and where it diverges"),
+     "a learning-rate range test: where the loss is lowest and where it diverges, beside the model's own rate "
+     "read from its graph (a schedule's global_step must advance)"),
 ]
 
 #: The checklist: check name -> :class:`Check`, in run order.

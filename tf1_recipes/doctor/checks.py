@@ -19,6 +19,17 @@ from tf1_recipes.doctor.target import chance_loss, upstream_ops, variable_op
 #: Initial loss within this fraction of -ln(1/C) PASSes (a batch-norm layer on the logits starts them at unit
 #: variance: +0.46 for 10 classes), beyond the second it FAILs (logits far from zero).
 INITIAL_LOSS_PASS, INITIAL_LOSS_FAIL = 0.25, 0.5
+#: ... but never tighter than these many nats: with C = 2 a fraction of ln 2 is small beside the logit offset a
+#: default (Glorot) output layer starts with. Measured here over 20 seeds of a 784-100-2 softmax MLP on 512 MNIST
+#: images: |loss - ln 2| exceeded 0.173 (25 % of ln 2) 4 times, 0.25 twice, 0.35 once (at most 0.595). The floors
+#: leave C >= 3 unchanged (0.25 ln 3 = 0.27 nats).
+INITIAL_LOSS_PASS_NATS, INITIAL_LOSS_FAIL_NATS = 0.25, 0.5
+
+
+def _initial_loss_band(expected):
+    """(PASS, FAIL) bounds on |initial loss - chance| in nats for a chance loss ``expected``."""
+    return (max(INITIAL_LOSS_PASS * expected, INITIAL_LOSS_PASS_NATS),
+            max(INITIAL_LOSS_FAIL * expected, INITIAL_LOSS_FAIL_NATS))
 #: First-layer kernel gradient RMS below this fraction of the last layer's: vanishing gradients. Healthy
 #: MNIST networks of the suite sit near 0.2 (the first layer's zero border pixels get no gradient).
 VANISHING_RATIO = 0.1
@@ -113,10 +124,11 @@ def check_initial_loss(target, budget):
     if inference is not None and dropouts:
         summary += f"; inference mode {_fmt(inference)}"
     if target.restored:
-        return _restored_initial_loss(loss, expected, baseline, summary, numbers, details)
-    if not math.isfinite(loss) or abs(diff) > INITIAL_LOSS_FAIL * expected:
+        return _restored_initial_loss(target, loss, expected, baseline, summary, numbers, details)
+    pass_band, fail_band = _initial_loss_band(expected)
+    if not math.isfinite(loss) or abs(diff) > fail_band:
         status = FAIL
-    elif abs(diff) > INITIAL_LOSS_PASS * expected or accuracy > 3.0 / n_classes:
+    elif abs(diff) > pass_band or accuracy > 3.0 / n_classes:
         status = WARN
     else:
         status = PASS
@@ -124,7 +136,7 @@ def check_initial_loss(target, budget):
               f"{numbers['logits_std']:.3g}); rescale the initialisation (Glorot/He), normalise the inputs, "
               "or check the labels")
     if status != PASS and dropouts and inference is not None and math.isfinite(inference) \
-            and abs(inference - expected) <= INITIAL_LOSS_PASS * expected:
+            and abs(inference - expected) <= pass_band:
         # The weights start right (inference mode sits at chance); training mode's dropout makes the excess.
         status = WARN
         rates = ", ".join(d.describe() for d in dropouts)
@@ -136,8 +148,14 @@ def check_initial_loss(target, budget):
     return Finding("initial_loss", status, summary, advice, numbers, details)
 
 
-def _restored_initial_loss(loss, expected, baseline, summary, numbers, details):
-    """Check 1 on restored weights: trained ones sit below chance; far above it they do not fit these data."""
+def _restored_initial_loss(target, loss, expected, baseline, summary, numbers, details):
+    """Check 1 on restored weights: trained ones sit below chance.
+
+    A model restored whole (``doctor --graph --checkpoint``: every model variable from the
+    checkpoint) that does no better than chance does not fit these data; a recipe that
+    restores some layers and builds new ones on them (the reuse recipes) has no baseline
+    to meet, so it SKIPs unless its loss is already below chance.
+    """
     numbers["restored"] = True
     if not math.isfinite(loss):
         return Finding("initial_loss", FAIL, f"restored weights give a non-finite loss: {summary}",
@@ -145,12 +163,13 @@ def _restored_initial_loss(loss, expected, baseline, summary, numbers, details):
     if loss <= expected * (1 - INITIAL_LOSS_PASS):
         return Finding("initial_loss", PASS, f"restored (trained) weights: {summary}; below chance, as trained weights "
                        f"are ({baseline} applies to fresh ones)", numbers=numbers, details=details)
-    if loss <= expected * (1 + INITIAL_LOSS_FAIL):
-        return Finding("initial_loss", PASS, f"restored weights at chance level: {summary} (an untrained or partly "
-                       "restored model, e.g. a new output layer)", numbers=numbers, details=details)
-    return Finding("initial_loss", WARN, f"restored weights do worse than chance: {summary}",
-                   "the restored weights do not fit these data: check that x is preprocessed as in training (scale), "
-                   "the label encoding, and that the checkpoint is this model's", numbers, details)
+    if not target.restored_all:
+        return Finding("initial_loss", SKIP, f"the model starts from restored weights, some layers maybe new "
+                       f"(loss {_fmt(loss)}): the {baseline} baseline applies to a fresh initialisation",
+                       numbers=numbers, details=details)
+    return Finding("initial_loss", WARN, f"restored weights do no better than chance: {summary}",
+                   "the restored weights do not fit these data: an untrained checkpoint, inputs preprocessed otherwise "
+                   "than in training (scale), another label encoding, or another model's checkpoint", numbers, details)
 
 
 # --------------------------------------------------------------------------- 2. gradient check

@@ -14,9 +14,11 @@ class Finding:
     ``status`` is PASS, WARN, FAIL or SKIP (the check does not apply). ``numbers`` (serialised in
     ``--json`` and the run record) holds, besides ``seconds`` (the check's wall-clock time):
 
-    - initial_loss: ``loss`` (mean softmax cross-entropy on ``batch`` examples, in nats), ``expected``
-      (-ln(1/C)), ``difference``, ``ratio``, ``accuracy`` and ``chance_accuracy`` (fractions),
-      ``n_classes``, ``logits_std``;
+    - initial_loss: ``loss`` (mean cross-entropy on ``batch`` examples, training mode, in nats), ``expected``
+      (-ln(1/C) for a softmax, ln 2 for a sigmoid), ``difference``, ``ratio``, ``accuracy``, ``chance_accuracy``
+      (1/C) and ``majority_fraction`` (fractions), ``label_distribution`` (class -> fraction of the batch),
+      ``n_classes``, ``kind`` (sparse_softmax, softmax, sigmoid), ``logits_std``, ``inference_loss`` (with a
+      training flag), ``dropout`` ([{scope, rate, in_training_mode_only}]), ``restored`` (trained weights);
     - gradient_check: ``worst_relative_error`` (|analytic - numeric| / max(|analytic|, |numeric|,
       rounding noise)) at ``worst_variable[worst_index]`` with ``worst_analytic`` and ``worst_numeric``
       (d loss / d entry), ``per_variable`` (name -> worst relative error), ``entries_checked``,
@@ -24,7 +26,8 @@ class Finding:
     - wiring: ``global_gradient_norm`` (L2 over every gradient at step 0),
       ``first_to_last_kernel_gradient_ratio`` (of their RMS), ``variables`` (name -> gradient ``mean``,
       ``std``, ``rms``, ``norm``, ``weight_rms``, ``trained``), ``activations`` (op -> ``mean``,
-      ``std`` and the ``dead_fraction`` / ``saturated_fraction`` of units), ``clipping``;
+      ``std`` and the ``dead_fraction`` / ``saturated_fraction`` of units), ``clipping``; when nothing gets a
+      gradient, ``gradient_stops`` (the ops where the backward pass stops) and ``connected``;
     - batch_norm: ``moving_statistics_change`` (variable -> largest absolute change in one step),
       ``inference_response_to_moving_statistics`` (largest absolute change of the logits, or the
       loss, when the moving statistics change), ``evaluations_in_training_mode`` (count), ``update_ops_per_variable``;
@@ -32,8 +35,9 @@ class Finding:
     - overfit: ``initial_loss``, ``final_loss``, ``target_loss`` (nats), ``steps``, ``curve``
       ([(step, data loss)]);
     - learning_rate: ``rates``, ``losses``, ``smoothed`` (one per sweep step), ``best_rate``,
-      ``diverging_rate``, ``suggested_rate``, ``model_rate``, ``decrease`` (fraction of the
-      starting loss).
+      ``diverging_rate``, ``suggested_rate``, ``model_rate`` (given, recorded, or read from the graph),
+      ``model_rate_in_graph`` (``tensor``, ``optimizer``, ``graph_rate``, ``step_variables``; for a schedule
+      ``schedule``, ``rate_after_one_step``, ``step_advances``), ``decrease`` (fraction of the starting loss).
     """
 
     check: str  # the check's name in the checklist (:data:`~tf1_recipes.doctor.checklist.CHECKS`)

@@ -163,6 +163,7 @@ class Target:
     name: str = "graph"
     notes: list = dataclasses.field(default_factory=list)
     restored: bool = False  # the variables start from a restored checkpoint, not a fresh initialisation
+    restored_all: bool = False  # ... every model variable of it (a whole model, not new layers on restored ones)
     head: object = None  # the cross-entropy's :class:`~tf1_recipes.user_graph.Head` (kind, logits, labels)
 
     # -- what is there ---------------------------------------------------------------
@@ -414,7 +415,8 @@ def from_graph(graph, data, *, loss=None, train_op=None, inputs=None, labels=Non
         train_feed, eval_feed: extra feed entries ({tensor or name: value}) for every training /
             evaluation run; a training flag fed here is kept as given (never replaced).
         learning_rate: the rate the model trains with; None: read from the graph by check 7.
-        restored: the session's values were restored from a checkpoint (trained weights).
+        restored: the session's values were restored from a checkpoint (trained weights), every model
+            variable of it (``load_model`` refuses a checkpoint lacking one).
         name, source: the report's name for the target; where the graph came from (errors).
         notes: lines for the report's head (what loading the model did).
 
@@ -444,7 +446,7 @@ def from_graph(graph, data, *, loss=None, train_op=None, inputs=None, labels=Non
                     training=tensors.training, train_fetches=tensors.train_fetches, train_extra_feed=train_extra,
                     eval_extra_feed=eval_extra, initial=initial, learning_rate=learning_rate,
                     optimizer=_optimizer_of(graph, tensors.train_fetches), name=name, head=tensors.head,
-                    restored=restored)
+                    restored=restored, restored_all=restored)
     target.notes.extend(list(notes or []) + tensors.notes() + feed_notes)
     dropouts = user_graph.dropout_layers(graph)
     if dropouts:

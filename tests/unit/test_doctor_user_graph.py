@@ -1,0 +1,532 @@
+"""``doctor`` on a user's own TF1 graph (issue 14): each reported finding, replayed, gives the right answer.
+
+Every graph here is built the way a user builds one: ``tf.compat.v1`` placeholders,
+``tf.compat.v1.layers.dense``, a ``tf.compat.v1.train`` optimiser, saved with a ``Saver``
+(``PREFIX.meta`` + checkpoint) or ``export_meta_graph`` into ``tmp_path``, then examined
+through ``tf1-recipes doctor --graph`` (or ``doctor.diagnose`` with the same options) on a
+small slice of real MNIST saved as ``x``/``y`` in an ``.npz``. Checks not under test are
+left out (``--check``), so each test runs in seconds.
+"""
+
+import json
+import math
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from tf1_recipes import cli, doctor
+from tf1_recipes.compat import seed_everything, tf, tf1
+
+N_EXAMPLES = 512
+QUICK = doctor.Budget.quick()
+
+
+@pytest.fixture(scope="module")
+def mnist(mnist_dir):
+    """The first 512 training images (float32 [512, 784] in [0, 1]) and labels (int64 [512]) of real MNIST."""
+    from tf1_recipes.data import load_mnist
+
+    train = load_mnist(mnist_dir).train
+    return np.array(train.images[:N_EXAMPLES]), np.array(train.labels[:N_EXAMPLES])
+
+
+def save_npz(path, x, y):
+    np.savez(path, x=x, y=y)
+    return str(path)
+
+
+def one_hot(y, classes=10):
+    return np.eye(classes, dtype=np.float32)[y]
+
+
+def save_graph(graph, directory, session=None, train_steps=0, feed=None, fetch=None):
+    """Save ``graph`` as a user would: with a session, a Saver checkpoint (``model.ckpt`` + ``.meta``), else
+    ``export_meta_graph`` alone. ``train_steps`` runs ``fetch`` that often on ``feed`` first. Returns (meta, prefix)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with graph.as_default():
+        if session is None:
+            meta = str(directory / "model.meta")
+            tf1.train.export_meta_graph(filename=meta)
+            return meta, None
+        saver = tf1.train.Saver()
+        for _ in range(train_steps):
+            session.run(fetch, feed_dict=feed)
+        prefix = saver.save(session, str(directory / "model.ckpt"))
+    return prefix + ".meta", prefix
+
+
+def mlp(labels="sparse", n_outputs=10, optimizer=None, dropout=None, stop_gradient=False, batch_norm=False,
+        train=True, seed=42):
+    """A user's 784-100-n MLP with tf.compat.v1 layers; ``labels``: sparse, one_hot or sigmoid. Returns the graph."""
+    graph = tf1.Graph()
+    with graph.as_default():
+        seed_everything(seed)  # the layers' initialisers draw their seeds from Python's RNG: a user's reset_graph()
+        X = tf1.placeholder(tf.float32, [None, 784], name="X")
+        if labels == "sparse":
+            y = tf1.placeholder(tf.int64, [None], name="y")
+        elif labels == "one_hot":
+            y = tf1.placeholder(tf.float32, [None, n_outputs], name="y")
+        else:
+            y = tf1.placeholder(tf.float32, [None, 1], name="y")
+        training = tf1.placeholder_with_default(False, (), name="training")
+        hidden = tf1.layers.dense(X, 100, activation=tf.nn.relu, name="hidden1")
+        if batch_norm:
+            hidden = tf1.layers.batch_normalization(hidden, training=training, momentum=0.9)
+        if dropout is not None:
+            hidden = tf1.layers.dropout(hidden, rate=dropout, training=training)
+        logits = tf1.layers.dense(hidden, 1 if labels == "sigmoid" else n_outputs, name="outputs")
+        if stop_gradient:
+            logits = tf.stop_gradient(logits)
+        if labels == "sparse":
+            xentropy = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits)
+        elif labels == "one_hot":
+            xentropy = tf.nn.softmax_cross_entropy_with_logits(labels=y, logits=logits)
+        else:
+            xentropy = tf.nn.sigmoid_cross_entropy_with_logits(labels=y, logits=logits)
+        loss = tf.reduce_mean(xentropy, name="loss")
+        if train:
+            (optimizer or tf1.train.GradientDescentOptimizer(0.01)).minimize(loss, name="train_op")
+    return graph
+
+
+def doctor_cli(capsys, *argv):
+    """``tf1-recipes doctor --quick --json ARGS``: (exit code, the JSON report, stdout, stderr)."""
+    code = cli.main(["doctor", "--quick", "--json", *argv])
+    out, err = capsys.readouterr()
+    lines = out.strip().splitlines()
+    report = json.loads(lines[-1]) if lines and lines[-1].startswith("{") else None
+    return code, report, out, err
+
+
+def finding(report, check):
+    return next(c for c in report["checks"] if c["check"] == check)
+
+
+def one_error_line(err):
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("tf1-recipes: error: ") and "Traceback" not in err, err
+    return lines[0]
+
+
+# ----------------------------------------------------------------------------- one-hot labels
+
+
+def test_one_hot_float_labels_are_examined_not_a_broadcast_error(tmp_path, mnist, capsys):
+    x, y = mnist
+    meta, _ = save_graph(mlp("one_hot"), tmp_path / "model")
+    for labels in (one_hot(y), y):  # the read_data_sets(one_hot=True) idiom, and integer labels fed to it
+        data = save_npz(tmp_path / "data.npz", x, labels)
+        code, report, out, _ = doctor_cli(capsys, "--graph", meta, "--data", data, "--check", "initial_loss")
+        initial = finding(report, "initial_loss")
+        assert code == 0 and initial["status"] == "PASS", out
+        assert initial["numbers"]["kind"] == "softmax"
+        assert initial["numbers"]["expected"] == pytest.approx(math.log(10))
+        assert 0.0 <= initial["numbers"]["accuracy"] <= 0.3
+        assert sum(initial["numbers"]["label_distribution"].values()) == pytest.approx(1.0)
+    assert "takes one-hot rows [N, 10]: fed as one-hot" in out  # the integer labels, converted and said so
+
+
+# ----------------------------------------------------------------------------- binary and C-class classifiers
+
+
+@pytest.mark.parametrize("kind,classes", [("sigmoid", 2), ("softmax2", 2), ("softmax5", 5), ("softmax10", 10)])
+def test_the_expected_initial_loss_is_ln_c_whatever_the_class_balance(tmp_path, mnist, kind, classes):
+    x, digits = mnist
+    if classes == 2:  # "is it a zero?": about 10% positives, far from balanced
+        y = (digits == 0).astype(np.int64)
+    else:
+        keep = digits < classes
+        x, y = x[keep], digits[keep]
+    graph = mlp("sigmoid" if kind == "sigmoid" else "sparse", n_outputs=classes)
+    meta, _ = save_graph(graph, tmp_path / "model")
+    report = doctor.diagnose(meta, save_npz(tmp_path / "data.npz", x, y), budget=QUICK, checks=["initial_loss"])
+    initial = report.finding("initial_loss")
+    assert initial.numbers["expected"] == pytest.approx(math.log(classes))
+    assert initial.status == "PASS", report.format()
+    assert abs(initial.numbers["loss"] - math.log(classes)) < 0.25
+    distribution = initial.numbers["label_distribution"]
+    assert sorted(distribution) == [str(c) for c in range(classes)]
+    assert sum(distribution.values()) == pytest.approx(1.0)
+    if classes == 2:
+        assert distribution["1"] < 0.2  # the imbalance is reported beside the unchanged ln 2
+        assert ("ln 2 = 0.6931" if kind == "sigmoid" else "-ln(1/2) = 0.6931") in initial.summary
+    assert "labels in this batch" in initial.details[0]
+
+
+# ----------------------------------------------------------------------------- imported, restored batch norm
+
+
+@pytest.fixture(scope="module")
+def batch_norm_run(tmp_path_factory):
+    """``tf1-recipes run batch_norm --preset smoke --out DIR``: the suite's own trained checkpoint and .meta."""
+    from tf1_recipes.harness import RecipeConfig, run_recipe
+
+    out = tmp_path_factory.mktemp("batch_norm_smoke")
+    run_recipe(RecipeConfig("batch_norm", preset="smoke", out_dir=str(out), quiet=True, progress=False))
+    return out
+
+
+def test_the_suites_batch_norm_checkpoint_imported_and_restored(batch_norm_run, tmp_path, mnist, capsys):
+    data = save_npz(tmp_path / "data.npz", *mnist)
+    code, report, out, _ = doctor_cli(capsys, "--graph", str(batch_norm_run / "model.ckpt.meta"), "--checkpoint",
+                                      str(batch_norm_run / "model.ckpt"), "--data", data)
+    assert code == 0 and report["status"] == "PASS", out
+    gradient = finding(report, "gradient_check")  # through the imported cond_v2 branches of the batch-norm layers
+    assert gradient["status"] == "PASS" and gradient["numbers"]["dtype"] == "float64"
+    assert gradient["numbers"]["worst_relative_error"] < 1e-4
+    initial = finding(report, "initial_loss")  # trained weights: below chance, and said so
+    assert initial["status"] == "PASS" and initial["numbers"]["restored"] is True
+    assert initial["numbers"]["loss"] < 0.5 * math.log(10) and "restored (trained) weights" in initial["summary"]
+    norm = finding(report, "batch_norm")  # the reference preset fetches UPDATE_OPS beside its training op
+    assert norm["status"] == "PASS"
+    assert len(norm["numbers"]["restored_statistics_trained"]) == 3
+    assert "variables restored from" in out and "train_op: train/GradientDescent" in out
+
+
+def test_a_gradient_check_that_cannot_rebuild_the_slice_is_skipped_with_tensorflows_reason(
+        batch_norm_run, tmp_path, mnist, monkeypatch):
+    from tf1_recipes.doctor import gradcheck
+
+    def fails(*args, **kwargs):  # what TensorFlow said on imported cond_v2 branches before the signature repair
+        raise ValueError("Shapes must be equal rank, but are 1 and 0")
+
+    monkeypatch.setattr(gradcheck.LossSlice, "__init__", fails)
+    report = doctor.diagnose(str(batch_norm_run / "model.ckpt.meta"), save_npz(tmp_path / "data.npz", *mnist),
+                             checkpoint=str(batch_norm_run / "model.ckpt"), budget=QUICK, checks=["gradient_check"])
+    gradient = report.finding("gradient_check")
+    assert gradient.status == "SKIP"
+    assert gradient.summary == ("not checked: the loss's part of the graph cannot be rebuilt for finite differences "
+                                "(ValueError: Shapes must be equal rank, but are 1 and 0)")
+    assert "dropout" not in gradient.summary + gradient.advice
+
+
+# ----------------------------------------------------------------------------- restored weights in general
+
+
+def test_restored_weights_are_known_to_be_trained_and_fresh_ones_to_start_at_chance(tmp_path, mnist):
+    x, y = mnist
+    graph = mlp(optimizer=tf1.train.GradientDescentOptimizer(0.5))
+    with tf1.Session(graph=graph) as session:
+        session.run(tf1.variables_initializer(graph.get_collection(tf1.GraphKeys.GLOBAL_VARIABLES)))
+        meta, prefix = save_graph(graph, tmp_path / "model", session, train_steps=60, feed={"X:0": x, "y:0": y},
+                                  fetch=graph.get_operation_by_name("train_op"))
+    data = save_npz(tmp_path / "data.npz", x, y)
+    trained = doctor.diagnose(meta, data, checkpoint=prefix, budget=QUICK, checks=["initial_loss"])
+    fresh = doctor.diagnose(meta, data, budget=QUICK, checks=["initial_loss"])
+    assert trained.finding("initial_loss").status == "PASS" and trained.finding("initial_loss").numbers["restored"]
+    assert trained.finding("initial_loss").numbers["loss"] < 0.75 * math.log(10)
+    assert fresh.finding("initial_loss").status == "PASS" and "restored" not in fresh.finding("initial_loss").numbers
+    assert any("no --checkpoint" in note for note in fresh.notes)
+    # Labels in another encoding than in training (digit d saved as (d + 1) % 10): no better than chance.
+    shifted = doctor.diagnose(meta, save_npz(tmp_path / "shifted.npz", x, (y + 1) % 10), checkpoint=prefix,
+                              budget=QUICK, checks=["initial_loss"]).finding("initial_loss")
+    assert shifted.status == "WARN" and shifted.numbers["loss"] > math.log(10)
+    assert "do no better than chance" in shifted.summary and "another label encoding" in shifted.advice
+    # The same trained loss, judged as fresh weights, is the FAIL the issue reported.
+    graph, session = tf1.Graph(), None
+    with graph.as_default():
+        saver = tf1.train.import_meta_graph(meta)
+        session = tf1.Session(graph=graph)
+        saver.restore(session, prefix)
+    as_fresh = doctor.diagnose(graph, (x, y), session=session, budget=QUICK, checks=["initial_loss"])
+    assert as_fresh.finding("initial_loss").status == "FAIL"
+    session.close()
+
+
+# ----------------------------------------------------------------------------- UPDATE_OPS beside the training op
+
+
+def test_update_ops_fetched_beside_the_train_op_count(tmp_path, mnist, capsys):
+    meta, _ = save_graph(mlp(batch_norm=True), tmp_path / "model")
+    data = save_npz(tmp_path / "data.npz", *mnist)
+    code, report, out, _ = doctor_cli(capsys, "--graph", meta, "--data", data, "--check", "batch_norm",
+                                      "--train-op", "train_op", "--train-op", "UPDATE_OPS")
+    assert code == 0 and finding(report, "batch_norm")["status"] == "PASS", out
+    assert min(finding(report, "batch_norm")["numbers"]["moving_statistics_change"].values()) > 1e-4
+    # Not declared: the training op alone leaves them, and the FAIL says how to declare a loop that fetches them.
+    code, report, out, _ = doctor_cli(capsys, "--graph", meta, "--data", data, "--check", "batch_norm")
+    assert code == 1 and "UPDATE_OPS not run" in finding(report, "batch_norm")["summary"]
+    assert "--train-op NAME --train-op UPDATE_OPS" in finding(report, "batch_norm")["summary"]
+
+
+# ----------------------------------------------------------------------------- the learning rate
+
+
+def test_the_learning_rate_is_read_from_the_graph_and_compared_with_the_sweep(tmp_path, mnist):
+    meta, _ = save_graph(mlp(optimizer=tf1.train.GradientDescentOptimizer(30.0)), tmp_path / "model")
+    report = doctor.diagnose(meta, save_npz(tmp_path / "data.npz", *mnist), budget=QUICK, checks=["learning_rate"])
+    rate = report.finding("learning_rate")
+    assert rate.numbers["model_rate"] == pytest.approx(30.0)
+    assert rate.numbers["model_rate_in_graph"]["optimizer"] == "GradientDescent"
+    assert rate.numbers["diverging_rate"] is not None and rate.numbers["diverging_rate"] <= 30.0
+    assert rate.status == "WARN" and "the model's lr 30 is past where the loss diverges" in rate.summary
+
+
+def _decaying(pass_global_step):
+    graph = mlp(train=False)
+    with graph.as_default():
+        global_step = tf1.train.get_or_create_global_step()
+        rate = tf1.train.exponential_decay(0.1, global_step, decay_steps=10, decay_rate=0.5)
+        loss = graph.get_tensor_by_name("loss:0")
+        optimizer = tf1.train.GradientDescentOptimizer(rate)
+        optimizer.minimize(loss, global_step=global_step if pass_global_step else None, name="train_op")
+    return graph
+
+
+@pytest.mark.parametrize("pass_global_step", [False, True])
+def test_a_schedule_whose_global_step_does_not_advance_fails(tmp_path, mnist, pass_global_step):
+    meta, _ = save_graph(_decaying(pass_global_step), tmp_path / "model")
+    report = doctor.diagnose(meta, save_npz(tmp_path / "data.npz", *mnist), budget=QUICK, checks=["learning_rate"])
+    rate = report.finding("learning_rate")
+    facts = rate.numbers["model_rate_in_graph"]
+    assert facts["schedule"] is True and facts["step_variables"] == ["global_step:0"]
+    assert rate.numbers["model_rate"] == pytest.approx(0.1)
+    if pass_global_step:
+        assert rate.status == "PASS", rate.summary
+        assert facts["step_advances"] and facts["rate_after_one_step"] == pytest.approx(0.1 * 0.5 ** 0.1, rel=1e-6)
+    else:
+        assert rate.status == "FAIL"
+        assert not facts["step_advances"] and facts["rate_after_one_step"] == pytest.approx(0.1)
+        assert "reads global_step:0, which the training step does not advance" in rate.summary
+        assert "global_step=" in rate.advice
+
+
+# ----------------------------------------------------------------------------- dropout
+
+
+def test_dropout_rate_0_9_is_named_for_the_training_inference_gap(tmp_path, mnist):
+    data = save_npz(tmp_path / "data.npz", *mnist)
+    found = {}
+    for rate in (0.9, 0.1):  # rate=0.9 written where keep_prob 0.9 was meant; and what was meant
+        meta, _ = save_graph(mlp(dropout=rate), tmp_path / f"model{rate}")
+        report = doctor.diagnose(meta, data, budget=QUICK, checks=["initial_loss"])
+        found[rate] = report.finding("initial_loss")
+        assert any(f"rate {rate:g} (in " in note for note in report.notes), report.notes  # listed
+    bad, meant = found[0.9], found[0.1]
+    assert bad.numbers["dropout"] == [{"scope": "dropout", "rate": pytest.approx(0.9), "in_training_mode_only": True}]
+    assert bad.numbers["loss"] > 1.25 * math.log(10) > bad.numbers["inference_loss"]
+    assert bad.status == "WARN" and "dropout" in bad.summary and "rate 0.9" in bad.summary
+    assert "keep_prob 0.9 is rate=0.1" in bad.advice and "initialisation" not in bad.advice
+    assert meant.status == "PASS", meant.summary
+
+
+# ----------------------------------------------------------------------------- nothing gets a gradient
+
+
+def test_nothing_gets_a_gradient_fails_saying_where_it_stops(tmp_path, mnist, capsys):
+    # minimize() refuses a loss without gradients, so such a graph has no training op: exported without one.
+    meta, _ = save_graph(mlp(stop_gradient=True, train=False), tmp_path / "model")
+    data = save_npz(tmp_path / "data.npz", *mnist)
+    code, report, out, _ = doctor_cli(capsys, "--graph", meta, "--data", data)
+    wiring = finding(report, "wiring")
+    assert code == 1 and wiring["status"] == "FAIL", out
+    assert "nothing gets a gradient: 0/4 trainable variables" in wiring["summary"]
+    assert "stops at StopGradient (StopGradient)" in wiring["summary"]
+    assert "convention" not in out.lower().replace("by convention", "")
+    for check in ("gradient_check", "overfit", "learning_rate"):
+        assert finding(report, check)["status"] == "SKIP", finding(report, check)
+    assert "nothing gets a gradient" in finding(report, "overfit")["summary"]
+
+
+# ----------------------------------------------------------------------------- evaluation in training mode
+
+
+def test_an_eval_feed_in_training_mode_fails_and_is_never_overwritten(tmp_path, mnist):
+    meta, _ = save_graph(mlp(batch_norm=True), tmp_path / "model")
+    data = save_npz(tmp_path / "data.npz", *mnist)
+    options = dict(budget=QUICK, checks=["batch_norm"], train_op=["train_op", "UPDATE_OPS"])
+    bad = doctor.diagnose(meta, data, eval_feed={"training:0": True}, **options).finding("batch_norm")
+    assert bad.status == "FAIL"
+    assert "the evaluation feed (eval_feed) with training:0 fed True" in bad.summary
+    assert bad.numbers["evaluations_in_training_mode"] == 1
+    good = doctor.diagnose(meta, data, eval_feed={"training:0": False}, **options).finding("batch_norm")
+    assert good.status == "PASS", good.summary
+    # The feed the doctor builds keeps the user's value.
+    from tf1_recipes import user_graph
+    from tf1_recipes.doctor import target as targets
+
+    model = user_graph.load_model(meta)
+    target = targets.from_graph(model.graph, mnist, eval_feed={"training:0": True}, session=model.session)
+    assert target.feed(target.sample(4, np.random.RandomState(0)), mode="eval")[target.training] is True
+    model.session.close()
+
+
+# ----------------------------------------------------------------------------- names and conventions
+
+
+def test_tensors_are_found_by_convention_or_by_name_and_a_wrong_name_lists_close_matches(tmp_path, mnist, capsys):
+    x, y = mnist
+    graph = tf1.Graph()
+    with graph.as_default():  # nothing named X, y or loss
+        seed_everything(0)
+        images = tf1.placeholder(tf.float32, [None, 784], name="images")
+        digits = tf1.placeholder(tf.int32, [None], name="digits")
+        logits = tf1.layers.dense(tf1.layers.dense(images, 50, tf.nn.relu), 10)
+        cost = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=digits, logits=logits), name="cost")
+        tf1.train.AdamOptimizer(1e-3).minimize(cost, name="step")
+    meta, _ = save_graph(graph, tmp_path / "model")
+    data = save_npz(tmp_path / "data.npz", x, y)
+    code, report, out, _ = doctor_cli(capsys, "--graph", meta, "--data", data, "--check", "initial_loss")
+    assert code == 0 and finding(report, "initial_loss")["status"] == "PASS", out
+    assert "inputs: images:0 (by convention: the one non-scalar float placeholder" in out
+    assert "labels: digits:0 (by convention: the one placeholder the loss depends on" in out
+    assert "loss: cost:0 (by convention: what the training step's optimiser differentiates)" in out
+    code, report, out, _ = doctor_cli(capsys, "--graph", meta, "--data", data, "--check", "initial_loss",
+                                      "--inputs", "images:0", "--labels", "digits", "--loss", "cost:0")
+    assert code == 0 and "inputs: images:0 (named)" in out and "labels: digits:0 (named)" in out
+    code, report, out, err = doctor_cli(capsys, "--graph", meta, "--data", data, "--loss", "cots:0")
+    line = one_error_line(err)
+    assert code == 2 and report is None
+    assert "--loss 'cots:0'" in line and "has no tensor or op of that name" in line and "cost:0" in line
+
+
+# ----------------------------------------------------------------------------- bad input: one line, exit 2
+
+
+def _damaged_files(tmp_path, mnist):
+    x, y = mnist
+    meta, prefix = None, None
+    graph = mlp()
+    with tf1.Session(graph=graph) as session:
+        session.run(tf1.variables_initializer(graph.get_collection(tf1.GraphKeys.GLOBAL_VARIABLES)))
+        meta, prefix = save_graph(graph, tmp_path / "model", session)
+    other = mlp(n_outputs=5)
+    with tf1.Session(graph=other) as session:
+        session.run(tf1.variables_initializer(other.get_collection(tf1.GraphKeys.GLOBAL_VARIABLES)))
+        _, other_prefix = save_graph(other, tmp_path / "other", session)
+    return meta, prefix, other_prefix
+
+
+def _npz_bytes(**arrays):
+    import io
+
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+@pytest.fixture(scope="module")
+def user_files(tmp_path_factory, mnist):
+    """A user's saved model (.meta + checkpoint), another model's checkpoint, and intact data."""
+    tmp = tmp_path_factory.mktemp("user_model")
+    meta, prefix, other = _damaged_files(tmp, mnist)
+    data = save_npz(tmp / "data.npz", mnist[0][:64], mnist[1][:64])
+    return {"meta": meta, "prefix": prefix, "other": other, "data": data}
+
+
+def _bad_npz(mnist):
+    x, y = mnist[0][:16], mnist[1][:16]
+    nan = x.copy()
+    nan[3, 7] = np.nan
+    rows = one_hot(y)
+    rows[5, 2] += 0.5
+    return {
+        "missing": (None, "no such file"),
+        "empty": (b"", "not an .npz archive (an empty file)"),
+        "html": (b"<html><body>Not found</body></html>", "not an .npz archive (an HTML/XML page)"),
+        "truncated": (_npz_bytes(x=x, y=y)[:300], "damaged or unreadable .npz"),
+        "no_y": (_npz_bytes(x=x, labels=y), "no array y (it holds x, labels)"),
+        "n_mismatch": (_npz_bytes(x=x, y=y[:15]), "x has 16 examples but y has 15 labels"),
+        "non_finite": (_npz_bytes(x=nan, y=y), "x holds 1 non-finite values (NaN or inf; the first in example 3)"),
+        "negative": (_npz_bytes(x=x, y=y - 9), "is negative; labels are class indices"),
+        "beyond_classes": (_npz_bytes(x=x, y=y + 10), "but the model's logits (outputs/BiasAdd:0) have 10 classes"),
+        "row_sum": (_npz_bytes(x=x, y=rows), "y's row 5 sums to 1.5, not 1"),
+        "pickled": (_npz_bytes(x=x, y=np.array([object()] * 16, dtype=object)), "pickled Python objects"),
+        "wrong_shape": (_npz_bytes(x=x.reshape(16, 28, 28), y=y), "x has (28, 28) per example but X:0 takes (784,)"),
+    }
+
+
+DATA_DAMAGES = ["missing", "empty", "html", "truncated", "no_y", "n_mismatch", "non_finite", "negative",
+                "beyond_classes", "row_sum", "pickled", "wrong_shape"]
+
+
+@pytest.mark.parametrize("damage", DATA_DAMAGES)
+def test_bad_data_is_one_line_naming_the_file_and_exit_2(tmp_path, mnist, user_files, capsys, damage):
+    cases = _bad_npz(mnist)
+    assert sorted(cases) == sorted(DATA_DAMAGES)
+    content, expected = cases[damage]
+    path = tmp_path / "data.npz"
+    if content is not None:
+        path.write_bytes(content)
+    code, report, out, err = doctor_cli(capsys, "--graph", user_files["meta"], "--data", str(path))
+    line = one_error_line(err)
+    assert code == 2 and report is None and "[PASS]" not in out
+    assert f"--data {path}: " in line and expected in line, line
+
+
+def test_a_bad_model_or_checkpoint_is_one_line_and_exit_2(tmp_path, user_files, capsys):
+    meta, prefix, data = user_files["meta"], user_files["prefix"], user_files["data"]
+    cut = tmp_path / "cut.meta"
+    cut.write_bytes(open(meta, "rb").read()[:200])
+    html = tmp_path / "page.meta"
+    html.write_text("<html>Not found</html>")
+    shard = tmp_path / "ckpt"
+    shard.mkdir()
+    for suffix in (".index", ".data-00000-of-00001"):
+        content = open(prefix + suffix, "rb").read()
+        (shard / f"model.ckpt{suffix}").write_bytes(content[: len(content) // 2] if suffix != ".index" else content)
+    cases = [
+        (["--graph", str(tmp_path / "nope.meta")], "no such file; give the model's .meta file"),
+        (["--graph", str(cut)], "damaged or not a MetaGraphDef"),
+        (["--graph", str(html)], "damaged or not a MetaGraphDef"),
+        (["--graph", meta, "--checkpoint", str(tmp_path / "gone" / "model.ckpt")], "no checkpoint there"),
+        (["--graph", meta, "--checkpoint", user_files["other"]],
+         "does not fit the graph in " + meta + ": outputs/kernel has shape [100, 5] in it but [100, 10] in the graph; "
+         "outputs/bias has shape [5] in it but [10] in the graph; give the checkpoint saved from this graph"),
+        (["--graph", meta, "--checkpoint", str(shard / "model.ckpt")], "is damaged"),
+    ]
+    for argv, expected in cases:
+        code, report, out, err = doctor_cli(capsys, *argv, "--data", data)
+        line = one_error_line(err)
+        assert code == 2 and report is None and expected in line, (argv, line)
+
+
+@pytest.mark.parametrize("argv,expected", [
+    (["batch_norm", "--graph", "m.meta", "--data", "d.npz"], "give a recipe or --graph, not both"),
+    ([], "give a recipe (tf1-recipes list) or your own model with --graph"),
+    (["--graph", "m.meta"], "--graph needs --data FILE.npz"),
+    (["batch_norm", "--checkpoint", "x"], "--checkpoint go with --graph MODEL.meta, not with a recipe"),
+    (["--graph", "m.meta", "--data", "d.npz", "--preset", "book"], "--preset go with a recipe, not with --graph"),
+])
+def test_the_recipe_and_graph_forms_exclude_each_other_in_one_line(capsys, argv, expected):
+    code = cli.main(["doctor", *argv])
+    line = one_error_line(capsys.readouterr().err)
+    assert code == 2 and expected in line and "see tf1-recipes doctor --help" in line
+
+
+def test_a_real_process_prints_one_line_and_no_traceback(tmp_path, user_files):
+    process = subprocess.run([sys.executable, "-m", "tf1_recipes", "doctor", "--graph", user_files["meta"],
+                              "--data", str(tmp_path / "absent.npz")], capture_output=True, text=True, timeout=300)
+    assert process.returncode == 2
+    assert one_error_line(process.stderr).endswith("save it with numpy.savez(FILE, x=inputs, y=labels))")
+
+
+def test_the_graph_form_writes_its_run_record(tmp_path, user_files, capsys):
+    out_dir = tmp_path / "runs"
+    code, report, out, _ = doctor_cli(capsys, "--graph", user_files["meta"], "--checkpoint", user_files["prefix"],
+                                      "--data", user_files["data"], "--check", "wiring", "--out", str(out_dir))
+    assert code == 0, out
+    record = json.loads((out_dir / "runs.jsonl").read_text().splitlines()[-1])
+    assert record["kind"] == "doctor" and record["recipe"] == f"graph:{user_files['meta']}"
+    assert record["preset"] == "checkpoint" and len(record["config"]["sha256"]["data"]) == 64
+    assert record["status"] == report["status"] == "PASS"
+
+
+def test_a_regression_models_float_targets_are_fed_as_saved(tmp_path, mnist):
+    x, digits = mnist
+    graph = tf1.Graph()
+    with graph.as_default():  # predict the digit's value (a regression, not a classifier)
+        seed_everything(0)
+        X = tf1.placeholder(tf.float32, [None, 784], name="X")
+        y = tf1.placeholder(tf.float32, [None, 1], name="y")
+        prediction = tf1.layers.dense(tf1.layers.dense(X, 20, tf.nn.relu), 1)
+        mse = tf.reduce_mean(tf.square(prediction - y), name="mse")
+        tf1.train.GradientDescentOptimizer(0.01).minimize(mse)
+    meta, _ = save_graph(graph, tmp_path / "model")
+    targets = (digits / 9.0 + 0.05).astype(np.float32).reshape(-1, 1)  # not class indices: fractional values
+    report = doctor.diagnose(meta, save_npz(tmp_path / "data.npz", x, targets), budget=QUICK,
+                             checks=["initial_loss", "wiring"])
+    assert report.finding("initial_loss").status == "SKIP" and report.finding("wiring").status == "PASS", report.format()
+    assert any(note.startswith("loss: mse:0") for note in report.notes)
