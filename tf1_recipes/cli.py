@@ -147,13 +147,7 @@ def build_parser():
                                                              "weights); default the variables' initial values")
     own.add_argument("--data", metavar="FILE.npz", help="arrays x (inputs, one example per row) and y (integer labels "
                                                         "[N] or one-hot rows [N, C]): numpy.savez(FILE, x=..., y=...)")
-    own.add_argument("--inputs", metavar="NAME", help="the input placeholder ('name:0', or an op name)")
-    own.add_argument("--labels", metavar="NAME", help="the labels placeholder")
-    own.add_argument("--loss", metavar="NAME", help="the scalar loss the optimiser minimises")
-    own.add_argument("--train-op", metavar="NAME", action="append", dest="train_op",
-                     help="what one training step runs (repeatable: --train-op train_op --train-op UPDATE_OPS when "
-                          "your loop fetches the UPDATE_OPS collection beside it)")
-    own.add_argument("--training", metavar="NAME", help="the scalar bool training-flag placeholder")
+    _add_tensor_names(own)
     doctor.add_argument("--check", action="append", dest="checks", metavar="CHECK",
                         choices=list(checklist.CHECKS), help="run only this check (repeatable; default: all of them)")
     doctor.add_argument("--quick", action="store_true", help="fewer steps per check (a smoke test of the checks)")
@@ -525,8 +519,7 @@ def cmd_doctor(args):
                                         budget=budget, checks=args.checks)
     else:
         # Every file and name is checked (one line, exit 2) before any check runs.
-        report = doctor.diagnose(args.graph, args.data, checkpoint=args.checkpoint, inputs=args.inputs,
-                                 labels=args.labels, loss=args.loss, train_op=args.train_op, training=args.training,
+        report = doctor.diagnose(args.graph, args.data, checkpoint=args.checkpoint, **_tensor_names(args),
                                  budget=budget, checks=args.checks)
     print(report.format())
     plots = [str(p) for p in doctor_output.write_plots(report, args.plot)] if args.plot else []

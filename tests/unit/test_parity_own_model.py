@@ -148,7 +148,7 @@ def test_the_readme_worked_example_runs_as_written(capsys, tmp_path, monkeypatch
     """Every command of the README's worked example, as written ($OUT a fresh folder), exits 0; parity PASSes."""
     monkeypatch.chdir(PROJECT)
     lines = _readme_example()
-    commands = [shlex.split(line.replace("$OUT", str(tmp_path / "own"))) for line in lines]
+    commands = [shlex.split(line.replace("$OUT", str(tmp_path / "own")), comments=True) for line in lines]
     assert [c[0] for c in commands] == ["python", "tf1-recipes", "tf1-recipes", "tf1-recipes"], lines
     outputs = {}
     for argv in commands:
