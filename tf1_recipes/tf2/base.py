@@ -51,7 +51,9 @@ def steps_function(step, input_signature):
         batches); runs ``step`` on each element in dataset order inside a ``tf.while_loop``
         (AutoGraph's ``tf.range`` loop) and returns its outputs as a float32 tensor
         ``[n, k]``: row i holds step i's ``k`` outputs. Traced once for every dataset of the
-        signature (any ``n``, any batch size).
+        signature (any ``n``, any batch size). Its attribute ``single`` is ``step`` alone as a
+        ``tf.function`` of one batch (one call per step: what this loop replaced, kept for a
+        look at one step and as the benchmark's baseline).
     """
 
     def steps(batches):
@@ -63,7 +65,9 @@ def steps_function(step, input_signature):
             outputs = outputs.write(i, tf.stack(tf.nest.flatten(step(X, y))))
         return outputs.stack()
 
-    return tf.function(steps, input_signature=[tf.data.DatasetSpec(tuple(input_signature))])
+    function = tf.function(steps, input_signature=[tf.data.DatasetSpec(tuple(input_signature))])
+    function.single = tf.function(step, input_signature=input_signature)
+    return function
 
 
 def stacked_runs(batches, limit):
@@ -163,11 +167,10 @@ class Port:
         # Create the optimizer's slots now (not inside the first traced step), so the
         # checkpoint, the parity tools and migrate-ckpt see every variable up front.
         self.optimizer.build(self.model.trainable_variables)
-        signature = self.step_signature()
-        #: One step per call (traced on first use): for a look at a single step.
-        self.train_step = tf.function(self._train_step, input_signature=signature)
         #: The training loop's function: a dataset of batches per call (:func:`steps_function`).
-        self.train_steps = steps_function(self._train_step, signature)
+        self.train_steps = steps_function(self._train_step, self.step_signature())
+        #: One step per call (traced on first use): for a look at a single step.
+        self.train_step = self.train_steps.single
 
     def step_signature(self):
         """``(TensorSpec of X, TensorSpec of y)`` of one training batch: the model's input width, int64 classes."""
