@@ -476,6 +476,8 @@ PORT_COLUMNS = (
     ("before_over_tf1", "before/TF1"),
     ("after_s", "port s after"),
     ("after_over_tf1", "after/TF1"),
+    ("tf1_step_ms", "TF1 ms/step"),
+    ("step_alone_ms", "port step alone ms"),
     ("overhead_before_ms", "overhead/step before ms"),
     ("overhead_after_ms", "overhead/step after ms"),
     ("note", "note"),
@@ -522,9 +524,9 @@ def loop_overhead(target, plan, n_steps=200, repeats=3):
     model's classes) three ways, interleaved ``repeats`` times after one untimed round:
     ``alone``, one ``train_steps`` call on a ``tf.data.Dataset`` built beforehand (the steps
     themselves); ``before``, one ``train_step`` call per batch; ``after``, ``train_batches``
-    (stacking and dataset building included). Returns ``{"before": s, "after": s}`` (median
-    minus ``alone``'s median, per step) or None for a port whose step takes other inputs
-    than MNIST images and int64 classes.
+    (stacking and dataset building included). Returns ``{"alone": s, "before": s, "after": s}``
+    (``alone``: its median per step; the others: their median minus ``alone``'s, per step) or
+    None for a port whose step takes other inputs than MNIST images and int64 classes.
     """
     from tf1_recipes.tf2 import parity, seed_everything
 
@@ -551,7 +553,7 @@ def loop_overhead(target, plan, n_steps=200, repeats=3):
             if round_:  # round 0 traces
                 times[way].append(time.perf_counter() - start)
     alone = statistics.median(times["alone"])
-    return {way: (statistics.median(times[way]) - alone) / n_steps for way in ("before", "after")}
+    return {"alone": alone / n_steps, **{way: (statistics.median(times[way]) - alone) / n_steps for way in ("before", "after")}}
 
 
 def measure_port_speed(target, plan, repeats=3, log=print):
@@ -591,7 +593,10 @@ def measure_port_speed(target, plan, repeats=3, log=print):
     if overhead is None:
         row["note"] = "overhead: the port's step takes no MNIST batch"
     else:
-        row.update(overhead_before_ms=significant(overhead["before"] * 1e3), overhead_after_ms=significant(overhead["after"] * 1e3))
+        row.update({f"{key}_ms": significant(overhead[way] * 1e3)
+                    for key, way in (("step_alone", "alone"), ("overhead_before", "before"), ("overhead_after", "after"))})
+    if row["steps"]:
+        row["tf1_step_ms"] = significant(medians["tf1"] / row["steps"] * 1e3)  # evaluation included
     log(f"{target.label}: TF1 {row['tf1_s']} s, port before {row['before_s']} s ({row['before_over_tf1']}x), "
         f"after {row['after_s']} s ({row['after_over_tf1']}x)")
     return row
@@ -618,8 +623,8 @@ def port_summary_lines(report):
         f"{s['epochs']} epoch(s) after {s['warmup']} warm-up epoch(s); harness epoch_seconds (first batch to report, "
         "evaluation included). TF1 input path: " + (s.get("input_path") or "feed_dict") + ".",
         "before: one tf.function call per batch (the ports' loop before issue 15); after: the ports' loop "
-        "(steps_per_execution batches per call). overhead/step: a loop's seconds per step beyond one train_steps "
-        "call on a staged dataset of the same 200 batches.",
+        "(steps_per_execution batches per call). port step alone: one train_steps call on a staged dataset of 200 "
+        "batches, per step; overhead/step: a loop's time per step beyond that. TF1 ms/step: its epoch / steps.",
         f"ports at most 1.0x their TF1 recipe after: {len(rows) - len(over)} of {len(rows)}"
         + (f"; above: {', '.join(over)}" if over else ""),
     ]
