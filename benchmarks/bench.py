@@ -36,13 +36,24 @@ count forward only, layers a recipe feeds from a cache not at all. Not counted: 
 additions, activations, the loss, the optimizer's updates and the end-of-epoch evaluation
 (a forward pass over the eval split), which the timed epoch includes.
 
+**The ports' loop against TF1** (:func:`measure_port_speed`, ``scripts/bench.py --ports``):
+per recipe, the TF1 recipe's epoch, the port's epoch with the loop before issue 15 (one
+``tf.function`` call per batch, :func:`per_step_loop`) and with the port's own loop
+(``steps_per_execution`` batches per call), each through the harness after its warm-up
+epoch; the three runs are interleaved ``repeats`` times and each column is the median, so
+a ratio compares runs made under the same machine load. Beside them, the loop's per-step
+overhead (:func:`loop_overhead`): the seconds per step a loop spends beyond the steps
+themselves, i.e. beyond one ``train_steps`` call on batches already in a ``tf.data.Dataset``.
+
 Used by ``scripts/bench.py`` (the table), ``tests/bench`` (pytest-benchmark) and
 ``tests/unit/test_bench.py``. It lives in the source tree, outside the installed package: it
 runs pytest in a subprocess and reads ``tests/`` (:func:`project_root`).
 """
 
+import contextlib
 import dataclasses
 import datetime
+import statistics
 import json
 import math
 import os
@@ -454,6 +465,171 @@ def measure_keras_fit(target, steps, plan):
     }
 
 
+# --------------------------------------------------------------------------- the ports' loop against TF1
+
+#: Columns of the ports' table (:func:`measure_port_speed`), in order: (key in a row, heading).
+PORT_COLUMNS = (
+    ("target", "recipe/preset"),
+    ("steps", "steps"),
+    ("tf1_s", "TF1 s"),
+    ("before_s", "port s before"),
+    ("before_over_tf1", "before/TF1"),
+    ("after_s", "port s after"),
+    ("after_over_tf1", "after/TF1"),
+    ("tf1_step_ms", "TF1 ms/step"),
+    ("step_alone_ms", "port step alone ms"),
+    ("overhead_before_ms", "overhead/step before ms"),
+    ("overhead_after_ms", "overhead/step after ms"),
+    ("note", "note"),
+)
+
+
+@contextlib.contextmanager
+def per_step_loop():
+    """While active, every port's ``train_batches`` makes one ``tf.function`` call per batch.
+
+    That is the ports' loop before issue 15 (``for X, y in batches: train_step(X, y)``),
+    the benchmark's baseline: the same step function (``steps.single``), the same batches.
+    Yields a Counter whose ``"steps"`` counts the steps trained meanwhile.
+    """
+    from tf1_recipes.tf2.base import Port
+
+    counter = Counter()
+
+    def train_batches(self, batches, steps=None):
+        step = (steps or self.train_steps).single
+        outputs = [tf.stack(tf.nest.flatten(step(X, y))).numpy() for X, y in batches]
+        counter["steps"] += len(outputs)
+        return np.stack(outputs) if outputs else np.zeros((0, 1), np.float32)
+
+    own = Port.train_batches
+    Port.train_batches = train_batches
+    try:
+        yield counter
+    finally:
+        Port.train_batches = own
+
+
+def timed_epoch(config, warmup):
+    """Mean seconds of the epochs after ``warmup`` of one harness run of ``config``."""
+    result = run_recipe(config)
+    return float(np.mean(epoch_times(result)[warmup:]))
+
+
+def loop_overhead(target, plan, n_steps=200, repeats=3):
+    """Seconds per step a port's loop spends beyond its steps, one call per batch vs its own loop.
+
+    The port (built from ``target``'s preset) trains ``n_steps`` real MNIST batches of the
+    preset's batch size (:func:`tf1_recipes.tf2.parity.fixed_batches`; labels folded into the
+    model's classes) three ways, interleaved ``repeats`` times after one untimed round:
+    ``alone``, one ``train_steps`` call on a ``tf.data.Dataset`` built beforehand (the steps
+    themselves); ``before``, one ``train_step`` call per batch; ``after``, ``train_batches``
+    (stacking and dataset building included). Returns ``{"alone": s, "before": s, "after": s}``
+    (``alone``: its median per step; the others: their median minus ``alone``'s, per step) or
+    None for a port whose step takes other inputs than MNIST images and int64 classes.
+    """
+    from tf1_recipes.tf2 import parity, seed_everything
+
+    cls = port_class(target.recipe)
+    _, _, settings, hyper = target.config(plan).resolve()
+    seed_everything(settings["seed"])
+    port = cls(**hyper)
+    X_spec, y_spec = port.step_signature()
+    if X_spec.shape[-1] != 28 * 28 or y_spec.dtype != tf.int64 or y_spec.shape.rank != 1:
+        return None
+    n_classes = port.model.output_shape[-1]
+    batches = [(X, y % n_classes) for X, y in parity.fixed_batches(n_steps, hyper["batch_size"])]
+    staged = tf.data.Dataset.from_tensor_slices((np.stack([X for X, _ in batches]), np.stack([y for _, y in batches])))
+    ways = {
+        "alone": lambda: port.train_steps(staged).numpy(),
+        "before": lambda: [port.train_step(X, y).numpy() for X, y in batches],
+        "after": lambda: port.train_batches(iter(batches)),
+    }
+    times = {way: [] for way in ways}
+    for round_ in range(repeats + 1):
+        for way, fn in ways.items():
+            start = time.perf_counter()
+            fn()
+            if round_:  # round 0 traces
+                times[way].append(time.perf_counter() - start)
+    alone = statistics.median(times["alone"])
+    return {"alone": alone / n_steps, **{way: (statistics.median(times[way]) - alone) / n_steps for way in ("before", "after")}}
+
+
+def measure_port_speed(target, plan, repeats=3, log=print):
+    """One row of the ports' table (keys of :data:`PORT_COLUMNS`, plus the raw epoch times).
+
+    ``repeats`` rounds of three harness runs (TF1 recipe, port with :func:`per_step_loop`,
+    port with its own loop), each ``plan.warmup`` epochs then ``plan.epochs`` timed ones;
+    medians over the rounds. A target without a port or without epochs is listed with a note.
+    """
+    row = {"target": target.label, "recipe": target.recipe, "preset": target.preset}
+    if not target.is_training:
+        row["note"] = "not a training recipe"
+        return row
+    if port_class(target.recipe) is None:
+        row["note"] = "no port"
+        return row
+    runs = {"tf1": [], "before": [], "after": []}
+    try:
+        for round_ in range(repeats):
+            log(f"{target.label}: round {round_ + 1}/{repeats} ...")
+            runs["tf1"].append(timed_epoch(target.config(plan), plan.warmup))
+            with per_step_loop() as counter:
+                runs["before"].append(timed_epoch(target.config(plan, tf2=True), plan.warmup))
+            runs["after"].append(timed_epoch(target.config(plan, tf2=True), plan.warmup))
+        overhead = loop_overhead(target, plan, repeats=repeats)
+    except Exception as err:  # noqa: BLE001  (one row's failure is reported in the row)
+        row["note"] = f"error: {one_line(err)}"
+        log(f"{target.label}: {row['note']}")
+        return row
+    medians = {key: statistics.median(times) for key, times in runs.items()}
+    row.update(
+        steps=counter["steps"] // plan.runs,  # the last round's port run: steps per epoch
+        tf1_s=significant(medians["tf1"]), before_s=significant(medians["before"]), after_s=significant(medians["after"]),
+        before_over_tf1=ratio(medians["before"], medians["tf1"]), after_over_tf1=ratio(medians["after"], medians["tf1"]),
+        epoch_seconds=runs, note="",
+    )
+    if overhead is None:
+        row["note"] = "overhead: the port's step takes no MNIST batch"
+    else:
+        row.update({f"{key}_ms": significant(overhead[way] * 1e3)
+                    for key, way in (("step_alone", "alone"), ("overhead_before", "before"), ("overhead_after", "after"))})
+    if row["steps"]:
+        row["tf1_step_ms"] = significant(medians["tf1"] / row["steps"] * 1e3)  # evaluation included
+    log(f"{target.label}: TF1 {row['tf1_s']} s, port before {row['before_s']} s ({row['before_over_tf1']}x), "
+        f"after {row['after_s']} s ({row['after_over_tf1']}x)")
+    return row
+
+
+def measure_ports(targets, plan=Plan(), repeats=3, log=print):
+    """The ports' table as one JSON-ready report: the environment, the settings, a row per target."""
+    report = {"environment": environment(), "settings": {**dataclasses.asdict(plan), "repeats": repeats}}
+    report["rows"] = [measure_port_speed(t, plan, repeats, log) for t in targets]
+    report["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
+    return report
+
+
+def port_summary_lines(report):
+    """The ports' table caption: machine, load, what each column is."""
+    s, env = report["settings"], report["environment"]
+    rows = [r for r in report["rows"] if isinstance(r.get("after_over_tf1"), float)]
+    over = [r["target"] for r in rows if r["after_over_tf1"] > 1.0]
+    return [
+        f"{env['cpu']}, {env['cores']} cores, TF {env['tf_version']}, Keras {env['keras_version']}, "
+        f"{env['intra_op_threads']} intra-op thread(s); load average at start {env['load_average']}, "
+        f"at end {report['load_average_end']}",
+        f"Each s column: median over {s['repeats']} interleaved rounds (TF1, port before, port after) of the mean of "
+        f"{s['epochs']} epoch(s) after {s['warmup']} warm-up epoch(s); harness epoch_seconds (first batch to report, "
+        "evaluation included). TF1 input path: " + (s.get("input_path") or "feed_dict") + ".",
+        "before: one tf.function call per batch (the ports' loop before issue 15); after: the ports' loop "
+        "(steps_per_execution batches per call). port step alone: one train_steps call on a staged dataset of 200 "
+        "batches, per step; overhead/step: a loop's time per step beyond that. TF1 ms/step: its epoch / steps.",
+        f"ports at most 1.0x their TF1 recipe after: {len(rows) - len(over)} of {len(rows)}"
+        + (f"; above: {', '.join(over)}" if over else ""),
+    ]
+
+
 # --------------------------------------------------------------------------- the compute floor
 
 
@@ -723,10 +899,10 @@ def _cell(value):
     return str(value)
 
 
-def render_table(rows, markdown=False):
-    """The rows as an aligned text table (or a markdown table)."""
-    headings = [heading for _, heading in COLUMNS]
-    cells = [[_cell(row.get(key)) for key, _ in COLUMNS] for row in rows]
+def render_table(rows, markdown=False, columns=COLUMNS):
+    """The rows as an aligned text table (or a markdown table) of ``columns`` ((key, heading) pairs)."""
+    headings = [heading for _, heading in columns]
+    cells = [[_cell(row.get(key)) for key, _ in columns] for row in rows]
     if markdown:
         lines = ["| " + " | ".join(headings) + " |", "|" + "|".join(" --- " for _ in headings) + "|"]
         return "\n".join(lines + ["| " + " | ".join(c.replace("|", "/") for c in line) + " |" for line in cells])

@@ -4,6 +4,7 @@
     python scripts/bench.py                                  # every recipe, reference presets
     python scripts/bench.py --recipes batch_norm cache_frozen_layers freeze_stop_gradient
     python scripts/bench.py --json bench.json --markdown bench.md --golden-tier
+    python scripts/bench.py --ports --repeats 3              # each port's epoch vs its TF1 recipe's, loop before/after
 
 What each column measures is in benchmarks/bench.py. Timings, never asserted; on a busy
 machine they are noisy (the table's caption gives the load average at start and end).
@@ -55,6 +56,11 @@ def build_parser():
                         help="also run and time the full golden tier, pytest -m golden -n WORKERS (default 2; ~20 min)")
     golden.add_argument("--golden-report", metavar="FILE",
                         help="read the golden tier's time from a pytest JUnit XML (--junitxml) or --durations=0 output")
+    parser.add_argument("--ports", action="store_true",
+                        help="instead: each TF2 port's epoch against its TF1 recipe's, with the loop before issue 15 "
+                             "(one tf.function call per batch) and the ports' loop, and the per-step overhead of each")
+    parser.add_argument("--repeats", type=positive_int, default=3,
+                        help="--ports: interleaved rounds of (TF1, port before, port after); medians (default 3)")
     parser.add_argument("--json", metavar="OUT", help="write the whole report (rows, raw epoch times, shapes) as JSON")
     parser.add_argument("--markdown", metavar="OUT", help="write the table and its caption as markdown")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
@@ -84,6 +90,12 @@ def main(argv=None):
             print(message, file=sys.stderr, flush=True)
 
     plan = bench.Plan(args.epochs, args.warmup, args.train_size, args.data_dir, args.input_path)
+    if args.ports:
+        report = bench.measure_ports(targets, plan, args.repeats, log=log)
+        table, caption = bench.render_table(report["rows"], columns=bench.PORT_COLUMNS), bench.port_summary_lines(report)
+        print(table + "\n\n" + "\n".join(caption))
+        write_outputs(args, report, bench.render_table(report["rows"], markdown=True, columns=bench.PORT_COLUMNS), caption)
+        return 0
     report = bench.measure(
         targets, plan, square=args.square, memory_target=memory, golden_tier=args.golden_tier,
         golden_report=args.golden_report, log=log,
@@ -92,13 +104,20 @@ def main(argv=None):
     print(bench.render_table(report["rows"]))
     print()
     print("\n".join(caption))
+    write_outputs(args, report, bench.render_table(report["rows"], markdown=True), caption)
+    return 0
+
+
+def write_outputs(args, report, markdown_table, caption):
+    """The report as JSON (``--json``) and the table with its caption as markdown (``--markdown``)."""
+    from benchmarks import bench
+
     if args.json:
         with open(args.json, "w", encoding="utf-8") as fh:
             fh.write(bench.to_json(report) + "\n")
     if args.markdown:
         with open(args.markdown, "w", encoding="utf-8") as fh:
-            fh.write(bench.render_table(report["rows"], markdown=True) + "\n\n" + "\n".join(f"- {line}" for line in caption) + "\n")
-    return 0
+            fh.write(markdown_table + "\n\n" + "\n".join(f"- {line}" for line in caption) + "\n")
 
 
 if __name__ == "__main__":

@@ -33,6 +33,7 @@ from tf1_recipes import checkpoints, resume as tf1_resume
 from tf1_recipes.recipes.early_stopping import SERIES
 from tf1_recipes.tf2 import get_port, parity, seed_everything
 from tf1_recipes.tf2 import resume
+from tf1_recipes.tf2.base import steps_function
 
 TINY = {
     "early_stopping": {"n_epochs": 1, "train_size": 500},  # digits 0-4 of the first 500 images: 13 steps
@@ -210,7 +211,7 @@ def test_the_keras_default_adam_epsilon_would_leave_the_tolerance(k_steps, tmp_p
     port = get_port("early_stopping")(**hyper)
     port.optimizer = keras.optimizers.Adam(hyper["learning_rate"], epsilon=keras.optimizers.Adam().epsilon)
     port.optimizer.build(port.model.trainable_variables)
-    port.train_step = tf.function(port._train_step)
+    port.train_steps = steps_function(port._train_step, port.step_signature())  # the loop's function, with this optimizer
     run, port = port_from("early_stopping", "book", initial, tmp_path, port=port)
     assert weight_ratio(tf1_final, port.get_tf1_values(), port.k_step_atol) > 10
 

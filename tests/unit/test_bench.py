@@ -181,3 +181,36 @@ def test_the_probe_counts_the_same_steps_on_both_input_paths():
     steps = bench.batches_per_epoch(target, plans["feed_dict"])
     assert (in_graph["steps"], in_graph["examples"]) == (feed_dict["steps"], feed_dict["examples"]) == (steps, TRAIN_SIZE)
     assert in_graph["matmuls"] == feed_dict["matmuls"]
+
+
+def test_ports_table_compares_each_port_with_its_tf1_recipe_before_and_after_the_loop(tmp_path):
+    """scripts/bench.py --ports on he_init (500 images, one round): every column, ratios as quotients, a step count."""
+    command = [sys.executable, str(SCRIPT), "--ports", "--repeats", "1", "--recipes", "he_init", "graph_session_basics",
+               "--train-size", str(TRAIN_SIZE), "--json", str(tmp_path / "ports.json"), "--quiet"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    for _, heading in bench.PORT_COLUMNS:
+        assert heading in done.stdout
+    he_init, basics = json.loads((tmp_path / "ports.json").read_text())["rows"]
+    assert basics["note"] == "not a training recipe"
+    assert he_init["steps"] == TRAIN_SIZE // 50  # he_init's batch size
+    for key in ("tf1", "before", "after"):
+        assert len(he_init["epoch_seconds"][key]) == 1 and he_init[f"{key}_s"] > 0
+    assert he_init["before_over_tf1"] == bench.significant(he_init["epoch_seconds"]["before"][0] / he_init["epoch_seconds"]["tf1"][0])
+    assert he_init["after_over_tf1"] == bench.significant(he_init["epoch_seconds"]["after"][0] / he_init["epoch_seconds"]["tf1"][0])
+    assert he_init["step_alone_ms"] > 0 and "overhead_before_ms" in he_init and "overhead_after_ms" in he_init
+
+
+def test_per_step_loop_trains_one_call_per_batch_and_puts_the_ports_loop_back():
+    from tf1_recipes.tf2 import parity
+    from tf1_recipes.tf2.base import Port
+
+    own = Port.train_batches
+    batches = parity.fixed_batches(3, 8)
+    port = parity.build_port("he_init")
+    with bench.per_step_loop() as counter:
+        outputs = port.train_batches(iter(batches))
+    assert Port.train_batches is own
+    assert counter["steps"] == 3 and outputs.shape == (3, 1)
+    assert port.train_step.experimental_get_tracing_count() == 1
+    assert port.train_steps.experimental_get_tracing_count() == 0  # the loop function was not used

@@ -1,15 +1,22 @@
-"""The TF2 port of a recipe: a Keras 3 model, its optimizer, one ``tf.function`` training step.
+"""The TF2 port of a recipe: a Keras 3 model, its optimizer, a ``tf.function`` training loop.
 
 A port subclasses :class:`Port` and writes :meth:`Port.build` with the recipe's
 hyperparameters as keyword-only arguments (the same names; no defaults: the harness
 passes the resolved preset, so a port can never drift from the recipe's defaults). The
-training loop is the TF1 recipe's loop in eager TF2::
+training loop is the TF1 recipe's loop, its steps run ``steps_per_execution`` at a time
+inside one ``tf.function`` call (MIGRATION.md, "The training loop")::
 
     for epoch in range(n_epochs):
-        for X_batch, y_batch in run.batches(batch_size):   # the TF1 run's batches
-            port.train_step(X_batch, y_batch)               # GradientTape + apply_gradients
+        batches = run.batches(batch_size)                    # the TF1 run's batches, in order
+        port.train_batches(batches)                          # 100 steps per tf.function call
         run.report(epoch, port.accuracy(X_eval, y_eval))
     tf.train.Checkpoint(model=..., optimizer=...).write(run.checkpoint_path)
+
+``train_batches`` stacks up to ``steps_per_execution`` consecutive batches into a
+``tf.data.Dataset`` and hands it to ``train_steps``, one ``tf.function`` that runs
+``_train_step`` (GradientTape + apply_gradients) on each batch in order: the same steps
+as one call per batch (bit for bit: tests/unit/test_port_loop.py), without a Python
+call per step.
 
 ``variables`` is the port's explicit table from each TF1 variable name (as the Saver
 stores it) to the Keras variable that plays its part, by path inside the model
@@ -17,7 +24,82 @@ stores it) to the Keras variable that plays its part, by path inside the model
 graph's variables into the port through it, and ``migrate-ckpt`` converts checkpoints with it.
 """
 
+import numpy as np
 import tensorflow as tf
+
+
+#: Training steps per call of a port's loop function (Keras' ``steps_per_execution``). Measured
+#: on the 2-core machine (1 intra-op thread, he_init and adam, medians of 3 interleaved epochs):
+#: 100 steps per call ran an epoch in 0.34-0.49 of the time of one call per step; 25 and 50
+#: steps kept more of the per-call overhead, 200 and 400 steps and a whole epoch per call
+#: (its 170 MB of stacked batches copied at once) were slower again.
+STEPS_PER_EXECUTION = 100
+
+
+def steps_function(step, input_signature):
+    """One ``tf.function`` that runs ``step`` on every batch of a ``tf.data.Dataset``, in order.
+
+    Args:
+        step: one training step, ``step(X, y)`` -> a float32 scalar tensor (the loss) or a
+            tuple of them (the loss and per-step metrics); traced once, as the loop's body.
+        input_signature: ``(TensorSpec of X, TensorSpec of y)`` of one batch, the batch
+            dimension None (e.g. ``[None, 784]`` float32 and ``[None]`` int64).
+
+    Returns:
+        ``steps(batches)``: ``batches`` a ``tf.data.Dataset`` of ``(X, y)`` elements of that
+        signature and known cardinality ``n`` (``Dataset.from_tensor_slices`` of stacked
+        batches); runs ``step`` on each element in dataset order inside a ``tf.while_loop``
+        (AutoGraph's ``tf.range`` loop) and returns its outputs as a float32 tensor
+        ``[n, k]``: row i holds step i's ``k`` outputs. Traced once for every dataset of the
+        signature (any ``n``, any batch size). Its attribute ``single`` is ``step`` alone as a
+        ``tf.function`` of one batch (one call per step: what this loop replaced, kept for a
+        look at one step and as the benchmark's baseline).
+    """
+
+    def steps(batches):
+        n = tf.cast(batches.cardinality(), tf.int32)
+        outputs = tf.TensorArray(tf.float32, size=n)
+        batch = iter(batches)
+        for i in tf.range(n):
+            X, y = next(batch)
+            outputs = outputs.write(i, tf.stack(tf.nest.flatten(step(X, y))))
+        return outputs.stack()
+
+    function = tf.function(steps, input_signature=[tf.data.DatasetSpec(tuple(input_signature))])
+    function.single = tf.function(step, input_signature=input_signature)
+    return function
+
+
+def stacked_runs(batches, limit):
+    """Consecutive ``(X, y)`` batches stacked into runs of at most ``limit``, one shape per run.
+
+    Args:
+        batches: an iterable of ``(X, y)`` NumPy batches (``run.batches``: float32 images
+            ``[B, d]``, int64 labels ``[B]``); consumed lazily, one run at a time: a run is
+            yielded as soon as it holds ``limit`` batches, before the next batch is drawn (so
+            with ``limit=1`` every batch is trained before the next is asked for).
+        limit: the most batches per run (None: no limit).
+
+    Yields:
+        ``(Xs, ys)``: ``np.stack`` of a run's images ``[n, B, d]`` and labels ``[n, B]``. A
+        batch of another shape than the run's (``np.array_split``'s one-larger batches,
+        a last short batch) starts a new run, so every run stacks.
+    """
+    run = []
+    for X, y in batches:
+        if run and (np.shape(X), np.shape(y)) != (np.shape(run[0][0]), np.shape(run[0][1])):
+            yield _stack(run)
+            run = []
+        run.append((X, y))
+        if len(run) == limit:
+            yield _stack(run)
+            run = []
+    if run:
+        yield _stack(run)
+
+
+def _stack(run):
+    return np.stack([X for X, _ in run]), np.stack([y for _, y in run])
 
 
 def mean_xentropy(labels, logits):
@@ -67,6 +149,10 @@ class Port:
     #: The parity tests' absolute tolerance on weights after K steps, when this port needs
     #: another than tf1_recipes.tf2.parity.WEIGHT_ATOL; the subclass says why.
     k_step_atol = None
+    #: Training steps per call of ``train_steps`` (Keras' ``steps_per_execution``); None: all
+    #: of ``train_batches``' batches in one call. The parity probe sets 1: it looks at the
+    #: model before every batch.
+    steps_per_execution = STEPS_PER_EXECUTION
     #: Hyperparameters the training loop consumes (build() gets all the others).
     LOOP_HYPERPARAMETERS = ("n_epochs", "batch_size")
 
@@ -81,8 +167,14 @@ class Port:
         # Create the optimizer's slots now (not inside the first traced step), so the
         # checkpoint, the parity tools and migrate-ckpt see every variable up front.
         self.optimizer.build(self.model.trainable_variables)
-        signature = (tf.TensorSpec([None, self.model.input_shape[-1]], tf.float32), tf.TensorSpec([None], tf.int64))
-        self.train_step = tf.function(self._train_step, input_signature=signature)
+        #: The training loop's function: a dataset of batches per call (:func:`steps_function`).
+        self.train_steps = steps_function(self._train_step, self.step_signature())
+        #: One step per call (traced on first use): for a look at a single step.
+        self.train_step = self.train_steps.single
+
+    def step_signature(self):
+        """``(TensorSpec of X, TensorSpec of y)`` of one training batch: the model's input width, int64 classes."""
+        return tf.TensorSpec([None, self.model.input_shape[-1]], tf.float32), tf.TensorSpec([None], tf.int64)
 
     def build(self, **hyper):
         """(keras.Model, keras optimizer) from the recipe's hyperparameters."""
@@ -109,7 +201,8 @@ class Port:
     def _train_step(self, X, y):
         """One training step on a batch; returns the training-mode loss before the update.
 
-        ``__init__`` wraps it in ``tf.function`` as ``self.train_step``, traced once for the
+        ``__init__`` makes it the body of ``self.train_steps`` (the loop, :func:`steps_function`)
+        and wraps it alone in ``tf.function`` as ``self.train_step``, each traced once for the
         model's input width and any batch size.
         """
         variables = self.model.trainable_variables
@@ -128,6 +221,14 @@ class Port:
             loss = mean_xentropy(y, logits)
         self.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
         return loss, logits
+
+    def gradient_steps(self, model):
+        """The loop function (:func:`steps_function`) of :meth:`gradient_step` on ``model``, for :meth:`train_batches`.
+
+        ``model`` takes float32 ``[B, width]`` inputs and int64 classes ``[B]``; each step's output is its loss.
+        """
+        signature = (tf.TensorSpec([None, model.input_shape[-1]], tf.float32), tf.TensorSpec([None], tf.int64))
+        return steps_function(lambda X, y: self.gradient_step(model, X, y)[0], signature)
 
     def accuracy(self, X, y):
         """Top-1 accuracy as TF1's ``in_top_k(logits, y, 1)`` counts it (a tie for the top counts)."""
@@ -152,13 +253,31 @@ class Port:
         """Record the epoch's metric (subclasses add the extra series their TF1 recipe reports)."""
         run.report(epoch, self.accuracy(X_eval, y_eval))
 
+    def train_batches(self, batches, steps=None):
+        """Train on every batch of ``batches``, in order, ``steps_per_execution`` per function call.
+
+        Args:
+            batches: an iterable of ``(X, y)`` NumPy batches (what ``run.batches`` yields),
+                drawn lazily (see :func:`stacked_runs`).
+            steps: the loop function (default ``self.train_steps``; a port training a part
+                of its model makes its own with :func:`steps_function`).
+
+        Returns:
+            float32 array ``[steps, k]``: each step's outputs (column 0: its loss).
+        """
+        steps = steps or self.train_steps
+        outputs = [
+            steps(tf.data.Dataset.from_tensor_slices(run)).numpy()
+            for run in stacked_runs(batches, self.steps_per_execution)
+        ]
+        return np.concatenate(outputs) if outputs else np.zeros((0, 1), np.float32)
+
     def fit(self, run):
         """The recipe's epoch loop on ``run``'s batches; reports the metric, saves the model."""
         X_eval, y_eval = run.eval_split()
         for epoch in range(self.n_epochs):
             self.start_epoch(epoch)
-            for X_batch, y_batch in run.batches(self.batch_size):
-                self.train_step(self.prepare(X_batch), y_batch)
+            self.train_batches((self.prepare(X_batch), y_batch) for X_batch, y_batch in run.batches(self.batch_size))
             self.report(run, epoch, self.prepare(X_eval), y_eval)
         self.checkpoint().write(run.checkpoint_path)
 

@@ -46,11 +46,11 @@ class BNPitfallNoUpdateOps(Port):
     def fit(self, run):
         X_eval, y_eval = run.eval_split()
         for epoch in range(self.n_epochs):
-            train_accuracies = [float(self.train_step(X, y)[1]) for X, y in run.batches(self.batch_size)]
+            train_accuracies = self.train_batches(run.batches(self.batch_size))[:, 1]  # per step: (loss, accuracy)
             accuracy, loss = self.evaluate(X_eval, y_eval)
             hidden1 = self.model.get_layer("hidden1")(tf.convert_to_tensor(X_eval, tf.float32)).numpy()
             ratio = mean_variance_ratio(self.model.get_layer("bn1").moving_variance.numpy(), np.var(hidden1, axis=0))
             run.report(
-                epoch, ratio, valid_accuracy=accuracy, train_accuracy=sum(train_accuracies) / len(train_accuracies), loss=loss
+                epoch, ratio, valid_accuracy=accuracy, train_accuracy=sum(map(float, train_accuracies)) / len(train_accuracies), loss=loss
             )
         self.checkpoint().write(run.checkpoint_path)

@@ -63,14 +63,12 @@ class ClipByGlobalNorm(Port):
         X_eval, y_eval = run.eval_split()
         step = 0
         for epoch in range(self.n_epochs):
-            norms = []
-            for X_batch, y_batch in run.batches(self.batch_size):
-                _, before, after = self.train_step(X_batch, y_batch)
-                with writer.as_default():
+            norms = self.train_batches(run.batches(self.batch_size))[:, 1:]  # per step: (loss, before, after)
+            with writer.as_default():
+                for before, after in norms:
                     scalar("per_step/global_norm_before", before, step)
                     scalar("per_step/global_norm_after", after, step)
-                norms.append((float(before), float(after)))
-                step += 1
+                    step += 1
             accuracy, loss = self.evaluate(X_eval, y_eval)
             before, after = np.mean(norms, axis=0)
             clipped = np.mean([a < b for b, a in norms])

@@ -122,8 +122,8 @@ class EarlyStoppingPort(AdamELU):
         for epoch in range(start_epoch, self.n_epochs):
             epoch_start = time.perf_counter()
             rnd_idx = np.random.RandomState(seed + epoch).permutation(len(X_train1))
-            for rnd_indices in np.array_split(rnd_idx, len(X_train1) // self.batch_size):
-                self.train_step(X_train1[rnd_indices], y_train1[rnd_indices])
+            batches = np.array_split(rnd_idx, len(X_train1) // self.batch_size)
+            self.train_batches((X_train1[rnd_indices], y_train1[rnd_indices]) for rnd_indices in batches)
             acc_val, loss_val = self.evaluate(X_valid1, y_valid1)
             if stopper.check(loss_val):  # a new best model
                 if self.keep_best == "memory":

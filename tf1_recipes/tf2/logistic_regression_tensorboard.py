@@ -62,11 +62,9 @@ class LogisticRegressionTensorBoard(Port):
     # tests/parity/test_basics_and_import_ports.py compares the recipe's own graph step by step instead.
     probe_parity = False
 
-    def __init__(self, **hyper):
-        super().__init__(**hyper)
+    def step_signature(self):
         # The labels are a (batch, 1) float column here, not the MNIST ports' int64 classes.
-        signature = (tf.TensorSpec([None, self.n_inputs], tf.float32), tf.TensorSpec([None, 1], tf.float32))
-        self.train_step = tf.function(self._train_step, input_signature=signature)
+        return tf.TensorSpec([None, self.n_inputs], tf.float32), tf.TensorSpec([None, 1], tf.float32)
 
     def build(self, *, n_samples, noise, data_seed, test_ratio, learning_rate, checkpoint_every):
         X_moons, y_moons = make_moons(n_samples, noise=noise, random_state=data_seed)
@@ -94,9 +92,7 @@ class LogisticRegressionTensorBoard(Port):
         manager = tf.train.CheckpointManager(self.checkpoint(), str(run.out_dir), max_to_keep=None, checkpoint_name=CHECKPOINT_NAME)
         n_batches = int(np.ceil(len(self.X_train) / self.batch_size))
         for epoch in range(self.n_epochs):
-            for batch_index in range(n_batches):
-                X_batch, y_batch = random_batch(self.X_train, self.y_train, self.batch_size)
-                self.train_step(X_batch, y_batch)
+            self.train_batches(random_batch(self.X_train, self.y_train, self.batch_size) for batch_index in range(n_batches))
             loss_val = float(self.loss(self.X_test, self.y_test))
             with writer.as_default():
                 scalar(LOSS_TAG, loss_val, epoch)

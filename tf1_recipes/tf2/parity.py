@@ -408,6 +408,9 @@ def trace_tf2(recipe, batch_list, initial, preset=None, overrides=None, port=Non
     config, spec, preset, settings, hyper = resolve(recipe, preset, overrides, n_epochs)
     port = port or build_port(recipe, preset, overrides)
     port.n_epochs = n_epochs
+    # The probe looks at the model before each batch, so the loop trains one batch per call
+    # of its function (the same train_steps the epoch runs call with 100 batches).
+    port.steps_per_execution = 1
     port.set_tf1_values(initial)
     noise = _noise_for(recipe, batch_list)
     with _probe_run(batch_list, TF2Observer(port, noise), config, spec, preset, settings, hyper) as run:

@@ -101,17 +101,17 @@ class TransferDigits5To9(AdamELU):
         t0 = time.perf_counter()
 
         if self.cache_frozen:  # the outputs layer alone, trained on the frozen layers' cached output
-            model, step = self.head, tf.function(lambda X, y: self.gradient_step(self.head, X, y))
+            model, steps = self.head, self.gradient_steps(self.head)
             inputs_train, inputs_valid = self.frozen(X_train2).numpy(), self.frozen(X_valid2).numpy()
         else:
-            model, step = self.model, self.train_step
+            model, steps = self.model, self.train_steps
             inputs_train, inputs_valid = X_train2, X_valid2
 
         for epoch in range(self.n_epochs):
             epoch_start = time.perf_counter()
             rnd_idx = np.random.permutation(len(X_train2))
-            for rnd_indices in np.array_split(rnd_idx, len(X_train2) // self.batch_size):
-                step(inputs_train[rnd_indices], y_train2[rnd_indices])
+            batches = np.array_split(rnd_idx, len(X_train2) // self.batch_size)
+            self.train_batches(((inputs_train[rnd_indices], y_train2[rnd_indices]) for rnd_indices in batches), steps)
             logits = model(inputs_valid, training=False)
             loss_val = float(mean_xentropy(y_valid2, logits))
             acc_val = float(tf.reduce_mean(tf.cast(tf.math.in_top_k(y_valid2, logits, 1), tf.float32)))

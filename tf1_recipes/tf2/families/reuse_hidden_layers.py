@@ -104,13 +104,11 @@ class ReuseHiddenLayers(Port):
         X_valid, y_valid = run.eval_split()
         h2_cache, h2_cache_valid = self.bottom(X_train).numpy(), self.bottom(X_valid).numpy()
         n_batches = len(X_train) // self.batch_size
-        top_step = tf.function(self.gradient_step)
+        top_steps = self.gradient_steps(self.top)
         for epoch in range(self.n_epochs):
             shuffled_idx = np.random.permutation(len(X_train))  # the same NumPy draws as the TF1 loop
-            for hidden2_batch, y_batch in zip(
-                np.array_split(h2_cache[shuffled_idx], n_batches), np.array_split(y_train[shuffled_idx], n_batches)
-            ):
-                top_step(self.top, hidden2_batch, y_batch)
+            batches = zip(np.array_split(h2_cache[shuffled_idx], n_batches), np.array_split(y_train[shuffled_idx], n_batches))
+            self.train_batches(batches, top_steps)
             logits = self.top(h2_cache_valid)
             run.report(epoch, float(tf.reduce_mean(tf.cast(tf.math.in_top_k(y_valid, logits, 1), tf.float32))))
         self.checkpoint().write(run.checkpoint_path)

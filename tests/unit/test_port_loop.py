@@ -1,0 +1,93 @@
+"""The TF2 ports' training loop: ``steps_per_execution`` batches per ``tf.function`` call.
+
+The loop (:meth:`tf1_recipes.tf2.base.Port.train_batches`) must train exactly the steps one
+call per batch trains: the same batches in the same order, the same numbers bit for bit
+(the parity K-step tests drive it one batch per call; the epoch runs 100 per call).
+"""
+
+import numpy as np
+import pytest
+
+from tf1_recipes.tf2 import parity
+from tf1_recipes.tf2.base import stacked_runs, steps_function
+
+#: Ports whose step differs: plain GD (he_init), batch norm's moving statistics (batch_norm),
+#: dropout's random generator (dropout), per-step outputs beside the loss (clip_by_global_norm).
+PORTS = ("he_init", "batch_norm", "dropout", "clip_by_global_norm")
+N_BATCHES, BATCH = 12, 32
+
+
+def real_batches():
+    """12 batches of 32 real MNIST training images (the parity runs' fixed draw)."""
+    return parity.fixed_batches(N_BATCHES, BATCH)
+
+
+@pytest.mark.parametrize("recipe", PORTS)
+def test_batches_per_call_train_what_one_call_per_batch_trains_bit_for_bit(recipe):
+    batches = real_batches()
+    one_by_one, grouped = parity.build_port(recipe), parity.build_port(recipe)
+    initial = one_by_one.get_tf1_values()
+    grouped.set_tf1_values(initial)
+    assert all(np.array_equal(v, grouped.get_tf1_values()[k]) for k, v in initial.items())
+
+    per_step = []
+    for X, y in batches:
+        out = one_by_one.train_step(X, y)
+        per_step.append([float(t) for t in (out if isinstance(out, tuple) else (out,))])
+    grouped.steps_per_execution = 5  # runs of 5, 5 and 2 batches: three calls
+    outputs = grouped.train_batches(iter(batches))
+
+    assert outputs.shape == (N_BATCHES, len(per_step[0]))
+    np.testing.assert_array_equal(outputs, np.asarray(per_step, np.float32))
+    after = grouped.get_tf1_values()
+    for name, value in one_by_one.get_tf1_values().items():
+        np.testing.assert_array_equal(after[name], value, err_msg=name)
+        if one_by_one.mapped_variables()[name].trainable:
+            assert not np.array_equal(value, initial[name]), f"{name} did not train"
+    assert int(grouped.optimizer.iterations) == int(one_by_one.optimizer.iterations) == N_BATCHES
+
+
+def test_stacked_runs_draw_each_batch_only_after_the_previous_run_was_handed_over():
+    """With one batch per run, the next batch is drawn after the previous one was trained (the probe's need)."""
+    events = []
+
+    def batches():
+        for i in range(3):
+            events.append(f"draw {i}")
+            yield np.full((2, 4), i, np.float32), np.full(2, i, np.int64)
+
+    for Xs, ys in stacked_runs(batches(), 1):
+        events.append(f"train {int(Xs[0, 0, 0])} ({len(Xs)} batch)")
+    assert events == ["draw 0", "train 0 (1 batch)", "draw 1", "train 1 (1 batch)", "draw 2", "train 2 (1 batch)"]
+
+
+def test_stacked_runs_keep_the_order_and_start_a_run_where_the_batch_shape_changes():
+    """np.array_split's batches (one row larger first) and a run limit: every run stacks, nothing is reordered."""
+    rows = np.arange(23, dtype=np.float32)
+    parts = np.array_split(np.arange(23), 5)  # sizes 5, 5, 5, 4, 4
+    runs = list(stacked_runs(((rows[p, None], p.astype(np.int64)) for p in parts), 2))
+    assert [Xs.shape for Xs, _ in runs] == [(2, 5, 1), (1, 5, 1), (2, 4, 1)]
+    assert [ys.shape for _, ys in runs] == [(2, 5), (1, 5), (2, 4)]
+    np.testing.assert_array_equal(np.concatenate([ys.ravel() for _, ys in runs]), np.arange(23))
+    assert list(stacked_runs(iter([]), 2)) == []
+    whole = list(stacked_runs(((rows[p, None], p) for p in parts), None))
+    assert [len(Xs) for Xs, _ in whole] == [3, 2]
+
+
+def test_steps_function_runs_its_step_once_per_batch_in_order_and_stacks_the_outputs():
+    import tensorflow as tf
+
+    total = tf.Variable(0.0)
+
+    def step(X, y):
+        total.assign(total * 10 + tf.reduce_sum(X))  # order-sensitive: 1, 12, 123
+        return total.read_value(), tf.cast(tf.reduce_sum(y), tf.float32)
+
+    signature = (tf.TensorSpec([None, 2], tf.float32), tf.TensorSpec([None], tf.int64))
+    steps = steps_function(step, signature)
+    Xs = np.array([[[0.5, 0.5]], [[1.0, 1.0]], [[1.5, 1.5]]], np.float32)
+    ys = np.array([[4], [5], [6]], np.int64)
+    out = steps(tf.data.Dataset.from_tensor_slices((Xs, ys))).numpy()
+    np.testing.assert_array_equal(out, [[1, 4], [12, 5], [123, 6]])
+    steps(tf.data.Dataset.from_tensor_slices((Xs[:1, :, :], ys[:1])))  # another length: no retrace
+    assert steps.experimental_get_tracing_count() == 1
