@@ -215,25 +215,45 @@ class Run:
         On the in-graph input path (once ``make_callable`` made a step) each is a
         :class:`~tf1_recipes.in_graph.GatheredBatch`: the same rows, drawn the same way.
         """
-        self._finalize_graph()
-        self._epoch_start = time.perf_counter()
+        train = self.mnist.train
+        if self._training_set is None and self.settings["reader"] == "next_batch":
+            n_batches = train.num_examples // batch_size
+            return self._epoch((train.next_batch(batch_size) for _ in range(n_batches)), n_batches)
+        if self._training_set is None and self.settings["reader"] == "shuffle_batch":
+            return self._epoch(data_lib.shuffle_batch(train.images, train.labels, batch_size), train.num_examples // batch_size)
+        rows = self.batch_rows(batch_size)
+        if self._training_set is None:  # an unknown reader: batch_rows said so
+            return rows
+        X_train, y_train = self._training_set.images_array, self._training_set.labels_array
+        return ((in_graph.GatheredBatch(X_train, r), in_graph.GatheredBatch(y_train, r)) for r in rows)
+
+    def batch_rows(self, batch_size):
+        """One epoch of the preset's reference reader as row indices: int arrays ``[batch_size]`` into
+        ``mnist.train.images`` and ``mnist.train.labels`` (in their order as loaded).
+
+        The same draws from NumPy's RNG as :meth:`batches` (the readers' index twins,
+        :meth:`tf1_recipes.data.DataSet.next_batch_indices`, :func:`tf1_recipes.data.shuffle_batch_indices`),
+        so ``train.images[rows]`` is the batch ``batches`` would give, batch after batch; a
+        run serves one of the two, not both. The TF2 ports gather their batches from these
+        rows (:meth:`tf1_recipes.tf2.base.Port.fit`), as the TF1 recipes' in-graph path does.
+
+        Raises:
+            ValueError: the preset names a reader other than ``next_batch`` or ``shuffle_batch``.
+        """
         train = self.mnist.train
         n_batches = train.num_examples // batch_size
         if self.settings["reader"] == "next_batch":
-            if self._training_set is None:
-                source = (train.next_batch(batch_size) for _ in range(n_batches))
-            else:
-                source = (train.next_batch_indices(batch_size) for _ in range(n_batches))
+            source = (train.next_batch_indices(batch_size) for _ in range(n_batches))
         elif self.settings["reader"] == "shuffle_batch":
-            if self._training_set is None:
-                source = data_lib.shuffle_batch(train.images, train.labels, batch_size)
-            else:
-                source = data_lib.shuffle_batch_indices(train.num_examples, batch_size)
+            source = data_lib.shuffle_batch_indices(train.num_examples, batch_size)
         else:
             raise ValueError(f"unknown reader {self.settings['reader']!r}")
-        if self._training_set is not None:
-            X_train, y_train = self._training_set.images_array, self._training_set.labels_array
-            source = ((in_graph.GatheredBatch(X_train, rows), in_graph.GatheredBatch(y_train, rows)) for rows in source)
+        return self._epoch(source, n_batches)
+
+    def _epoch(self, source, n_batches):
+        """``source`` as one epoch's batches: the graph finalized, the epoch's clock started, a progress bar if asked."""
+        self._finalize_graph()
+        self._epoch_start = time.perf_counter()
         if not self._progress:
             return source
         return self._with_progress(source, n_batches)

@@ -47,6 +47,53 @@ def test_batches_per_call_train_what_one_call_per_batch_trains_bit_for_bit(recip
     assert int(grouped.optimizer.iterations) == int(one_by_one.optimizer.iterations) == N_BATCHES
 
 
+@pytest.mark.parametrize("recipe", PORTS)
+def test_batches_gathered_by_their_rows_train_what_the_stacked_batches_train_bit_for_bit(recipe):
+    """Port.train_rows (the training set held as tensors, rows per step) = Port.train_batches (NumPy batches)."""
+    from tf1_recipes.data import load_mnist
+
+    train = load_mnist(train_size=2000).train
+    rng = np.random.RandomState(0)
+    rows = [rng.randint(0, train.num_examples, BATCH) for _ in range(N_BATCHES)]
+    stacked, gathered = parity.build_port(recipe), parity.build_port(recipe)
+    gathered.set_tf1_values(stacked.get_tf1_values())
+    stacked.steps_per_execution = gathered.steps_per_execution = 5
+
+    by_batches = stacked.train_batches((train.images[r], train.labels[r].astype(np.int64)) for r in rows)
+    by_rows = gathered.train_rows(train, iter(rows))
+
+    np.testing.assert_array_equal(by_rows, by_batches)
+    after = gathered.get_tf1_values()
+    for name, value in stacked.get_tf1_values().items():
+        np.testing.assert_array_equal(after[name], value, err_msg=name)
+
+
+def test_a_run_gives_the_same_rows_as_its_batches(tmp_path):
+    """Run.batch_rows makes batches()' draws: the same seed gives train.images[rows] == the batch, epoch after epoch."""
+    from tf1_recipes.harness import RecipeConfig
+    from tf1_recipes.tf2 import parity as p
+
+    for reader_recipe in ("he_init", "batch_norm"):
+        config, spec, preset, settings, hyper = p.resolve(reader_recipe, "smoke")
+        batches_run = _run(spec, preset, settings, hyper, config, tmp_path)
+        rows_run = _run(spec, preset, settings, hyper, config, tmp_path)
+        for _ in range(2):
+            np.random.seed(settings["seed"])
+            batches = list(batches_run.batches(50))
+            np.random.seed(settings["seed"])
+            rows = list(rows_run.batch_rows(50))
+            assert len(rows) == len(batches)
+            for r, (X, y) in zip(rows, batches):
+                np.testing.assert_array_equal(rows_run.mnist.train.images[r], X)
+                np.testing.assert_array_equal(rows_run.mnist.train.labels[r], y)
+
+
+def _run(spec, preset, settings, hyper, config, tmp_path):
+    from tf1_recipes.harness import Run
+
+    return Run(spec, preset, dict(settings, train_size=3000), hyper, config, tmp_path)
+
+
 def test_stacked_runs_draw_each_batch_only_after_the_previous_run_was_handed_over():
     """With one batch per run, the next batch is drawn after the previous one was trained (the probe's need)."""
     events = []

@@ -70,12 +70,43 @@ def steps_function(step, input_signature):
     return function
 
 
+def gather_steps_function(step, images, labels):
+    """:func:`steps_function` over row indices: each step's batch gathered from a training set held as tensors.
+
+    Args:
+        step: one training step, as for :func:`steps_function`.
+        images: the training images, a float32 tensor ``[N, d]`` (held once; each call's
+            function reads it as a captured tensor, nothing is copied per call).
+        labels: their int64 classes ``[N]``.
+
+    Returns:
+        ``steps(rows)``: ``rows`` an int64 tensor ``[n, B]`` (n batches of B row indices, in
+        order, e.g. ``run.batch_rows``' arrays stacked); runs ``step(tf.gather(images,
+        rows[i]), tf.gather(labels, rows[i]))`` for i = 0..n-1 inside one ``tf.while_loop``
+        and returns the outputs ``[n, k]`` as :func:`steps_function` does. The gathered batch
+        is the batch NumPy's ``images[rows[i]]`` gives, so the steps are the dataset loop's,
+        bit for bit (tests/unit/test_port_loop.py); per step only B indices move, as on the
+        TF1 recipes' in-graph input path (:mod:`tf1_recipes.in_graph`).
+    """
+
+    def steps(rows):
+        n = tf.shape(rows)[0]
+        outputs = tf.TensorArray(tf.float32, size=n)
+        for i in tf.range(n):
+            batch = rows[i]
+            outputs = outputs.write(i, tf.stack(tf.nest.flatten(step(tf.gather(images, batch), tf.gather(labels, batch)))))
+        return outputs.stack()
+
+    return tf.function(steps, input_signature=[tf.TensorSpec([None, None], tf.int64)])
+
+
 def stacked_runs(batches, limit):
     """Consecutive ``(X, y)`` batches stacked into runs of at most ``limit``, one shape per run.
 
     Args:
         batches: an iterable of ``(X, y)`` NumPy batches (``run.batches``: float32 images
-            ``[B, d]``, int64 labels ``[B]``); consumed lazily, one run at a time: a run is
+            ``[B, d]``, int64 labels ``[B]``), or of any tuples of arrays (``(rows,)``: a
+            batch's row indices, ``run.batch_rows``); consumed lazily, one run at a time: a run is
             yielded as soon as it holds ``limit`` batches, before the next batch is drawn (so
             with ``limit=1`` every batch is trained before the next is asked for).
         limit: the most batches per run (None: no limit).
@@ -86,11 +117,11 @@ def stacked_runs(batches, limit):
         a last short batch) starts a new run, so every run stacks.
     """
     run = []
-    for X, y in batches:
-        if run and (np.shape(X), np.shape(y)) != (np.shape(run[0][0]), np.shape(run[0][1])):
+    for batch in batches:
+        if run and [np.shape(part) for part in batch] != [np.shape(part) for part in run[0]]:
             yield _stack(run)
             run = []
-        run.append((X, y))
+        run.append(batch)
         if len(run) == limit:
             yield _stack(run)
             run = []
@@ -99,7 +130,7 @@ def stacked_runs(batches, limit):
 
 
 def _stack(run):
-    return np.stack([X for X, _ in run]), np.stack([y for _, y in run])
+    return tuple(np.stack(parts) for parts in zip(*run))
 
 
 def mean_xentropy(labels, logits):
@@ -171,6 +202,8 @@ class Port:
         self.train_steps = steps_function(self._train_step, self.step_signature())
         #: One step per call (traced on first use): for a look at a single step.
         self.train_step = self.train_steps.single
+        #: :meth:`train_rows`' loop function and the training set it holds (made on first use).
+        self._gather_steps, self._gathered_from = None, None
 
     def step_signature(self):
         """``(TensorSpec of X, TensorSpec of y)`` of one training batch: the model's input width, int64 classes."""
@@ -272,12 +305,50 @@ class Port:
         ]
         return np.concatenate(outputs) if outputs else np.zeros((0, 1), np.float32)
 
+    def train_rows(self, train, rows):
+        """Train on the batches ``train.images[r], train.labels[r]`` for each ``r`` of ``rows``, in order,
+        ``steps_per_execution`` per call of a :func:`gather_steps_function` (the training set
+        held as tensors once per port).
+
+        Args:
+            train: the training :class:`tf1_recipes.data.DataSet` (``images`` float32 ``[N, d]``, ``labels`` ``[N]``).
+            rows: an iterable of int arrays ``[B]`` (``run.batch_rows``), drawn lazily.
+
+        Returns:
+            float32 array ``[steps, k]``: each step's outputs (column 0: its loss).
+        """
+        if self._gathered_from is not train:
+            self._gathered_from = train
+            self._gather_steps = gather_steps_function(
+                self._train_step, tf.constant(train.images, tf.float32), tf.constant(train.labels, tf.int64))
+        outputs = [
+            self._gather_steps(tf.constant(stacked, tf.int64)).numpy()
+            for (stacked,) in stacked_runs(((r,) for r in rows), self.steps_per_execution)
+        ]
+        return np.concatenate(outputs) if outputs else np.zeros((0, 1), np.float32)
+
+    def _gathers(self, run):
+        """Whether :meth:`fit` gathers ``run``'s batches by their rows: the port does not ``prepare`` its
+        batches, and ``run``'s batches are its reader's (a parity probe's fixed batches are not)."""
+        from tf1_recipes.harness import Run
+
+        return type(self).prepare is Port.prepare and type(run).batches is Run.batches
+
     def fit(self, run):
-        """The recipe's epoch loop on ``run``'s batches; reports the metric, saves the model."""
+        """The recipe's epoch loop on ``run``'s batches; reports the metric, saves the model.
+
+        The batches are the TF1 run's, in its order: gathered by their rows from the training
+        set held as tensors (:meth:`train_rows`), or, for a port that ``prepare``\ s its batches
+        or a run with batches of its own, stacked from NumPy (:meth:`train_batches`).
+        """
         X_eval, y_eval = run.eval_split()
+        gathers = self._gathers(run)
         for epoch in range(self.n_epochs):
             self.start_epoch(epoch)
-            self.train_batches((self.prepare(X_batch), y_batch) for X_batch, y_batch in run.batches(self.batch_size))
+            if gathers:
+                self.train_rows(run.mnist.train, run.batch_rows(self.batch_size))
+            else:
+                self.train_batches((self.prepare(X_batch), y_batch) for X_batch, y_batch in run.batches(self.batch_size))
             self.report(run, epoch, self.prepare(X_eval), y_eval)
         self.checkpoint().write(run.checkpoint_path)
 
