@@ -328,11 +328,14 @@ class Port:
         return np.concatenate(outputs) if outputs else np.zeros((0, 1), np.float32)
 
     def _gathers(self, run):
-        """Whether :meth:`fit` gathers ``run``'s batches by their rows: the port does not ``prepare`` its
-        batches, and ``run``'s batches are its reader's (a parity probe's fixed batches are not)."""
+        """Whether :meth:`fit` gathers ``run``'s batches by their rows: the run is on the in-graph input
+        path (``--input in_graph``, the default of the command and the tests; ``feed_dict`` hands
+        the port NumPy batches), the port does not ``prepare`` its batches, and ``run``'s batches
+        are its reader's (a parity probe's fixed batches are not)."""
         from tf1_recipes.harness import Run
 
-        return type(self).prepare is Port.prepare and type(run).batches is Run.batches
+        return (run.config.input_path == "in_graph" and type(self).prepare is Port.prepare
+                and type(run).batches is Run.batches)
 
     def fit(self, run):
         """The recipe's epoch loop on ``run``'s batches; reports the metric, saves the model.
