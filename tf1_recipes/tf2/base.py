@@ -7,12 +7,14 @@ training loop is the TF1 recipe's loop, its steps run ``steps_per_execution`` at
 inside one ``tf.function`` call (MIGRATION.md, "The training loop")::
 
     for epoch in range(n_epochs):
-        batches = run.batches(batch_size)                    # the TF1 run's batches, in order
-        port.train_batches(batches)                          # 100 steps per tf.function call
+        rows = run.batch_rows(batch_size)                    # the TF1 run's batches, in order, as rows
+        port.train_rows(run.mnist.train, rows)               # 100 steps per tf.function call, gathered
         run.report(epoch, port.accuracy(X_eval, y_eval))
     tf.train.Checkpoint(model=..., optimizer=...).write(run.checkpoint_path)
 
-``train_batches`` stacks up to ``steps_per_execution`` consecutive batches into a
+``train_rows`` gathers each step's batch from the training set held as tensors
+(:func:`gather_steps_function`); ``train_batches`` (ports that transform their batches or
+draw their own, and the ``feed_dict`` input path) stacks up to ``steps_per_execution`` consecutive batches into a
 ``tf.data.Dataset`` and hands it to ``train_steps``, one ``tf.function`` that runs
 ``_train_step`` (GradientTape + apply_gradients) on each batch in order: the same steps
 as one call per batch (bit for bit: tests/unit/test_port_loop.py), without a Python
