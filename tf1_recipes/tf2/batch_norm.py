@@ -60,14 +60,21 @@ class BatchNorm(Port):
         return model, keras.optimizers.SGD(learning_rate)
 
 
-def batch_norm_model(name, n_inputs, n_hidden1, n_hidden2, n_outputs, batch_norm_momentum, he_init=contrib_he_init):
-    """Dense → BatchNormalization → ELU, twice, then Dense → BatchNormalization (the logits)."""
+def batch_norm_model(name, n_inputs, n_hidden1, n_hidden2, n_outputs, batch_norm_momentum, he_init=contrib_he_init,
+                     batch_normalization=keras.layers.BatchNormalization, **batch_norm_options):
+    """Dense → BatchNormalization → ELU, twice, then Dense → BatchNormalization (the logits).
+
+    ``batch_normalization``: the batch-norm layer class (a subclass of Keras'
+    ``BatchNormalization``), given ``momentum``, ``epsilon`` and ``batch_norm_options``
+    (e.g. ``synchronized=True``: the data-parallel port's synchronised statistics).
+    """
 
     def dense(units, layer_name):
         return keras.layers.Dense(units, kernel_initializer=he_init(), name=layer_name)
 
     def batch_norm(layer_name):
-        return keras.layers.BatchNormalization(momentum=batch_norm_momentum, epsilon=BATCH_NORM_EPSILON, name=layer_name)
+        return batch_normalization(momentum=batch_norm_momentum, epsilon=BATCH_NORM_EPSILON, name=layer_name,
+                                   **batch_norm_options)
 
     return keras.Sequential(
         [

@@ -34,7 +34,8 @@ import tensorflow as tf
 
 from tf1_recipes.tf2 import port
 from tf1_recipes.tf2.base import Port
-from tf1_recipes.tf2.defaults import BATCH_NORM_EPSILON, contrib_he_init
+from tf1_recipes.tf2.batch_norm import batch_norm_model
+from tf1_recipes.tf2.defaults import contrib_he_init
 
 STATISTICS = ("tower0", "sync")
 LAYERS = ("hidden1", "bn1", "hidden2", "bn2", "outputs", "logits_bn")
@@ -179,30 +180,12 @@ class DataParallelTowers(Port):
         if self.batch_size % n_towers:
             raise ValueError(f"batch_size {self.batch_size} does not split evenly into n_towers {n_towers}")
 
-        def dense(units, name):
-            return keras.layers.Dense(units, kernel_initializer=contrib_he_init(), name=name)
-
-        def batch_norm(name):
-            if batch_norm_statistics == "sync":
-                return keras.layers.BatchNormalization(
-                    momentum=batch_norm_momentum, epsilon=BATCH_NORM_EPSILON, synchronized=True, name=name
-                )
-            return FirstReplicaBatchNormalization(momentum=batch_norm_momentum, epsilon=BATCH_NORM_EPSILON, name=name)
-
-        model = keras.Sequential(
-            [
-                keras.Input(shape=(n_inputs,)),
-                dense(n_hidden1, "hidden1"),
-                batch_norm("bn1"),
-                keras.layers.Activation("elu"),
-                dense(n_hidden2, "hidden2"),
-                batch_norm("bn2"),
-                keras.layers.Activation("elu"),
-                dense(n_outputs, "outputs"),
-                batch_norm("logits_bn"),
-            ],
-            name=self.recipe,
-        )
+        if batch_norm_statistics == "sync":
+            layer, options = keras.layers.BatchNormalization, {"synchronized": True}
+        else:
+            layer, options = FirstReplicaBatchNormalization, {}
+        model = batch_norm_model(self.recipe, n_inputs, n_hidden1, n_hidden2, n_outputs, batch_norm_momentum,
+                                 contrib_he_init, layer, **options)
         self.hidden1_model = keras.Model(model.inputs, model.get_layer("hidden1").output)
         return model, keras.optimizers.SGD(learning_rate)
 
