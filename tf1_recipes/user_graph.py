@@ -71,10 +71,13 @@ def elements(graph, fetches):
     return out
 
 
-def upstream_ops(tensors, stop=lambda op: False):
+def upstream_ops(tensors, stop=lambda op: False, control=True):
     """Every op the given tensors (or ops) depend on, through data and control inputs (themselves included).
 
     ``stop(op)``: an op for which it is True is included but not looked through.
+    ``control``: False follows data inputs only (what a tensor's *value* is computed from:
+    ops created under ``tf.control_dependencies(UPDATE_OPS)`` wait for the update ops, whose
+    inputs are not part of their value).
     """
     seen, stack = set(), [op_of(t) for t in tensors]
     while stack:
@@ -85,7 +88,8 @@ def upstream_ops(tensors, stop=lambda op: False):
         if stop(op):
             continue
         stack.extend(t.op for t in op.inputs)
-        stack.extend(op.control_inputs)
+        if control:
+            stack.extend(op.control_inputs)
     return seen
 
 
@@ -606,7 +610,7 @@ def learning_rate_of(graph, fetches):
         if index is None:
             continue
         rate = op.inputs[index]
-        cone = upstream_ops([rate])
+        cone = upstream_ops([rate], control=False)  # its value's inputs (a feed, a schedule's step), not control waits
         return LearningRate(rate, match.group(1), [held[o] for o in sorted(cone, key=lambda o: o.name) if o in held],
                             _placeholders(sorted(cone, key=lambda o: o.name)))
     return None

@@ -160,5 +160,7 @@ def test_the_readme_worked_example_runs_as_written(capsys, tmp_path, monkeypatch
         outputs[argv[1]] = out
         assert code == 0, (argv, out, err)
         assert "Traceback" not in err
+    # The rate of an optimiser built under control_dependencies(UPDATE_OPS) is read, not taken for a fed one.
+    assert "the model uses Adam with lr 0.001 (read from its graph)" in outputs["doctor"]
     assert "wrote" in outputs["migrate-ckpt"]
     assert outputs["parity"].rstrip().splitlines()[-1].startswith("PASS")

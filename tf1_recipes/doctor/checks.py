@@ -714,8 +714,12 @@ def _model_rate(target, budget):
         details.append(f"the learning rate {info.tensor.name} is fed through {', '.join(p.name for p in unfed)}: give its "
                        "value (train_feed=) to compare it with the sweep")
         return target.learning_rate, facts, failures, details
-    feed = {k: v for k, v in target.train_extra_feed.items()}
+    # A training batch is fed too: an optimiser built under tf.control_dependencies(UPDATE_OPS) makes
+    # its rate wait for the update ops, which read the inputs (their effect is undone by restore()).
+    probe = target.sample(budget.lr_batch, np.random.RandomState(budget.seed + 8))
+    feed = target.feed(probe)
     value = float(target.session.run(info.tensor, feed_dict=feed))
+    target.restore()
     facts["graph_rate"] = value
     rate = target.learning_rate if target.learning_rate is not None else value
     if info.schedule and target.train_fetches:
