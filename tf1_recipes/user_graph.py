@@ -616,6 +616,41 @@ def learning_rate_of(graph, fetches):
     return None
 
 
+#: The hyperparameter inputs of TF1's apply ops, by op-definition name (tensorflow/core/ops/training_ops.cc),
+#: as the Keras 3 optimizers name them.
+_APPLY_SETTINGS = {"alpha": "learning_rate", "lr": "learning_rate", "momentum": "momentum", "beta1": "beta_1",
+                   "beta2": "beta_2", "epsilon": "epsilon", "rho": "rho"}
+
+
+def optimizer_settings(graph, fetches):
+    """``(family, {setting: value})``: the TF1 optimiser's constant hyperparameters, read from its apply op.
+
+    ``family`` as :class:`LearningRate` has it (``GradientDescent``, ``Momentum``, ``Adam``,
+    ``RMSProp``, ``Adagrad``...), None when ``fetches`` reach no apply op. The settings use
+    Keras 3's names (``learning_rate``, ``momentum``, ``beta_1``, ``beta_2``, ``epsilon``,
+    ``rho``; ``nesterov`` from the ``use_nesterov`` attribute); an input that is not a
+    constant (a schedule, a fed rate) is left out. Nothing is run: the values are the
+    constants the graph folds (``tf.get_static_value``).
+    """
+    if not fetches:
+        return None, {}
+    for op in sorted(upstream_ops(fetches), key=lambda o: o.name):
+        match = _APPLY.match(op.type)
+        if not match:
+            continue
+        settings = {}
+        for arg, tensor in zip(op.op_def.input_arg, op.inputs):
+            if arg.name in _APPLY_SETTINGS:
+                value = tf.get_static_value(tensor)
+                if value is not None and np.ndim(value) == 0:
+                    settings[_APPLY_SETTINGS[arg.name]] = float(value)
+        nesterov = _attr(op, "use_nesterov")
+        if nesterov is not None and match.group(1) == "Momentum":
+            settings["nesterov"] = bool(nesterov)
+        return match.group(1), settings
+    return None, {}
+
+
 # --------------------------------------------------------------------------- data
 
 
@@ -932,8 +967,10 @@ def import_graph(path):
     return graph, meta
 
 
-def checkpoint_prefix(path):
+def checkpoint_prefix(path, flag="--checkpoint"):
     """``(prefix, note)``: the Saver prefix ``path`` names (a prefix, one of its files, or a folder with a ``checkpoint`` file).
+
+    ``flag`` names the option that gave it in the messages (``--checkpoint``, ``--tf1``).
 
     Raises:
         UserGraphError: nothing of a checkpoint there (with the hint the checkpoints module gives).
@@ -945,13 +982,13 @@ def checkpoint_prefix(path):
         try:
             prefix = checkpoints.prefix_in_directory(path)
         except checkpoints.CheckpointError as err:
-            raise UserGraphError(f"--checkpoint {err}") from None
-        return prefix, f"--checkpoint {path} is a folder: its checkpoint state file names {prefix}"
+            raise UserGraphError(f"{flag} {err}") from None
+        return prefix, f"{flag} {path} is a folder: its checkpoint state file names {prefix}"
     prefix, suffix = checkpoints.strip_suffix(path)
     if suffix and Path(f"{prefix}.index").is_file():
-        return prefix, f"--checkpoint {path} is one of its files: using the prefix {prefix}"
+        return prefix, f"{flag} {path} is one of its files: using the prefix {prefix}"
     if not Path(f"{prefix}.index").is_file():
-        raise UserGraphError(f"--checkpoint {path}: no checkpoint there ({prefix}.index is missing); give the Saver prefix "
+        raise UserGraphError(f"{flag} {path}: no checkpoint there ({prefix}.index is missing); give the Saver prefix "
                              "(DIR/model.ckpt, what saver.save returned)")
     return prefix, None
 
@@ -961,7 +998,7 @@ OPTIONAL_VARIABLE = re.compile(r"(^|/)(global_step|beta[12]_power|[^/]*(Adam|Mom
                                r"Adadelta)[^/]*)(_\d+)?$")
 
 
-def load_model(meta, checkpoint=None):
+def load_model(meta, checkpoint=None, flag="--checkpoint"):
     """A :class:`Model`: the graph of ``meta`` and a session with its checkpoint's values, or its initial values.
 
     Args:
@@ -969,6 +1006,7 @@ def load_model(meta, checkpoint=None):
             ``export_meta_graph`` wrote).
         checkpoint: a Saver prefix (or one of its files, or a folder with a ``checkpoint``
             state file); None: every variable gets its initial value (``global_variables_initializer``).
+        flag: the option that named the checkpoint, for the messages (``--checkpoint``, ``--tf1``).
 
     Every tensor of the checkpoint is read (so its CRC is checked) before any value is
     loaded. Each variable of the graph is set from the checkpoint entry of its name
@@ -988,14 +1026,14 @@ def load_model(meta, checkpoint=None):
     notes = []
     values, prefix = None, None
     if checkpoint is not None:
-        prefix, note = checkpoint_prefix(checkpoint)
+        prefix, note = checkpoint_prefix(checkpoint, flag)
         if note:
             notes.append(note)
         try:
             values = checkpoints.read_checkpoint(prefix, "checkpoint", f"save it again with Saver.save, or give another "
                                                  f"checkpoint of the model in {meta}")
         except checkpoints.CheckpointError as err:
-            raise UserGraphError(f"--checkpoint {err}") from None
+            raise UserGraphError(f"{flag} {err}") from None
     variables = graph.get_collection(tf1.GraphKeys.GLOBAL_VARIABLES)
     session = tf1.Session(graph=graph)
     with graph.as_default():
@@ -1014,7 +1052,7 @@ def load_model(meta, checkpoint=None):
     if problems:
         session.close()
         shown = "; ".join(problems[:6]) + (f"; and {len(problems) - 6} more" if len(problems) > 6 else "")
-        raise UserGraphError(f"--checkpoint {prefix} does not fit the graph in {meta}: {shown}; give the checkpoint "
+        raise UserGraphError(f"{flag} {prefix} does not fit the graph in {meta}: {shown}; give the checkpoint "
                              "saved from this graph")
     with graph.as_default():
         for variable in variables:

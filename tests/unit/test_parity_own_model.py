@@ -89,6 +89,25 @@ def test_outputs_that_are_probabilities_are_named(own_model, capsys, tmp_path):
     assert "outputs are probabilities" in out
 
 
+def test_an_optimizer_setting_other_than_tf1s_is_named(own_model, capsys, tmp_path):
+    """Adam at 0.01 where TF1 trained at 0.001: the steps FAIL and the report says which setting differs."""
+    port = tmp_path / "lr_port.py"
+    port.write_text(f"import importlib.util, keras\n"
+                    f"spec = importlib.util.spec_from_file_location('p', {PORT!r}); p = importlib.util.module_from_spec(spec)\n"
+                    "spec.loader.exec_module(p)\n"
+                    "def build():\n"
+                    "    model, _ = p.build()\n"
+                    "    return model, keras.optimizers.Adam(learning_rate=0.01, epsilon=1e-8)\n")
+    code, out, err = _parity(capsys, "--tf1", str(own_model / "model.ckpt"), "--tf2", f"{port}:build",
+                             "--data", str(own_model / "valid.npz"), "--steps", "3", "--json")
+    assert code == 1
+    report = _report(out)
+    failed = [c for c in report["checks"] if c["status"] == "FAIL"]
+    assert failed and all("training steps" in c["name"] for c in failed)
+    assert any("learning_rate=0.001" in c["detail"] and "learning_rate=0.01" in c["detail"] for c in failed)
+    assert any("learning_rate=0.001" in line for line in err.splitlines())
+
+
 def _one_line_error(code, err, *needles):
     assert code == 2
     lines = err.strip().splitlines()
@@ -107,7 +126,7 @@ def test_bad_input_is_one_line(own_model, capsys, tmp_path):
     code, _, err = _parity(capsys, "--tf1", ckpt, "--tf2", f"{PORT}:build", "--data", str(tmp_path / "none.npz"))
     _one_line_error(code, err, "none.npz", "no such file")
     code, _, err = _parity(capsys, "--tf1", str(tmp_path / "nothing.ckpt"), "--tf2", f"{PORT}:build", "--data", data)
-    _one_line_error(code, err, "nothing.ckpt")
+    _one_line_error(code, err, "--tf1", "nothing.ckpt")
     code, _, err = _parity(capsys, "--tf1", ckpt, "--tf2", f"{PORT}:build", "--data", data, "--batch-size", "5000")
     _one_line_error(code, err, "fewer than --batch-size 5000")
     code, _, err = _parity(capsys, "--tf1", ckpt, "--tf2", f"{PORT}:build", "--data", data, "--inputs", "X_typo:0")

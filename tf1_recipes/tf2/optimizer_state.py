@@ -309,7 +309,7 @@ def _step_count(mapping, values, optimizer, kind, problems, notes):
         fits = steps_from_beta_powers(p1, p2, b1, b2)
         fitting = {t for t, _ in fits}
         if global_step is not None and global_step in fitting:
-            t, how = global_step, f"{steps[0]}, agreeing with beta1_power = {b1:g}^{global_step + 1}"
+            t, how = global_step, f"{steps[0]}, agreeing with the beta powers {b1:g}^{global_step + 1}, {b2:g}^{global_step + 1}"
         elif fits:
             t = fits[0][0]
             how = f"beta1_power = {p1:.6g} = {b1:g}^{t + 1}, beta2_power = {p2:.6g} = {b2:g}^{t + 1}"

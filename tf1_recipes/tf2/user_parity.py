@@ -245,7 +245,7 @@ def compare_model(tf1, tf2, data, *, maps=(), names=None, steps=0, batch_size=DE
         migrate.load_factory(optimizer, flag="--optimizer")
     if steps < 0 or batch_size < 1:
         raise ParityInputError(f"--steps must be >= 0 and --batch-size >= 1, got {steps} and {batch_size}")
-    prefix, note = user_graph.checkpoint_prefix(tf1)
+    prefix, note = user_graph.checkpoint_prefix(tf1, "--tf1")
     notes = [note] if note else []
     meta = Path(f"{prefix}.meta")
     if not meta.is_file():
@@ -256,7 +256,7 @@ def compare_model(tf1, tf2, data, *, maps=(), names=None, steps=0, batch_size=DE
     if len(data) < batch_size:
         raise ParityInputError(f"{data.source}: {len(data)} examples, fewer than --batch-size {batch_size}; "
                                "give more examples or a smaller --batch-size")
-    model_tf1 = user_graph.load_model(str(meta), prefix)
+    model_tf1 = user_graph.load_model(str(meta), prefix, "--tf1")
     notes += model_tf1.notes
     graph, session = model_tf1.graph, model_tf1.session
     tensors = user_graph.find_tensors(graph, **(names or {}), source=str(meta))
@@ -284,8 +284,15 @@ def compare_model(tf1, tf2, data, *, maps=(), names=None, steps=0, batch_size=DE
         if keras_optimizer is None:
             raise ParityInputError(f"--steps {steps} needs the Keras optimizer: return (model, optimizer) from {tf2}, "
                                    "compile the model with it, or give --optimizer MODULE:FUNCTION")
-        conversion = convert_optimizer_state(mapping, values, keras_optimizer, keras_model).check()
+        conversion = convert_optimizer_state(mapping, values, keras_optimizer, keras_model)
+        if conversion.problems:
+            raise ParityInputError(f"--steps {steps}: the TF1 optimizer's state does not fit the Keras optimizer: "
+                                   + "; ".join(p.replace("convert without --optimizer-state",
+                                                         "compare the forward pass alone (--steps 0)")
+                                               for p in conversion.problems))
         conversion.apply()
+        differences = optimizer_differences(graph, tensors.train_fetches, keras_optimizer)
+        notes += differences
         rows = [conversion.rows.get(r.tf1_name, r) for r in rows]
         notes += conversion.notes
 
@@ -321,8 +328,49 @@ def compare_model(tf1, tf2, data, *, maps=(), names=None, steps=0, batch_size=DE
             checks.append(Check(f"{steps} training steps", SKIP,
                                 detail=f"dropout draws its own random mask on each side ({rates}); the steps cannot agree"))
         else:
-            checks += _compare_steps(session, tensors, keras_model, keras_optimizer, mapping, x, y, steps, batch_size)
+            step_checks = _compare_steps(session, tensors, keras_model, keras_optimizer, mapping, x, y, steps, batch_size)
+            for check in step_checks:
+                if check.status == FAIL and differences:
+                    check.detail = f"{check.detail}; {differences[0]}" if check.detail else differences[0]
+            checks += step_checks
     return ParityReport(str(prefix), tf2, checks, rows, notes)
+
+
+def optimizer_differences(graph, train_fetches, optimizer):
+    """Notes naming each constant hyperparameter of the TF1 optimiser the Keras optimiser does not share.
+
+    The TF1 values are the constants of the graph's apply op
+    (:func:`tf1_recipes.user_graph.optimizer_settings`: learning rate, momentum and
+    Nesterov, Adam's betas and epsilon, RMSProp's rho); the Keras values are the
+    optimiser's attributes of the same names (its rate at its current step). A
+    difference beyond float32 rounding (relative 1e-6) makes the K steps differ; the note says
+    which setting to change in the port.
+    """
+    from tf1_recipes import user_graph
+    from tf1_recipes.tf2.optimizers import learning_rate_at
+
+    family, settings = user_graph.optimizer_settings(graph, train_fetches)
+    notes = []
+    for name, tf1_value in settings.items():
+        if name == "learning_rate":
+            keras_value = learning_rate_at(optimizer, int(optimizer.iterations))[0]
+        elif hasattr(optimizer, name):
+            keras_value = getattr(optimizer, name)
+            keras_value = bool(keras_value) if name == "nesterov" else float(keras_value)
+        else:
+            continue
+        if isinstance(tf1_value, bool) or isinstance(keras_value, bool):
+            differs = bool(tf1_value) != bool(keras_value)
+        else:
+            differs = abs(keras_value - tf1_value) > 1e-6 * max(abs(tf1_value), 1e-30)
+        if differs:
+            notes.append(f"the TF1 {family} optimizer has {name}={_show(tf1_value)} but the Keras {type(optimizer).__name__} "
+                         f"has {name}={_show(keras_value)}: the training steps will differ; give the port TF1's value")
+    return notes
+
+
+def _show(value):
+    return str(value) if isinstance(value, bool) else f"{value:g}"
 
 
 def _batches(n, steps, batch_size):
