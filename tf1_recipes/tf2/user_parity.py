@@ -322,6 +322,9 @@ def compare_model(tf1, tf2, data, *, maps=(), names=None, steps=0, batch_size=DE
             check.detail = f"{check.detail}; {hint}"
         checks.append(check)
 
+    if tensors.training is None:
+        checks.append(Check("forward, training mode", SKIP,
+                            detail=f"the graph has no training flag ({tensors.found.get('training')}): one mode, compared above"))
     if steps:
         if dropout and tensors.training is not None:
             rates = ", ".join(d.describe() for d in dropout)
