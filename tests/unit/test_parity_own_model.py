@@ -74,15 +74,19 @@ def test_a_wrong_port_fails(own_model, capsys, factory, why):
     assert "[FAIL] forward, inference mode" in out
 
 
-def test_outputs_that_are_probabilities_are_named(own_model, capsys, tmp_path):
-    port = tmp_path / "softmax_port.py"
+def _port_variant(tmp_path, *body):
+    """A port file whose ``build()`` runs ``body`` (lines) with the example port loaded as ``p``: a user's variant."""
+    port = tmp_path / "variant_port.py"
     port.write_text(f"import importlib.util, keras\n"
                     f"spec = importlib.util.spec_from_file_location('p', {PORT!r}); p = importlib.util.module_from_spec(spec)\n"
                     "spec.loader.exec_module(p)\n"
-                    "def build():\n"
-                    "    model, optimizer = p.build()\n"
-                    "    model.layers[-1].activation = keras.activations.softmax\n"
-                    "    return model, optimizer\n")
+                    "def build():\n" + "".join(f"    {line}\n" for line in body))
+    return port
+
+
+def test_outputs_that_are_probabilities_are_named(own_model, capsys, tmp_path):
+    port = _port_variant(tmp_path, "model, optimizer = p.build()",
+                         "model.layers[-1].activation = keras.activations.softmax", "return model, optimizer")
     code, out, err = _parity(capsys, "--tf1", str(own_model / "model.ckpt"), "--tf2", f"{port}:build",
                              "--data", str(own_model / "valid.npz"))
     assert code == 1
@@ -91,13 +95,8 @@ def test_outputs_that_are_probabilities_are_named(own_model, capsys, tmp_path):
 
 def test_an_optimizer_setting_other_than_tf1s_is_named(own_model, capsys, tmp_path):
     """Adam at 0.01 where TF1 trained at 0.001: the steps FAIL and the report says which setting differs."""
-    port = tmp_path / "lr_port.py"
-    port.write_text(f"import importlib.util, keras\n"
-                    f"spec = importlib.util.spec_from_file_location('p', {PORT!r}); p = importlib.util.module_from_spec(spec)\n"
-                    "spec.loader.exec_module(p)\n"
-                    "def build():\n"
-                    "    model, _ = p.build()\n"
-                    "    return model, keras.optimizers.Adam(learning_rate=0.01, epsilon=1e-8)\n")
+    port = _port_variant(tmp_path, "model, _ = p.build()",
+                         "return model, keras.optimizers.Adam(learning_rate=0.01, epsilon=1e-8)")
     code, out, err = _parity(capsys, "--tf1", str(own_model / "model.ckpt"), "--tf2", f"{port}:build",
                              "--data", str(own_model / "valid.npz"), "--steps", "3", "--json")
     assert code == 1
