@@ -229,6 +229,7 @@ def test_optimizer_state_continues_training_as_tf1_does(case, tmp_path, capsys, 
     assert all(f"dense{s}/kernel" in targets and f"dense{s}/bias" in targets for s in ("", "_1", "_2"))
     assert "in order: kernel layer 1 of 3" in out and "layer order: creation order from" in out
     assert "not converted" not in out, out  # every slot and the step count went into the optimizer
+    assert "the training steps will differ" not in err, err  # the factory's optimizer has TF1's settings
     assert f"global_step{' ' * 0}" in out and f"optimizer.iterations = {N_BEFORE}" in out
 
     tf2_final, optimizer = continue_in_tf2(spec, prefix, tmp_path / "tf2", batches)
@@ -257,6 +258,16 @@ def test_under_variable_scope_dnn_named_keras_layers_and_a_plain_sgd(tmp_path, c
     assert "x TF1's accumulator" in out  # SGD's buffer is -lr x TF1's
     tf2_final, _ = continue_in_tf2(spec, prefix, tmp_path / "tf2", batches)
     assert worst_excess(tf1_final, tf2_final, ATOL) <= 0.0
+
+
+def test_a_keras_optimizer_with_other_settings_than_the_graphs_is_named(tmp_path, capsys, batches):
+    """TF1 Momentum at lr 0.01 converted into an SGD at 0.1: converted (the user's choice), with a note naming the rate."""
+    prefix, _ = train_tf1(tmp_path / "tf1", tf_layers_mlp(), _tf1_optimizer(lambda tf1: tf1.train.MomentumOptimizer(0.01, 0.9)), batches)
+    spec = factory(tmp_path, "keras.optimizers.SGD(0.1, momentum=0.9)")
+    code, out, err = migrate(capsys, prefix, tmp_path / "tf2", "--to", spec, "--optimizer-state")
+    assert code == 0, err
+    notes = [line for line in err.splitlines() if "the training steps will differ" in line]
+    assert len(notes) == 1 and "learning_rate=0.01" in notes[0] and "learning_rate=0.1" in notes[0], err
 
 
 def test_hand_written_variables_are_refused_listing_every_difference_then_converted_with_map(tmp_path, capsys, batches):

@@ -420,9 +420,33 @@ def migrate_to_model(tf1_checkpoint, out_dir, factory, maps=(), *, optimizer_sta
     if order is None and Path(f"{prefix}.meta").exists():
         checkpoints.note(f"{prefix}.meta is unreadable (damaged?): the TF1 layers are ordered by name instead of by creation")
     model, optimizer = build_user_model(factory, {n: v.shape for n, v in values.items()}, order, function)
+    differences = _settings_against_meta(prefix, optimizer) if optimizer_state and optimizer is not None and order else []
     mapping = map_checkpoint(values, model, rules, order=order, subject=f"the model of {factory}")
     mapping.order = f"creation order from {prefix}.meta" if order else "by name (natural order; no readable .meta)"
-    return _convert(values, mapping, model, optimizer, optimizer_state, out_dir, f"the model of {factory}")
+    migration = _convert(values, mapping, model, optimizer, optimizer_state, out_dir, f"the model of {factory}")
+    for line in differences:  # after a conversion that went through: a refusal stays one line
+        checkpoints.note(line)
+    return migration
+
+
+def _settings_against_meta(prefix, optimizer):
+    """Notes naming the TF1 optimizer's constant settings in ``PREFIX.meta`` that ``optimizer`` does not share.
+
+    The training op is found by the TF1 conventions (:func:`tf1_recipes.user_graph.train_ops_by_convention`)
+    and compared as ``parity`` compares (:func:`tf1_recipes.tf2.user_parity.optimizer_differences`):
+    a Keras SGD at another rate gets a Momentum buffer of ``-lr x a`` for *its* rate, and
+    training then continues differently. None when the graph does not import or has no
+    training op to read them from.
+    """
+    from tf1_recipes import user_graph
+    from tf1_recipes.tf2.user_parity import optimizer_differences
+
+    try:
+        graph, _ = user_graph.import_graph(f"{prefix}.meta")
+        fetches, _ = user_graph.train_ops_by_convention(graph)
+    except user_graph.UserGraphError:
+        return []
+    return optimizer_differences(graph, fetches, optimizer)
 
 
 # --------------------------------------------------------------------------- restoring
