@@ -281,26 +281,29 @@ class TF2Observer:
     def variables(self):
         return self.port.get_tf1_values()
 
-    def _without_side_effects(self, compute, training):
-        """``compute()``; a training-mode call's updates of non-trainable state are undone.
-
-        A Keras ``BatchNormalization`` called with ``training=True`` updates its moving
-        statistics on every call, where TF1 only updates them when ``UPDATE_OPS`` run; a
-        look at the model must not train it.
-        """
-        if not training:
-            return compute()
-        state = [v.numpy() for v in self.port.model.non_trainable_variables]
-        out = compute()
-        for variable, value in zip(self.port.model.non_trainable_variables, state):
-            variable.assign(value)
-        return out
-
     def logits(self, X, y, training):
-        return self._without_side_effects(lambda: self.port.logits(X, training=training).numpy(), training)
+        return without_state_changes(self.port.model, lambda: self.port.logits(X, training=training).numpy(), training)
 
     def loss(self, X, y, training):
-        return self._without_side_effects(lambda: float(self.port.loss(X, y.astype(np.int64), training=training)), training)
+        return without_state_changes(self.port.model, lambda: float(self.port.loss(X, y.astype(np.int64), training=training)),
+                                     training)
+
+
+def without_state_changes(model, compute, training):
+    """``compute()``; a training-mode call's updates of ``model``'s non-trainable state are undone.
+
+    A Keras ``BatchNormalization`` called with ``training=True`` updates its moving
+    statistics on every call, where TF1 only updates them when ``UPDATE_OPS`` run; a look
+    at the model must not train it (the recipe ports' probe and ``parity`` on a user's model).
+    """
+    if not training:
+        return compute()
+    state = [v.numpy() for v in model.non_trainable_variables]
+    try:
+        return compute()
+    finally:
+        for variable, value in zip(model.non_trainable_variables, state):
+            variable.assign(value)
 
 
 def resolve(recipe, preset=None, overrides=None, n_epochs=1):

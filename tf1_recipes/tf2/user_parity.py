@@ -45,7 +45,7 @@ import dataclasses
 
 import numpy as np
 
-from tf1_recipes.tf2.parity import LOSS_TOLERANCE, WEIGHT_ATOL, WEIGHT_RTOL
+from tf1_recipes.tf2.parity import LOSS_TOLERANCE, WEIGHT_ATOL, WEIGHT_RTOL, without_state_changes
 
 FORWARD_ATOL = 1e-5
 FORWARD_RTOL = 1e-5
@@ -179,18 +179,6 @@ def _tf1_feed(tensors, x, y, training):
     return feed
 
 
-def _keras_look(model, compute, training):
-    """``compute()``, with a training-mode call's updates of the model's non-trainable state undone."""
-    if not training:
-        return compute()
-    saved = [v.numpy() for v in model.non_trainable_variables]
-    try:
-        return compute()
-    finally:
-        for variable, value in zip(model.non_trainable_variables, saved):
-            variable.assign(value)
-
-
 def _probabilities_hint(logits):
     """A hint when the Keras model's outputs look like probabilities (rows of non-negatives summing to 1)."""
     out = np.asarray(logits)
@@ -313,7 +301,7 @@ def compare_model(tf1, tf2, data, *, maps=(), names=None, steps=0, batch_size=DE
             loss, logits = keras_loss(tensors.head.kind, keras_model, tf.constant(x0), tf.constant(y0), training)
             return float(loss), logits.numpy()
 
-        tf2_loss, tf2_logits = _keras_look(keras_model, keras_forward, training)
+        tf2_loss, tf2_logits = without_state_changes(keras_model, keras_forward, training)
         check = _difference(f"forward, {mode} mode: logits and loss", {"logits": tf1_logits, "loss": tf1_loss},
                             {"logits": tf2_logits, "loss": tf2_loss}, FORWARD_ATOL, FORWARD_RTOL,
                             f"loss TF1 {float(tf1_loss):.6f}, TF2 {tf2_loss:.6f}")
