@@ -64,7 +64,10 @@ def _add_run_flags(parser):
     parser.add_argument("--threads", type=_positive_int, help="TensorFlow intra-op threads (default 1; another count changes the last bits, so no pinned check)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar even on a terminal")
     parser.add_argument("--json", action="store_true", help="print one JSON object as the last line of stdout")
-    parser.add_argument("--tf2", action="store_true", help="run the recipe's native TF2 port (compared with the TF1 golden as another platform)")
+    ports = parser.add_mutually_exclusive_group()
+    ports.add_argument("--tf2", action="store_true", help="run the recipe's native TF2 port (compared with the TF1 golden as another platform)")
+    ports.add_argument("--shim", action="store_true", help="run the recipe's shim port: its TF1 model code in a track_tf1_style_variables "
+                                                          "layer, eagerly (rung 2 of the migration; compared as another platform)")
     parser.add_argument("--input", choices=["in_graph", "feed_dict"], default="in_graph",
                         help="how training batches reach the step: gathered from the training set held in the graph "
                              "(default; the same batches and numbers) or fed from NumPy (the reference feed_dict path)")
@@ -221,6 +224,7 @@ def _config(args, recipe, out_dir=None, threads=None, progress=None):
         threads=threads or args.threads,
         progress=False if (args.no_progress or args.json) else progress,
         tf2=args.tf2,
+        shim=args.shim,
         input_path=args.input,
         overwrite=args.overwrite,
     )

@@ -353,7 +353,8 @@ def _no_pinned_note(runs, provenance):
     ours = platform_of(provenance)
     theirs = [platform_of(p["provenance"]) for p in runs]
     if ours["implementation"] != "tf1":
-        return (f"implementation tf1 -> {ours['implementation']}; a TF2 port is another platform than its TF1 "
+        port = "a shim port" if ours["implementation"] == "shim" else "a TF2 port"
+        return (f"implementation tf1 -> {ours['implementation']}; {port} is another platform than its TF1 "
                 "recipe: pinned check replaced by the band")
     same_rest = [t for t in theirs if {**t, "fingerprint": None} == {**ours, "fingerprint": None}]
     if not same_rest:

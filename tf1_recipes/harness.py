@@ -71,6 +71,8 @@ class RecipeConfig:
         progress: a progress bar per epoch; None: only when stdout is a terminal.
         quiet: print no per-epoch lines.
         tf2: run the recipe's TF2 port (:mod:`tf1_recipes.tf2`) instead of its TF1 graph.
+        shim: run the recipe's shim port (:mod:`tf1_recipes.shim`, rung 2 of the migration:
+            its TF1 model code in a ``track_tf1_style_variables`` layer, eagerly) instead.
         input_path: ``"feed_dict"`` (the reference) or ``"in_graph"``: see the module
             docstring. Not part of the configuration a golden pins: both give the same numbers.
         overwrite: run into an ``out_dir`` holding another run's ``model.ckpt`` (else
@@ -88,6 +90,7 @@ class RecipeConfig:
     progress: bool = None
     quiet: bool = False
     tf2: bool = False
+    shim: bool = False
     input_path: str = "feed_dict"
     overwrite: bool = False
 
@@ -102,6 +105,8 @@ class RecipeConfig:
             ValueError: an unknown ``input_path`` or override, an ``n_epochs`` below 1 or for
                 a recipe without epochs.
         """
+        if self.tf2 and self.shim:
+            raise ValueError("tf2 and shim are two ports of a recipe: choose one")
         if self.input_path not in INPUT_PATHS:
             raise ValueError(f"input_path must be one of {', '.join(INPUT_PATHS)}, got {self.input_path!r}")
         spec = get_recipe(self.recipe)
@@ -415,7 +420,8 @@ def run_recipe(config, **fields):
 
     Raises:
         UnknownRecipeError: no such recipe or preset; NoPortError (one) for ``tf2`` and a
-            recipe without a TF2 port, before anything runs.
+            recipe without a TF2 port, NoShimError (one) for ``shim`` and one without a shim
+            port, before anything runs.
         ValueError: a bad configuration (:meth:`RecipeConfig.resolve`);
             OutDirInUseError (one) when ``out_dir`` is refused.
         DirectoryLockedError: another run holds ``out_dir``'s lock.
@@ -433,6 +439,10 @@ def run_recipe(config, **fields):
         from tf1_recipes.tf2 import get_port
 
         get_port(spec.name)  # a recipe without a TF2 port fails before anything runs
+    if config.shim:
+        from tf1_recipes.shim import get_shim
+
+        get_shim(spec.name)  # likewise without a shim port
     if not config.out_dir:
         return _run_recipe(config, spec, preset, settings, hyper, None)
     from tf1_recipes.checkpoints import directory_lock
@@ -456,7 +466,7 @@ def _run_recipe(config, spec, preset, settings, hyper, out_dir):
         checkpoint_dir = scratch = Path(tempfile.mkdtemp(prefix=f"tf1_recipes_{spec.name}_"))
     run = Run(spec, preset, settings, hyper, config, checkpoint_dir)
     status, error = "complete", None
-    graph = None if config.tf2 else tf1.Graph()
+    graph = None if config.tf2 or config.shim else tf1.Graph()
     try:
         _train(run, spec, settings, hyper, graph)
     except KeyboardInterrupt:
@@ -479,12 +489,13 @@ def _run_recipe(config, spec, preset, settings, hyper, out_dir):
 
 
 def _train(run, spec, settings, hyper, graph):
-    """The recipe's TF1 function in ``graph`` (seeded, watched as a run's graph), or its TF2 port when ``graph`` is None."""
+    """The recipe's TF1 function in ``graph`` (seeded, watched as a run's graph), or its TF2 or shim port when ``graph`` is None."""
     if graph is None:
-        from tf1_recipes.tf2 import run_port  # eager, no graph; it seeds Python, NumPy and TF
+        from tf1_recipes.shim import run_shim
+        from tf1_recipes.tf2 import run_port  # eager, no graph; they seed Python, NumPy and TF
 
         run.start()
-        run_port(run, settings["seed"], hyper)
+        (run_shim if run.config.shim else run_port)(run, settings["seed"], hyper)
         return
     with graph.as_default(), session_observer.run_graph(graph):
         run.graph = graph
@@ -505,7 +516,7 @@ def _result(run, threads, status, graph):
         history=run.history,
         epoch_seconds=run.epoch_seconds,
         provenance=(
-            provenance(threads, "tf2", data=data) if run.config.tf2
+            provenance(threads, "tf2" if run.config.tf2 else "shim", data=data) if run.config.tf2 or run.config.shim
             else {**provenance(threads, data=data), "input": run.input_path}
         ),
         extras=run.extras,

@@ -14,7 +14,7 @@ def provenance(threads, implementation="tf1", data=None):
 
     ``threads`` is :func:`tf1_recipes.compat.configure_tensorflow`'s result (its
     ``"intra_op_threads"`` is recorded). ``implementation`` is ``"tf1"`` (the recipe's graph)
-    or ``"tf2"`` (its TF2 port, which golden comparisons treat as another platform).
+    or ``"tf2"`` (its TF2 port) or ``"shim"`` (its shim port), which golden comparisons treat as another platform.
     ``numerics`` is :func:`tf1_recipes.numerics.describe`: the numerics fingerprint that
     decides whether a pinned check applies, with the CPU, oneDNN and device facts beside
     it. ``data`` is the MNIST the run read (:attr:`tf1_recipes.data.Datasets.provenance`:

@@ -149,6 +149,7 @@ RECIPES = Registry("tf1_recipes.recipes", "recipe")
 LAYOUT = {
     "recipe": "tf1_recipes/recipes/{name}.py",
     "port": "tf1_recipes/tf2/{name}.py",
+    "shim": "tf1_recipes/shim/{name}.py",
     "golden": "tf1_recipes/golden/{name}/",
     "test": "tests/unit/test_{name}.py",
 }

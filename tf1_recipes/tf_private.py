@@ -172,3 +172,22 @@ def eager_context_config():
     from tensorflow.python.eager import context
 
     return context.context().config
+
+
+def create_tf1_optimizer_state(optimizer, var_list):
+    """Create a ``tf.compat.v1.train`` optimizer's slots and global state for ``var_list`` now, eagerly.
+
+    Private because: a TF1 optimizer makes its slots (``<variable>/Momentum``, ``/Adam``,
+    ``/Adam_1``) and its non-slot state (Adam's ``beta1_power``) inside its first
+    ``apply_gradients``; under ``tf.function`` that is the first traced step, inside the
+    loop's name scope (``while/beta1_power``), and a checkpoint cannot be restored into
+    state that does not exist yet. ``Optimizer._create_slots`` is the step that makes them,
+    with no public entry. Used by :class:`tf1_recipes.shim.base.ShimPort`, so the shim's
+    optimizer state has the TF1 Saver's names before training starts.
+
+    Checked on: TensorFlow 2.21.0.
+    """
+    import tensorflow as tf
+
+    with tf.init_scope():
+        optimizer._create_slots(list(var_list))  # pylint: disable=protected-access

@@ -197,15 +197,18 @@ class Port:
         self.n_epochs = hyper.pop("n_epochs")
         self.batch_size = hyper.pop("batch_size")
         self.model, self.optimizer = self.build(**hyper)
-        # Create the optimizer's slots now (not inside the first traced step), so the
-        # checkpoint, the parity tools and migrate-ckpt see every variable up front.
-        self.optimizer.build(self.model.trainable_variables)
+        self.build_optimizer_state()
         #: The training loop's function: a dataset of batches per call (:func:`steps_function`).
         self.train_steps = steps_function(self._train_step, self.step_signature())
         #: One step per call (traced on first use): for a look at a single step.
         self.train_step = self.train_steps.single
         #: :meth:`train_rows`' loop function and the training set it holds (made on first use).
         self._gather_steps, self._gathered_from = None, None
+
+    def build_optimizer_state(self):
+        """Create the optimizer's slots now (not inside the first traced step), so the
+        checkpoint, the parity tools and migrate-ckpt see every variable up front."""
+        self.optimizer.build(self.model.trainable_variables)
 
     def step_signature(self):
         """``(TensorSpec of X, TensorSpec of y)`` of one training batch: the model's input width, int64 classes."""
@@ -355,7 +358,11 @@ class Port:
             else:
                 self.train_batches((self.prepare(X_batch), y_batch) for X_batch, y_batch in run.batches(self.batch_size))
             self.report(run, epoch, self.prepare(X_eval), y_eval)
-        self.checkpoint().write(run.checkpoint_path)
+        self.save(run.checkpoint_path)
+
+    def save(self, path):
+        """Write the run's checkpoint to ``path`` (a prefix, as ``run.checkpoint_path``)."""
+        self.checkpoint().write(path)
 
     def checkpoint(self):
         """The object-based checkpoint of the run (TF1: ``tf.train.Saver``)."""

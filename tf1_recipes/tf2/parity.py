@@ -406,6 +406,16 @@ def build_port(recipe, preset=None, overrides=None, **replace):
     return get_port(recipe)(**{**hyper, **replace})
 
 
+def build_shim(recipe, preset=None, overrides=None):
+    """The shim port of ``recipe`` (:mod:`tf1_recipes.shim`) built from a preset's hyperparameters, for :func:`against`."""
+    from tf1_recipes.shim import get_shim
+    from tf1_recipes.tf2 import seed_everything
+
+    _, _, _, settings, hyper = resolve(recipe, preset, overrides)
+    seed_everything(settings["seed"])
+    return get_shim(recipe)(**hyper)
+
+
 def trace_tf2(recipe, batch_list, initial, preset=None, overrides=None, port=None, n_epochs=1):
     """Train the port (``port``, or one built from the preset) from ``initial`` on ``batch_list``."""
     config, spec, preset, settings, hyper = resolve(recipe, preset, overrides, n_epochs)

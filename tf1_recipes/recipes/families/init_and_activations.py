@@ -20,6 +20,36 @@ ACTIVATIONS = {"relu": tf.nn.relu, "leaky_relu": leaky_relu, "elu": tf.nn.elu, "
 INITIALIZERS = ("xavier", "he")
 
 
+def dnn(X, *, n_hidden1, n_hidden2, n_outputs, activation, initializer):
+    """The model: ``X`` [batch, n_inputs] float32 -> logits [batch, n_outputs], in the ``dnn`` scope.
+
+    Two hidden ``tf.layers.dense`` layers (``hidden1``, ``hidden2``) with ``activation``
+    (a key of :data:`ACTIVATIONS`) and ``initializer`` kernels ("he": variance scaling,
+    fan-in, scale 2, truncated normal; "xavier": ``tf.layers.dense``'s own default, Glorot
+    uniform), then the linear ``outputs`` layer. The TF1 recipe builds its graph with it,
+    the shim port (:mod:`tf1_recipes.shim.families.init_and_activations`) calls it eagerly.
+
+    Raises:
+        ValueError: an unknown activation or initializer.
+    """
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"unknown activation {activation!r}; choose one of {', '.join(ACTIVATIONS)}")
+    if initializer not in INITIALIZERS:
+        raise ValueError(f"unknown initializer {initializer!r}; choose one of {', '.join(INITIALIZERS)}")
+    # He init: variance scaling, fan-in, scale 2 (truncated normal). None is tf.layers.dense's
+    # own default, Glorot (Xavier) uniform.
+    he_init = tf1.variance_scaling_initializer(scale=2.0)
+    kernel_initializer = he_init if initializer == "he" else None
+    act = ACTIVATIONS[activation]
+
+    with tf1.name_scope("dnn"):
+        hidden1 = tf1.layers.dense(X, n_hidden1, activation=act, kernel_initializer=kernel_initializer, name="hidden1")
+        hidden2 = tf1.layers.dense(
+            hidden1, n_hidden2, activation=act, kernel_initializer=kernel_initializer, name="hidden2"
+        )
+        return tf1.layers.dense(hidden2, n_outputs, name="outputs")
+
+
 def train_300_100(
     run,
     *,
@@ -35,25 +65,10 @@ def train_300_100(
     scale_inputs=False,
 ):
     """Two hidden layers with ``activation`` and ``initializer`` kernels; GD; validation accuracy per epoch."""
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"unknown activation {activation!r}; choose one of {', '.join(ACTIVATIONS)}")
-    if initializer not in INITIALIZERS:
-        raise ValueError(f"unknown initializer {initializer!r}; choose one of {', '.join(INITIALIZERS)}")
     X = tf1.placeholder(tf.float32, shape=(None, n_inputs), name="X")
     y = tf1.placeholder(tf.int64, shape=(None), name="y")
-
-    # He init: variance scaling, fan-in, scale 2 (truncated normal). None is tf.layers.dense's
-    # own default, Glorot (Xavier) uniform.
-    he_init = tf1.variance_scaling_initializer(scale=2.0)
-    kernel_initializer = he_init if initializer == "he" else None
-    act = ACTIVATIONS[activation]
-
-    with tf1.name_scope("dnn"):
-        hidden1 = tf1.layers.dense(X, n_hidden1, activation=act, kernel_initializer=kernel_initializer, name="hidden1")
-        hidden2 = tf1.layers.dense(
-            hidden1, n_hidden2, activation=act, kernel_initializer=kernel_initializer, name="hidden2"
-        )
-        logits = tf1.layers.dense(hidden2, n_outputs, name="outputs")
+    logits = dnn(X, n_hidden1=n_hidden1, n_hidden2=n_hidden2, n_outputs=n_outputs, activation=activation,
+                 initializer=initializer)
 
     with tf1.name_scope("loss"):
         xentropy = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits)

@@ -3,6 +3,18 @@
 from tf1_recipes.compat import tf, tf1
 
 
+def relu_mlp(X, n_hidden1, n_hidden2, n_outputs):
+    """The model: ``X`` [batch, n_inputs] float32 -> logits [batch, n_outputs], in the ``dnn`` scope.
+
+    Two ReLU ``tf.layers.dense`` layers (``hidden1``, ``hidden2``) and the linear ``outputs``;
+    the TF1 recipes build their graph with it, their shim ports call it eagerly.
+    """
+    with tf1.name_scope("dnn"):
+        hidden1 = tf1.layers.dense(X, n_hidden1, activation=tf.nn.relu, name="hidden1")
+        hidden2 = tf1.layers.dense(hidden1, n_hidden2, activation=tf.nn.relu, name="hidden2")
+        return tf1.layers.dense(hidden2, n_outputs, name="outputs")
+
+
 def relu_mlp_classifier(n_inputs, n_hidden1, n_hidden2, n_outputs):
     """Placeholders, the two ReLU layers, the loss and the accuracy, by the reference names.
 
@@ -12,10 +24,7 @@ def relu_mlp_classifier(n_inputs, n_hidden1, n_hidden2, n_outputs):
     X = tf1.placeholder(tf.float32, shape=(None, n_inputs), name="X")
     y = tf1.placeholder(tf.int64, shape=(None), name="y")
 
-    with tf1.name_scope("dnn"):
-        hidden1 = tf1.layers.dense(X, n_hidden1, activation=tf.nn.relu, name="hidden1")
-        hidden2 = tf1.layers.dense(hidden1, n_hidden2, activation=tf.nn.relu, name="hidden2")
-        logits = tf1.layers.dense(hidden2, n_outputs, name="outputs")
+    logits = relu_mlp(X, n_hidden1, n_hidden2, n_outputs)
 
     with tf1.name_scope("loss"):
         xentropy = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits)

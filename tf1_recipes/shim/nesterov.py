@@ -1,0 +1,9 @@
+"""Shim port of :mod:`tf1_recipes.recipes.nesterov` (the model code: :mod:`tf1_recipes.shim.families.faster_optimizers`)."""
+
+from tf1_recipes.shim import shim
+from tf1_recipes.shim.families.faster_optimizers import ReluMLP
+
+
+@shim("nesterov")
+class Shim(ReluMLP):
+    """The nesterov recipe's TF1 model code in a ``track_tf1_style_variables`` layer, trained by its ``optimizer``."""
