@@ -36,6 +36,7 @@ def test_list_shows_every_recipe_with_its_description(capsys):
         (["run", "batch_norm", "--frobnicate"], "unrecognized arguments: --frobnicate"),
         (["check", "batch_norm", "nope"], "unknown recipe 'nope'"),
         (["teleport"], "invalid choice: 'teleport'"),
+        (["run", "he_init", "--shim", "--tf2"], "argument --tf2: not allowed with argument --shim"),
     ],
 )
 def test_bad_input_is_one_clear_line_and_exit_code_2(capsys, argv, message):
@@ -77,6 +78,13 @@ def test_run_prints_epoch_lines_then_the_comparison_and_json_last(capsys):
     assert summary["final"] == summary["history"][-1] and len(summary["epoch_seconds"]) == 2
     # pinned where this machine's numerics pinned the golden, the band elsewhere: either way a PASS row
     assert any("PASS" in line and ("pinned" in line or "band" in line) for line in lines[2:-1])
+
+
+def test_run_shim_runs_the_shim_port_and_compares_it_as_another_platform(capsys):
+    code, out, _ = run_cli(capsys, "run", "he_init", "--preset", "smoke", "--shim", "--json")
+    summary = json.loads(out.strip().splitlines()[-1])
+    assert summary["implementation"] == "shim" and summary["status"] == "PASS" and code == 0
+    assert "a shim port is another platform" in out and "pinned" not in out.split("check")[1].split("\n")[1]
 
 
 def test_run_with_other_epochs_is_compared_with_nothing_and_says_so(capsys):

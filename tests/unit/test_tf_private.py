@@ -213,3 +213,16 @@ def test_no_module_but_tf_private_reaches_into_tensorflow_internals():
         code = "\n".join(line for line in path.read_text().splitlines() if not line.lstrip().startswith(("#", "``")))
         offenders += [f"{path.relative_to(package)}: {m.group(0)}" for m in private.finditer(code)]
     assert not offenders, f"private TensorFlow outside tf_private.py: {offenders}"
+
+
+def test_create_tf1_optimizer_state_makes_slots_and_globals_with_tf1_names_before_any_step():
+    kernel = tf.Variable(tf.ones([2, 3]), name="hidden1/kernel")
+    optimizer = tf1.train.AdamOptimizer(0.1)
+    with tf1.name_scope("train"):
+        tf_private.create_tf1_optimizer_state(optimizer, [kernel])
+    names = sorted(v.name for v in optimizer.variables())
+    assert names == ["hidden1/kernel/Adam:0", "hidden1/kernel/Adam_1:0", "train/beta1_power:0", "train/beta2_power:0"], (
+        f"tf_private.create_tf1_optimizer_state: {names}")
+    assert all(not v.numpy().any() for v in optimizer.variables() if "/Adam" in v.name)  # slots start at 0
+    optimizer.apply_gradients([(tf.ones([2, 3]), kernel)])  # the step uses them, creating nothing more
+    assert sorted(v.name for v in optimizer.variables()) == names
