@@ -416,26 +416,58 @@ def changed_lines(path, reference, upgraded, entries):
     return hunks
 
 
-#: Consequences of the tool's rewrites found by reading the code on both sides, keyed by what
-#: the upgraded source contains. Each says where the formula comes from.
+#: Consequences of the tool's rewrites found by reading the code on both sides: {regex the upgraded
+#: source matches: note}. Each note says where its formula or behaviour comes from.
 READING = {
-    "tf.compat.v1.keras.initializers.VarianceScaling(scale=2.0)": (
+    r"tf\.compat\.v1\.keras\.initializers\.VarianceScaling\(scale=2\.0\)": (
         "`tf.contrib.layers.variance_scaling_initializer()` -> `tf.compat.v1.keras.initializers.VarianceScaling(scale=2.0)`: "
         "same factor 2 and fan-in, another truncated-normal stddev. contrib draws with stddev sqrt(1.3 x 2 / fan_in) "
         "(contrib's initializers.py, reproduced in tf1_recipes/contrib.py); VarianceScaling (tensorflow/python/ops/init_ops.py) "
         "with sqrt(2 / fan_in) / 0.87962566103423978: 1.1402 / 1.1369 = 0.29 % wider kernels at initialisation, so every "
         "number after the first step differs."
     ),
-    "tf.keras.regularizers.l2(0.5 * (": (
+    r"tf\.keras\.regularizers\.l2\(0\.5 \* \(": (
         "`tf.contrib.layers.l2_regularizer(s)` -> `tf.keras.regularizers.l2(0.5 * (s))`: the same penalty "
         "s x sum(W**2) / 2 in exact arithmetic, computed as (0.5 s) x reduce_sum(square(W)) (tf_keras/src/regularizers.py) "
         "instead of s x l2_loss(W) (contrib's regularizers.py), so it may round differently, and under another op name."
     ),
-    "tf.keras.regularizers.l1(": (
+    r"tf\.keras\.regularizers\.l1\(": (
         "`tf.contrib.layers.l1_regularizer(s)` -> `tf.keras.regularizers.l1(s)` without a log entry: the same "
         "s x reduce_sum(abs(W)) (tf_keras/src/regularizers.py), under another op name."
     ),
+    r"(?<![\w.])tf\.summary\.(scalar|histogram|image|audio|text)\(": (
+        "`tf.summary.scalar` (and the other TF1 summary ops) are left as they are, under the same name in TF2, where "
+        "they are other functions: TF2's writes through the default `tf.summary` writer, is implemented by the "
+        "tensorboard package and returns a bool (TensorFlow's API documentation of `tf.summary.scalar`), where TF1's "
+        "returned a serialized `Summary` tensor for `FileWriter.add_summary`; the log line says the TF1 summary "
+        "symbols were converted to `tf.compat.v1.summary.*`, and this one was not."
+    ),
 }
+
+
+_CLAIM = re.compile(r"^(?P<symbol>tf\.[\w.]+) requires manual check\..*converted to (tf\.)?compat\.v1")
+
+
+def unkept_claims(entries, upgraded):
+    """Entries saying a symbol was converted to ``compat.v1`` where the upgraded line still calls it unconverted.
+
+    Args:
+        entries: one module's :class:`Entry` list.
+        upgraded: that module's upgraded source.
+
+    Returns:
+        [(Entry, the upgraded line, stripped)].
+    """
+    lines = upgraded.split("\n")
+    found = []
+    for entry in entries:
+        claim = _CLAIM.match(entry.message)
+        if not claim or not 0 < entry.line <= len(lines):
+            continue
+        line = lines[entry.line - 1]
+        if re.search(r"(?<![\w.])" + re.escape(claim.group("symbol")) + r"\b", line):
+            found.append((entry, line.strip()))
+    return found
 
 
 @dataclasses.dataclass
@@ -448,6 +480,7 @@ class StaticReport:
         entries: the tool's :class:`Entry` lines for those modules.
         hunks: the tool's edits (:class:`Hunk`), logged or silent.
         unresolved: [(tree path, line, name, missing prefix)] (:func:`unresolved_tf_names`).
+        unkept: [(Entry, upgraded line)] (:func:`unkept_claims`): conversions the log claims and the code lacks.
         reading: the :data:`READING` notes whose pattern the upgraded modules contain.
         tool: ``"tf_upgrade_v2 (TensorFlow X.Y.Z)"``.
     """
@@ -457,6 +490,7 @@ class StaticReport:
     entries: list
     hunks: list
     unresolved: list
+    unkept: list
     reading: list
     tool: str
 
@@ -486,13 +520,15 @@ class Upgrade:
         """The :class:`StaticReport` of recipe ``name``."""
         modules = module_closure(f"recipes/{name}.py", self.reference)
         entries = [e for path in modules for e in self.entries.get(path, [])]
-        hunks, unresolved = [], []
+        hunks, unresolved, unkept = [], [], []
         for path in modules:
             hunks += changed_lines(path, self.reference[path], self.upgraded[path], self.entries.get(path, []))
             unresolved += [(path, *found) for found in unresolved_tf_names(self.upgraded[path])]
+            unkept += unkept_claims(self.entries.get(path, []), self.upgraded[path])
         text = "\n".join(self.upgraded[path] for path in modules)
-        reading = [note for pattern, note in READING.items() if pattern in text]
-        return StaticReport(name, modules, entries, hunks, unresolved, reading, f"{TOOL} (TensorFlow {tool_version()})")
+        reading = [note for pattern, note in READING.items() if re.search(pattern, text)]
+        return StaticReport(name, modules, entries, hunks, unresolved, unkept, reading,
+                            f"{TOOL} (TensorFlow {tool_version()})")
 
 
 def upgrade_catalogue(work):
@@ -718,11 +754,17 @@ def render_static(static):
         out.append("None: the upgraded source is the reference source.")
     out.append("")
     out += [f"## What it got wrong, by reading: {len(static.unresolved)} names TensorFlow {tool_version()} lacks, "
-            f"{len(static.reading)} changed semantics", ""]
+            f"{len(static.unkept)} conversions logged but not made, {len(static.reading)} changed semantics", ""]
     if static.unresolved:
         out += ["Names the upgraded code still uses that the installed TensorFlow does not have (it fails on the first "
                 "one it reaches):", "", "| where | name | missing |", "| --- | --- | --- |"]
         out += [f"| `{project_path(p)}:{line}` | `{dotted}` | `{prefix}` |" for p, line, dotted, prefix in static.unresolved]
+        out.append("")
+    if static.unkept:
+        out += ["Conversions the log says it made and the upgraded line does not have:", "",
+                "| where | log | upgraded line |", "| --- | --- | --- |"]
+        out += [f"| `{project_path(e.path)}:{e.line}` | {_cell(e.message.split('.')[0])}... converted to compat.v1 "
+                f"| `{_cell(line)}` |" for e, line in static.unkept]
         out.append("")
     out += [f"- {note}" for note in static.reading] or ["No rewrite with known changed semantics."]
     out.append("")
@@ -744,9 +786,11 @@ def render_report(static, run):
     summary = {"recipe": static.recipe, "info": static.count("INFO"), "warning": static.count("WARNING"),
                "error": static.count("ERROR"), "silent": sum(1 for h in static.hunks if not h.logged),
                "unresolved": sorted({prefix for *_, prefix in static.unresolved}),
-               "manual_review": [e.message for e in static.entries if e.level == "WARNING"],
-               "manual_info": [e.message for e in static.entries if e.level == "INFO" and _asks_for_a_look(e.message)],
-               "errors": [e.message for e in static.entries if e.level == "ERROR"],
+               "unkept": len(static.unkept),
+               "manual_review": [[e.path, e.line, e.message] for e in static.entries if e.level == "WARNING"],
+               "manual_info": [[e.path, e.line, e.message] for e in static.entries
+                               if e.level == "INFO" and _asks_for_a_look(e.message)],
+               "errors": [[e.path, e.line, e.message] for e in static.entries if e.level == "ERROR"],
                "run": run.summary, "verdict": run.verdict}
     out = render_static(static)
     out += [f"## The upgraded code run (`{PRESET}` preset) against the recipe: {run.summary}", "",
@@ -803,28 +847,28 @@ def render_readme(summaries):
         f"bit for bit in {equal}, differs in {differs}, cannot run in {cannot}.",
         "",
         "| recipe | renamed / rewritten (INFO) | manual review (WARNING) | errors (ERROR) | edits without a log entry "
-        "| names TF lacks | upgraded run = recipe? |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| names TF lacks | logged, not made | upgraded run = recipe? |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for s in summaries:
         lacks = ", ".join(f"`{n}`" for n in s["unresolved"]) or "none"
         out.append(f"| [`{s['recipe']}`]({s['recipe']}.md) | {s['info']} | {s['warning']} | {s['error']} | {s['silent']} "
-                   f"| {lacks} | {_cell(s['run'])} |")
+                   f"| {lacks} | {s['unkept']} | {_cell(s['run'])} |")
     sections = (
         ("manual_review", "Manual-review items (WARNING) across the catalogue"),
         ("errors", "Errors (ERROR) across the catalogue"),
         ("manual_info", "INFO entries that still ask for a manual check"),
     )
     for key, title in sections:
-        items = {}
+        places, recipes = {}, {}
         for s in summaries:
-            for message in s[key]:
-                items.setdefault(message, {}).setdefault(s["recipe"], 0)
-                items[message][s["recipe"]] += 1
-        out += ["", f"## {title}: {len(items)} distinct", ""]
-        if items:
-            out += ["| item | times | recipes |", "| --- | --- | --- |"]
-            out += [f"| {_cell(m)} | {sum(r.values())} | {', '.join(sorted(r))} |" for m, r in sorted(items.items())]
+            for path, line, message in s[key]:
+                places.setdefault(message, set()).add((path, line))
+                recipes.setdefault(message, set()).add(s["recipe"])
+        out += ["", f"## {title}: {len(places)} distinct", ""]
+        if places:
+            out += ["| item | lines (shared family code once) | recipes |", "| --- | --- | --- |"]
+            out += [f"| {_cell(m)} | {len(places[m])} | {', '.join(sorted(recipes[m]))} |" for m in sorted(places)]
         else:
             out.append("None.")
     out.append("")
