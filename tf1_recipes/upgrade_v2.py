@@ -763,8 +763,8 @@ def render_static(static):
     if static.unkept:
         out += ["Conversions the log says it made and the upgraded line does not have:", "",
                 "| where | log | upgraded line |", "| --- | --- | --- |"]
-        out += [f"| `{project_path(e.path)}:{e.line}` | {_cell(e.message.split('.')[0])}... converted to compat.v1 "
-                f"| `{_cell(line)}` |" for e, line in static.unkept]
+        out += [f"| `{project_path(e.path)}:{e.line}` | `{_CLAIM.match(e.message).group('symbol')}` ... converted to "
+                f"`tf.compat.v1` | `{_cell(line)}` |" for e, line in static.unkept]
         out.append("")
     out += [f"- {note}" for note in static.reading] or ["No rewrite with known changed semantics."]
     out.append("")

@@ -245,6 +245,18 @@ def test_static_only_write_without_a_report_to_keep_refuses_before_writing(tmp_p
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_report_without_its_summary_is_one_line_and_left_as_it_is(tmp_path, capsys):
+    damaged = tmp_path / "adam.md"
+    text = "\n".join(line for line in report_path("adam").read_text().splitlines()
+                     if not line.startswith(upgrade_v2.SUMMARY_PREFIX))
+    damaged.write_text(text)
+    assert upgrade_v2.main(["adam", "--static-only", "--write", "--report-dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"upgrade_v2_reports.py: error: {damaged}: no summary line (<!-- summary: ... -->); "
+                   "regenerate it with python scripts/upgrade_v2_reports.py --write"]
+    assert damaged.read_text() == text and sorted(p.name for p in tmp_path.iterdir()) == ["adam.md"]
+
+
 # -- golden tier: the runs ------------------------------------------------------------------
 
 @pytest.mark.golden

@@ -6,6 +6,8 @@
 * ``tf1_recipes/tf2/<name>.py`` is its TF2 port (``@port("<name>")``);
 * ``tf1_recipes/golden/<name>/`` holds its goldens, one JSON file per preset;
 * ``tests/unit/test_<name>.py`` holds its own tests.
+* ``migration/tf_upgrade_v2/<name>.md`` says what the installed ``tf_upgrade_v2`` does to it
+  (:mod:`tf1_recipes.upgrade_v2`).
 
 Recipes that differ in one line (the optimizer, the activation, the frozen layers, ...) share
 their body through a family module that registers nothing,
