@@ -17,6 +17,7 @@ training images or epochs, measured so that the band over 10 seeds is at most 0.
 (tf1_recipes/golden/README.md).
 """
 
+import contextlib
 import dataclasses
 import importlib
 import inspect
@@ -100,11 +101,49 @@ class Registry:
         self.scan = scan
         self.missing = missing
         self._entries = {}
+        self._captures = []  # open captured() blocks, innermost last
 
     def add(self, name, entry):
-        """Register ``entry`` as ``name`` (again when its module is run again, e.g. by ``python -m``)."""
-        self._entries[name] = entry
+        """Register ``entry`` as ``name`` (again when its module is run again, e.g. by ``python -m``).
+
+        Inside a :meth:`captured` block the entry goes to that block's dict instead.
+        """
+        (self._captures[-1] if self._captures else self._entries)[name] = entry
         return entry
+
+    @contextlib.contextmanager
+    def captured(self):
+        """Keep the block's registrations out of the registry: yields the {name: entry} they went to.
+
+        For importing a second copy of registering modules (``tf1_recipes.upgrade_v2`` imports
+        the recipes as ``tf_upgrade_v2`` rewrote them, and their ``@recipe`` must not replace
+        the real ones). The registry itself is unchanged by the block.
+        """
+        box = {}
+        self._captures.append(box)
+        try:
+            yield box
+        finally:
+            self._captures.remove(box)
+
+    @contextlib.contextmanager
+    def substituted(self, name, entry):
+        """``name`` is ``entry`` inside the block (e.g. for :func:`tf1_recipes.harness.run_recipe`); as before after it.
+
+        Args:
+            name: an entry name; it need not be registered yet.
+            entry: what :meth:`get` and :meth:`registered` return for ``name`` in the block.
+        """
+        missing = object()
+        before = self._entries.get(name, missing)
+        self._entries[name] = entry
+        try:
+            yield entry
+        finally:
+            if before is missing:
+                self._entries.pop(name, None)
+            else:
+                self._entries[name] = before
 
     def registered(self, name):
         """The entry registered as ``name`` so far, or None (imports nothing)."""
@@ -152,11 +191,12 @@ LAYOUT = {
     "shim": "tf1_recipes/shim/{name}.py",
     "golden": "tf1_recipes/golden/{name}/",
     "test": "tests/unit/test_{name}.py",
+    "tf_upgrade_v2": "migration/tf_upgrade_v2/{name}.md",
 }
 
 
 def recipe_paths(name):
-    """{"recipe", "port", "golden", "test": path relative to the project} of recipe ``name`` (:data:`LAYOUT`)."""
+    """{"recipe", "port", "shim", "golden", "test", "tf_upgrade_v2": path relative to the project} of recipe ``name`` (:data:`LAYOUT`)."""
     return {kind: pattern.format(name=name) for kind, pattern in LAYOUT.items()}
 
 

@@ -54,6 +54,7 @@ def test_list_paths_prints_every_recipe_and_every_listed_path_exists(capsys):
         "tf1_recipes/shim/adam.py",
         "tf1_recipes/golden/adam/",
         "tests/unit/test_adam.py",
+        "migration/tf_upgrade_v2/adam.md",
     ]
 
 

@@ -8,6 +8,8 @@
   of its body run eagerly in a ``track_tf1_style_variables`` layer (rung 2 of the migration);
 * ``tf1_recipes/golden/<name>/`` holds its goldens, one JSON file per preset;
 * ``tests/unit/test_<name>.py`` holds its own tests.
+* ``migration/tf_upgrade_v2/<name>.md`` says what the installed ``tf_upgrade_v2`` does to it
+  (:mod:`tf1_recipes.upgrade_v2`).
 
 Recipes that differ in one line (the optimizer, the activation, the frozen layers, ...) share
 their body through a family module that registers nothing,

@@ -1,0 +1,269 @@
+"""Rung 1: the recipes through the installed ``tf_upgrade_v2`` (tf1_recipes/upgrade_v2.py).
+
+Fast tier: the respelling into the reference's TensorFlow, the parsing of the tool's log, the
+registry's capture, the tool run once over the whole catalogue, and the committed reports in
+``migration/tf_upgrade_v2/`` being what the script writes now (everything but the measured
+run section). Golden tier: each recipe's upgraded code run on the smoke preset against the
+recipe, the result being what its committed report states.
+"""
+
+import ast
+import dataclasses
+from pathlib import Path
+
+import pytest
+
+from tf1_recipes import upgrade_v2
+from tf1_recipes.registry import RECIPES, get_recipe, list_recipes, recipe_paths
+
+ROOT = Path(__file__).resolve().parents[2]
+NAMES = [r.name for r in list_recipes()]
+
+
+@pytest.fixture(scope="module")
+def upgrade(tmp_path_factory):
+    """The whole catalogue through the installed tool, once per module (one subprocess, seconds)."""
+    return upgrade_v2.upgrade_catalogue(tmp_path_factory.mktemp("tf_upgrade_v2") / "tree")
+
+
+# -- the reference spelling -------------------------------------------------------------------
+
+PATHS = {"variance_scaling_initializer": "tf.contrib.layers.variance_scaling_initializer",
+         "l1_regularizer": "tf.contrib.layers.l1_regularizer"}
+
+
+def test_reference_source_respells_tf1_contrib_and_the_imports_keeping_every_line_number():
+    text = "\n".join([
+        '"""Docs: tf1_recipes.contrib and tf1-recipes stay as they are."""',
+        "from tf1_recipes import contrib",
+        "from tf1_recipes.compat import ref_variables, tf, tf1",
+        "from tf1_recipes.recipes.families.pitfalls import softmax_head",
+        "from tf1_recipes.recipes.gradient_clipping import gradient_clipping",
+        "X = tf1.placeholder(tf.float32, name='X')",
+        "init = contrib.variance_scaling_initializer()",
+        "h = tf1.layers.dense(X, 3, kernel_initializer=init)  # tf.contrib.layers.x in a comment stays",
+    ])
+    out = upgrade_v2.reference_source(text, contrib_paths=PATHS).split("\n")
+    assert out == [
+        '"""Docs: tf1_recipes.contrib and tf1-recipes stay as they are."""',
+        "",
+        "import tensorflow as tf; from tf1_recipes.compat import ref_variables",
+        "from .families.pitfalls import softmax_head",
+        "from .gradient_clipping import gradient_clipping",
+        "X = tf.placeholder(tf.float32, name='X')",
+        "init = tf.contrib.layers.variance_scaling_initializer()",
+        "h = tf.layers.dense(X, 3, kernel_initializer=init)  # tf.contrib.layers.x in a comment stays",
+    ]
+    family = upgrade_v2.reference_source(
+        "from tf1_recipes.recipes.families.pitfalls import f\nfrom tf1_recipes.recipes.early_stopping import g",
+        family=True, contrib_paths=PATHS)
+    assert family == "from .pitfalls import f\nfrom ..early_stopping import g"
+    # contrib imported before (or without) any TensorFlow import: tf comes from its line
+    assert upgrade_v2.reference_source("from tf1_recipes import contrib\nr = contrib.l1_regularizer(0.1)",
+                                       contrib_paths=PATHS) == "import tensorflow as tf\nr = tf.contrib.layers.l1_regularizer(0.1)"
+
+
+def test_reference_source_refuses_what_it_cannot_respell():
+    with pytest.raises(upgrade_v2.UpgradeError, match=r"m\.py:2: contrib\.max_norm has no reference path"):
+        upgrade_v2.reference_source("from tf1_recipes import contrib\nr = contrib.max_norm(1)", contrib_paths=PATHS,
+                                    where="m.py")
+    with pytest.raises(upgrade_v2.UpgradeError, match=r"m\.py:1: tf1 used other than as tf1\.X"):
+        upgrade_v2.reference_source("v1 = tf1", contrib_paths=PATHS, where="m.py")
+
+
+def test_contrib_paths_are_read_from_the_stand_ins_docstrings():
+    assert upgrade_v2.contrib_reference_paths() == {
+        "variance_scaling_initializer": "tf.contrib.layers.variance_scaling_initializer",
+        "l1_regularizer": "tf.contrib.layers.l1_regularizer",
+        "l2_regularizer": "tf.contrib.layers.l2_regularizer",
+    }
+    with pytest.raises(upgrade_v2.UpgradeError, match="max_norm's docstring names no tf.contrib path"):
+        upgrade_v2.contrib_reference_paths('def max_norm(x):\n    """A max-norm constraint."""\n')
+
+
+def test_the_reference_tree_has_every_recipe_and_family_module_with_the_recipes_line_count(upgrade):
+    modules = upgrade_v2.recipe_modules()
+    assert {f"recipes/{n}.py" for n in NAMES} <= set(upgrade.reference)
+    assert set(upgrade.reference) == set(modules) == set(upgrade.upgraded)
+    for path, source in modules.items():
+        assert upgrade.reference[path].count("\n") == source.read_text().count("\n"), path
+        tree = ast.parse(upgrade.reference[path])
+        assert not {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} & {"tf1", "contrib"}, path
+        imports = [(n.module, n.level, [a.name for a in n.names]) for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+        assert not [i for i in imports if i[0] and i[0].startswith("tf1_recipes.recipes")], path
+        assert not [i for i in imports if i[0] == "tf1_recipes.compat" and {"tf", "tf1"} & set(i[2])], path
+        assert not [i for i in imports if i[0] == "tf1_recipes" and "contrib" in i[2]], path
+
+
+def test_module_closure_follows_the_relative_imports(upgrade):
+    assert upgrade_v2.module_closure("recipes/pretrain_5layer.py", upgrade.reference) == [
+        "recipes/pretrain_5layer.py", "recipes/gradient_clipping.py"]
+    assert upgrade_v2.module_closure("recipes/clip_by_global_norm.py", upgrade.reference) == [
+        "recipes/clip_by_global_norm.py", "recipes/families/pitfalls.py"]
+    assert upgrade_v2.module_closure("recipes/adam.py", upgrade.reference) == [
+        "recipes/adam.py", "recipes/families/faster_optimizers.py", "recipes/families/relu_mlp.py"]
+
+
+# -- the tool's log ---------------------------------------------------------------------------
+
+REPORT = """TensorFlow 2.0 Upgrade Script
+-----------------------------
+File: ref/recipes/a.py
+--------------------------------------------------------------------------------
+ref/recipes/a.py:5:4: WARNING: summary line, not parsed
+================================================================================
+Detailed log follows:
+
+================================================================================
+--------------------------------------------------------------------------------
+Processing file 'ref/recipes/a.py'
+ outputting to 'out/recipes/a.py'
+--------------------------------------------------------------------------------
+
+5:4: INFO: Renamed 'tf.placeholder' to 'tf.compat.v1.placeholder'
+7:8: WARNING: *.save requires manual check. (This warning is only applicable if the code saves a tf.Keras model)
+Keras model.save now saves to the Tensorflow SavedModel format.
+
+9:0: ERROR: Using member tf.contrib.layers.l1_regularizer in deprecated module tf.contrib.
+--------------------------------------------------------------------------------
+Processing file 'ref/recipes/families/b.py'
+ outputting to 'out/recipes/families/b.py'
+--------------------------------------------------------------------------------
+
+--------------------------------------------------------------------------------
+"""
+
+
+def test_parse_report_reads_the_detailed_log_per_file_with_multi_line_messages():
+    E = upgrade_v2.Entry
+    assert upgrade_v2.parse_report(REPORT, "ref") == {
+        "recipes/a.py": [
+            E("recipes/a.py", 5, 4, "INFO", "Renamed 'tf.placeholder' to 'tf.compat.v1.placeholder'"),
+            E("recipes/a.py", 7, 8, "WARNING", "*.save requires manual check. (This warning is only applicable if the "
+              "code saves a tf.Keras model) Keras model.save now saves to the Tensorflow SavedModel format."),
+            E("recipes/a.py", 9, 0, "ERROR", "Using member tf.contrib.layers.l1_regularizer in deprecated module tf.contrib."),
+        ],
+        "recipes/families/b.py": [],
+    }
+    with pytest.raises(upgrade_v2.UpgradeError, match="not a tf_upgrade_v2 report"):
+        upgrade_v2.parse_report("Converted 1 files\n", "ref")
+
+
+def test_what_the_tool_does_to_batch_norm_and_the_regularizers(upgrade):
+    bn = upgrade.static("batch_norm")
+    assert bn.modules == ["recipes/batch_norm.py"]
+    messages = {(e.line, e.level, e.message) for e in bn.entries}
+    assert (39, "INFO", "Renamed 'tf.placeholder' to 'tf.compat.v1.placeholder'") in messages
+    assert (46, "INFO", "Changing tf.contrib.layers.variance_scaling_initializer to a "
+            "tf.compat.v1.keras.initializers.VarianceScaling and converting arguments.") in messages
+    hunk = next(h for h in bn.hunks if h.start == 46)
+    assert hunk.after == ["            he_init = tf.compat.v1.keras.initializers.VarianceScaling(scale=2.0)"] and hunk.logged
+    # tf.layers.dense is left as it is, and TensorFlow 2 has no tf.layers: the run fails there
+    assert ("recipes/batch_norm.py", 54, "tf.layers.dense", "tf.layers") in bn.unresolved
+    assert any("0.87962566" in note for note in bn.reading)
+    regularized = upgrade.static("l1_regularizer")
+    errors = [(e.path, e.line) for e in regularized.entries if e.level == "ERROR"]
+    assert errors == [("recipes/families/kernel_regularizers.py", 14)] * 2
+    assert ("recipes/families/kernel_regularizers.py", 14, "tf.contrib.layers.l1_regularizer", "tf.contrib") in regularized.unresolved
+
+
+def test_a_summary_op_the_log_says_was_converted_and_was_not_is_reported(upgrade):
+    static = upgrade.static("logistic_regression_tensorboard")
+    assert [(e.line, line) for e, line in static.unkept] == [(75, 'loss_summary = tf.summary.scalar("log_loss", loss)')]
+    assert upgrade_v2.unkept_claims(static.entries, upgrade.upgraded["recipes/logistic_regression_tensorboard.py"].replace(
+        "tf.summary.scalar(", "tf.compat.v1.summary.scalar(")) == []
+
+
+def test_unresolved_tf_names_finds_the_first_missing_attribute():
+    source = "import tensorflow as tf\nh = tf.layers.dense(x, 3)\nk = tf.compat.v1.layers.dense(x, 3)\nz = tf.nn.relu(h)\n"
+    assert upgrade_v2.unresolved_tf_names(source) == [(2, "tf.layers.dense", "tf.layers")]
+
+
+def test_silent_edits_are_marked():
+    entries = [upgrade_v2.Entry("m.py", 1, 0, "INFO", "Renamed")]
+    hunks = upgrade_v2.changed_lines("m.py", "a = tf.x\nb = tf.y\nc = 1", "a = tf.compat.v1.x\nb = tf.z\nc = 1", entries)
+    assert [(h.start, h.before, h.after, h.logged) for h in hunks] == [
+        (1, ["a = tf.x", "b = tf.y"], ["a = tf.compat.v1.x", "b = tf.z"], True)]
+    hunks = upgrade_v2.changed_lines("m.py", "a = 1\nb = tf.y", "a = 1\nb = tf.z", entries)
+    assert [(h.start, h.logged) for h in hunks] == [(2, False)]
+
+
+# -- the registry: a second copy of a recipe module registers nothing --------------------------
+
+def test_captured_registrations_leave_the_registry_alone_and_substituted_restores_it():
+    spec = get_recipe("adam")
+    with RECIPES.captured() as box:
+        RECIPES.add("adam", "the upgraded one")
+    assert box == {"adam": "the upgraded one"} and get_recipe("adam") is spec
+    other = dataclasses.replace(spec, fn=print)
+    with RECIPES.substituted("adam", other):
+        assert get_recipe("adam") is other
+    assert get_recipe("adam") is spec
+    with RECIPES.substituted("no_such_recipe_here", other):
+        assert RECIPES.registered("no_such_recipe_here") is other
+    assert RECIPES.registered("no_such_recipe_here") is None
+
+
+# -- the committed reports ------------------------------------------------------------------
+
+def report_path(name):
+    return ROOT / recipe_paths(name)["tf_upgrade_v2"]
+
+
+def test_every_recipe_has_a_report_and_every_report_a_recipe():
+    folder = ROOT / "migration" / "tf_upgrade_v2"
+    assert sorted(p.stem for p in folder.glob("*.md") if p.name != "README.md") == sorted(NAMES)
+    assert all(report_path(n).is_file() for n in NAMES)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_the_committed_report_is_what_the_script_writes_now(upgrade, name):
+    """Everything but the measured run section (kept from the file; the golden tier checks it)."""
+    path = report_path(name)
+    text = path.read_text(encoding="utf-8")
+    assert upgrade_v2.render_report(upgrade.static(name), upgrade_v2.read_run(text, path)) == text, (
+        f"{path} is stale: python scripts/upgrade_v2_reports.py {name} --write")
+
+
+def test_the_catalogue_readme_is_built_from_the_reports():
+    folder = ROOT / "migration" / "tf_upgrade_v2"
+    summaries = [upgrade_v2.read_summary(report_path(n).read_text(encoding="utf-8"), n) for n in NAMES]
+    assert (folder / "README.md").read_text(encoding="utf-8") == upgrade_v2.render_readme(summaries)
+
+
+def test_an_unknown_recipe_is_one_line_and_exit_2(capsys):
+    assert upgrade_v2.main(["no_such_recipe", "--static-only"]) == 2
+    err = capsys.readouterr().err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("upgrade_v2_reports.py: error: unknown recipe 'no_such_recipe'")
+    assert "Traceback" not in err
+
+
+def test_static_only_write_without_a_report_to_keep_refuses_before_writing(tmp_path, capsys):
+    assert upgrade_v2.main(["adam", "--static-only", "--write", "--report-dir", str(tmp_path)]) == 2
+    assert "adam.md: missing, so no run section to keep; run without --static-only" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_report_without_its_summary_is_one_line_and_left_as_it_is(tmp_path, capsys):
+    damaged = tmp_path / "adam.md"
+    text = "\n".join(line for line in report_path("adam").read_text().splitlines()
+                     if not line.startswith(upgrade_v2.SUMMARY_PREFIX))
+    damaged.write_text(text)
+    assert upgrade_v2.main(["adam", "--static-only", "--write", "--report-dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"upgrade_v2_reports.py: error: {damaged}: no summary line (<!-- summary: ... -->); "
+                   "regenerate it with python scripts/upgrade_v2_reports.py --write"]
+    assert damaged.read_text() == text and sorted(p.name for p in tmp_path.iterdir()) == ["adam.md"]
+
+
+# -- golden tier: the runs ------------------------------------------------------------------
+
+@pytest.mark.golden
+@pytest.mark.parametrize("name", NAMES)
+def test_the_upgraded_code_runs_as_its_report_says(upgrade, name, tmp_path):
+    """The upgraded code's smoke run equals the recipe's, or differs / fails exactly as the report states."""
+    path = report_path(name)
+    committed = upgrade_v2.read_run(path.read_text(encoding="utf-8"), path)
+    measured = upgrade_v2.compare_runs(name, upgrade, tmp_path)
+    assert (measured.verdict, measured.summary, measured.lines) == (committed.verdict, committed.summary, committed.lines)
