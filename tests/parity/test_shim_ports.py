@@ -38,8 +38,6 @@ NOT_YET_SHIMMED = {
     "gradient_clipping",
     "graph_session_basics",
     "l1_manual",
-    "l1_regularizer",
-    "l2_regularizer",
     "logistic_regression_tensorboard",
     "lr_exponential_decay",
     "lr_inverse_time_decay",
