@@ -15,8 +15,32 @@ and ``tensorboard --logdir DIR/tensorboard``.
 import numpy as np
 
 from tf1_recipes.compat import tf, tf1
+from tf1_recipes.recipes.families.relu_mlp import five_relu_mlp
 from tf1_recipes.recipes.families.pitfalls import softmax_head
 from tf1_recipes.registry import recipe
+
+
+def clip(grads, clipping, threshold):
+    """The gradients clipped by global norm or by value, and their global norms before and after.
+
+    Args:
+        grads: the gradients (float32 tensors, one per trainable variable).
+        clipping: "global_norm" (``tf.clip_by_global_norm``: all rescaled together when their
+            joint L2 norm exceeds ``threshold``) or "by_value" (each component clipped to
+            [-threshold, threshold]).
+        threshold: the bound (float, > 0).
+
+    Returns:
+        ``(capped_grads, global_norm, capped_norm)``: the clipped gradients, and the float32
+        scalars ``global_norm(grads)`` and ``global_norm(capped_grads)``.
+    """
+    if clipping == "global_norm":
+        capped_grads, global_norm = tf.clip_by_global_norm(grads, threshold)
+    else:
+        capped_grads = [tf.clip_by_value(grad, -threshold, threshold) for grad in grads]
+        global_norm = tf.linalg.global_norm(grads)
+    capped_norm = tf.linalg.global_norm(capped_grads)
+    return capped_grads, global_norm, capped_norm
 
 
 @recipe(
@@ -58,13 +82,7 @@ def clip_by_global_norm(
     X = tf1.placeholder(tf.float32, shape=(None, n_inputs), name="X")
     y = tf1.placeholder(tf.int64, shape=(None), name="y")
 
-    with tf1.name_scope("dnn"):
-        hidden1 = tf1.layers.dense(X, n_hidden1, activation=tf.nn.relu, name="hidden1")
-        hidden2 = tf1.layers.dense(hidden1, n_hidden2, activation=tf.nn.relu, name="hidden2")
-        hidden3 = tf1.layers.dense(hidden2, n_hidden3, activation=tf.nn.relu, name="hidden3")
-        hidden4 = tf1.layers.dense(hidden3, n_hidden4, activation=tf.nn.relu, name="hidden4")
-        hidden5 = tf1.layers.dense(hidden4, n_hidden5, activation=tf.nn.relu, name="hidden5")
-        logits = tf1.layers.dense(hidden5, n_outputs, name="outputs")
+    logits = five_relu_mlp(X, n_hidden1, n_hidden2, n_hidden3, n_hidden4, n_hidden5, n_outputs)
 
     loss, accuracy = softmax_head(logits, y)
 
@@ -72,12 +90,7 @@ def clip_by_global_norm(
         optimizer = tf1.train.GradientDescentOptimizer(learning_rate)
         grads_and_vars = optimizer.compute_gradients(loss)
         grads, variables = zip(*grads_and_vars)
-        if clipping == "global_norm":
-            capped_grads, global_norm = tf.clip_by_global_norm(grads, threshold)
-        else:
-            capped_grads = [tf.clip_by_value(grad, -threshold, threshold) for grad in grads]
-            global_norm = tf.linalg.global_norm(grads)
-        capped_norm = tf.linalg.global_norm(capped_grads)
+        capped_grads, global_norm, capped_norm = clip(grads, clipping, threshold)
         training_op = optimizer.apply_gradients(zip(capped_grads, variables))
 
     norm_summary = tf1.summary.merge(

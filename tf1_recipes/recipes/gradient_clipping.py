@@ -4,7 +4,19 @@ Run it: ``python -m tf1_recipes.recipes.gradient_clipping [--preset book] [--epo
 """
 
 from tf1_recipes.compat import tf, tf1
+from tf1_recipes.recipes.families.relu_mlp import five_relu_mlp
 from tf1_recipes.registry import recipe
+
+
+def clip_by_value(grads_and_vars, threshold):
+    """``[(clip_by_value(grad, -threshold, threshold), var), ...]``: each gradient component clipped.
+
+    Args:
+        grads_and_vars: ``(gradient, variable)`` pairs (``optimizer.compute_gradients``' list,
+            or the shim port's tape gradients zipped with its variables); float32.
+        threshold: the bound (float, > 0).
+    """
+    return [(tf.clip_by_value(grad, -threshold, threshold), var) for grad, var in grads_and_vars]
 
 
 @recipe(
@@ -39,13 +51,7 @@ def gradient_clipping(
     X = tf1.placeholder(tf.float32, shape=(None, n_inputs), name="X")
     y = tf1.placeholder(tf.int64, shape=(None), name="y")
 
-    with tf1.name_scope("dnn"):
-        hidden1 = tf1.layers.dense(X, n_hidden1, activation=tf.nn.relu, name="hidden1")
-        hidden2 = tf1.layers.dense(hidden1, n_hidden2, activation=tf.nn.relu, name="hidden2")
-        hidden3 = tf1.layers.dense(hidden2, n_hidden3, activation=tf.nn.relu, name="hidden3")
-        hidden4 = tf1.layers.dense(hidden3, n_hidden4, activation=tf.nn.relu, name="hidden4")
-        hidden5 = tf1.layers.dense(hidden4, n_hidden5, activation=tf.nn.relu, name="hidden5")
-        logits = tf1.layers.dense(hidden5, n_outputs, name="outputs")
+    logits = five_relu_mlp(X, n_hidden1, n_hidden2, n_hidden3, n_hidden4, n_hidden5, n_outputs)
 
     with tf1.name_scope("loss"):
         xentropy = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits)
@@ -54,7 +60,7 @@ def gradient_clipping(
     with tf1.name_scope("train"):
         optimizer = tf1.train.GradientDescentOptimizer(learning_rate)
         grads_and_vars = optimizer.compute_gradients(loss)
-        capped_gvs = [(tf.clip_by_value(grad, -threshold, threshold), var) for grad, var in grads_and_vars]
+        capped_gvs = clip_by_value(grads_and_vars, threshold)
         training_op = optimizer.apply_gradients(capped_gvs)
 
     with tf1.name_scope("eval"):

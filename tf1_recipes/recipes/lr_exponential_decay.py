@@ -11,6 +11,28 @@ from tf1_recipes.recipes.families.relu_mlp import relu_mlp_classifier
 from tf1_recipes.registry import recipe
 
 
+def decaying_optimizer(initial_learning_rate, decay_steps, decay_rate, momentum):
+    """The step counter, the in-graph schedule and the optimizer that reads it (in the caller's name scope).
+
+    Args:
+        initial_learning_rate: the rate at step 0 (float).
+        decay_steps: steps over which the rate is multiplied by ``decay_rate`` (int; not staircased).
+        decay_rate: the factor per ``decay_steps`` (float).
+        momentum: MomentumOptimizer's momentum (float).
+
+    Returns:
+        ``(global_step, learning_rate, optimizer)``: the int32 variable ``global_step`` that
+        ``minimize``/``apply_gradients`` increments, ``tf.train.exponential_decay(...)`` (a float32
+        tensor in a graph; eagerly, a callable returning it, as the shim port uses it) =
+        ``initial_learning_rate * decay_rate ** (global_step / decay_steps)``, and the
+        ``MomentumOptimizer`` reading that rate at every step.
+    """
+    global_step = tf.Variable(0, trainable=False, name="global_step")
+    learning_rate = tf1.train.exponential_decay(initial_learning_rate, global_step, decay_steps, decay_rate)
+    optimizer = tf1.train.MomentumOptimizer(learning_rate, momentum=momentum)
+    return global_step, learning_rate, optimizer
+
+
 @recipe("lr_exponential_decay", presets={"book": {}})
 def lr_exponential_decay(
     run,
@@ -30,9 +52,7 @@ def lr_exponential_decay(
     X, y, loss, accuracy = relu_mlp_classifier(n_inputs, n_hidden1, n_hidden2, n_outputs)
 
     with tf1.name_scope("train"):
-        global_step = tf.Variable(0, trainable=False, name="global_step")
-        learning_rate = tf1.train.exponential_decay(initial_learning_rate, global_step, decay_steps, decay_rate)
-        optimizer = tf1.train.MomentumOptimizer(learning_rate, momentum=momentum)
+        global_step, learning_rate, optimizer = decaying_optimizer(initial_learning_rate, decay_steps, decay_rate, momentum)
         training_op = optimizer.minimize(loss, global_step=global_step)
 
     init = tf1.global_variables_initializer()

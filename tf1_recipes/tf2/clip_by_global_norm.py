@@ -73,5 +73,5 @@ class ClipByGlobalNorm(Port):
             before, after = np.mean(norms, axis=0)
             clipped = np.mean([a < b for b, a in norms])
             run.report(epoch, accuracy, global_norm_before=before, global_norm_after=after, clipped_fraction=clipped, loss=loss)
-        self.checkpoint().write(run.checkpoint_path)
+        self.save(run.checkpoint_path)
         writer.close()

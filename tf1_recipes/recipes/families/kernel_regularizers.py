@@ -14,6 +14,31 @@ from tf1_recipes.compat import tf, tf1
 REGULARIZERS = {"l1": contrib.l1_regularizer, "l2": contrib.l2_regularizer}
 
 
+def regularized_dnn(X, *, n_hidden1, n_hidden2, n_outputs, regularizer, scale):
+    """The model: ``X`` [batch, n_inputs] float32 -> logits [batch, n_outputs], in the ``dnn`` scope.
+
+    Two ReLU ``tf.layers.dense`` layers (``hidden1``, ``hidden2``) and the linear ``outputs``,
+    every kernel with ``kernel_regularizer=REGULARIZERS[regularizer](scale)`` (contrib's
+    ``l1_regularizer``: ``scale * sum|W|``; ``l2_regularizer``: ``scale * sum(W**2) / 2``).
+    In a graph each layer adds its penalty to the ``REGULARIZATION_LOSSES`` collection; in
+    the shim port (:mod:`tf1_recipes.shim.families.kernel_regularizers`), which calls this
+    function eagerly, they become the shim layer's ``losses``.
+
+    Raises:
+        ValueError: an unknown regularizer (not a key of :data:`REGULARIZERS`).
+    """
+    if regularizer not in REGULARIZERS:
+        raise ValueError(f"unknown regularizer {regularizer!r}; choose one of {', '.join(REGULARIZERS)}")
+    my_dense_layer = functools.partial(
+        tf1.layers.dense, activation=tf.nn.relu, kernel_regularizer=REGULARIZERS[regularizer](scale)
+    )
+
+    with tf1.name_scope("dnn"):
+        hidden1 = my_dense_layer(X, n_hidden1, name="hidden1")
+        hidden2 = my_dense_layer(hidden1, n_hidden2, name="hidden2")
+        return my_dense_layer(hidden2, n_outputs, activation=None, name="outputs")
+
+
 def train_regularized(
     run,
     *,
@@ -32,15 +57,8 @@ def train_regularized(
         raise ValueError(f"unknown regularizer {regularizer!r}; choose one of {', '.join(REGULARIZERS)}")
     X = tf1.placeholder(tf.float32, shape=(None, n_inputs), name="X")
     y = tf1.placeholder(tf.int64, shape=(None), name="y")
-
-    my_dense_layer = functools.partial(
-        tf1.layers.dense, activation=tf.nn.relu, kernel_regularizer=REGULARIZERS[regularizer](scale)
-    )
-
-    with tf1.name_scope("dnn"):
-        hidden1 = my_dense_layer(X, n_hidden1, name="hidden1")
-        hidden2 = my_dense_layer(hidden1, n_hidden2, name="hidden2")
-        logits = my_dense_layer(hidden2, n_outputs, activation=None, name="outputs")
+    logits = regularized_dnn(X, n_hidden1=n_hidden1, n_hidden2=n_hidden2, n_outputs=n_outputs,
+                             regularizer=regularizer, scale=scale)
 
     with tf1.name_scope("loss"):
         xentropy = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits)

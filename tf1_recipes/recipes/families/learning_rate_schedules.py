@@ -11,6 +11,12 @@ from tf1_recipes.compat import tf, tf1
 from tf1_recipes.recipes.families.relu_mlp import relu_mlp_classifier
 
 
+def fed_rate_optimizer(learning_rate, momentum):
+    """``MomentumOptimizer(learning_rate, momentum=momentum)``: ``learning_rate`` is the fed float32
+    scalar placeholder in the graph, a float32 variable assigned each epoch in the shim port."""
+    return tf1.train.MomentumOptimizer(learning_rate, momentum=momentum)
+
+
 def train_with_schedule(
     run,
     learning_rate_at,
@@ -28,7 +34,7 @@ def train_with_schedule(
 
     with tf1.name_scope("train"):
         learning_rate = tf1.placeholder(tf.float32, shape=(), name="learning_rate")
-        optimizer = tf1.train.MomentumOptimizer(learning_rate, momentum=momentum)
+        optimizer = fed_rate_optimizer(learning_rate, momentum)
         training_op = optimizer.minimize(loss)
 
     init = tf1.global_variables_initializer()

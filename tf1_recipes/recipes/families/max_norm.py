@@ -26,6 +26,31 @@ def max_norm_regularizer(threshold, axes=1, name="max_norm", collection="max_nor
     return max_norm
 
 
+def max_norm_dnn(X, *, n_hidden1, n_hidden2, n_outputs, max_norm_reg):
+    """The model: ``X`` [batch, n_inputs] float32 -> logits [batch, n_outputs], in the ``dnn`` scope.
+
+    Two ReLU ``tf.layers.dense`` layers (``hidden1``, ``hidden2``) whose kernels get
+    ``kernel_regularizer=max_norm_reg`` (:func:`max_norm_regularizer`'s function, or None for
+    the manual variant), and the linear ``outputs``. The TF1 recipe calls it inside
+    :func:`tf1_recipes.compat.ref_variables` (graph mode only: eagerly, TensorFlow refuses
+    ``use_resource=False``); the shim port (:mod:`tf1_recipes.shim.families.max_norm`) calls it
+    eagerly without.
+    """
+    with tf1.name_scope("dnn"):
+        hidden1 = tf1.layers.dense(X, n_hidden1, activation=tf.nn.relu, kernel_regularizer=max_norm_reg, name="hidden1")
+        hidden2 = tf1.layers.dense(
+            hidden1, n_hidden2, activation=tf.nn.relu, kernel_regularizer=max_norm_reg, name="hidden2"
+        )
+        return tf1.layers.dense(hidden2, n_outputs, name="outputs")
+
+
+def clip_max_norm(weights, threshold):
+    """``assign(weights, clip_by_norm(weights, threshold, axes=1))``: each row of a ``[inputs, units]``
+    kernel rescaled to L2 norm <= ``threshold`` (float); in a graph the assign op, eagerly the assignment done."""
+    clipped_weights = tf.clip_by_norm(weights, clip_norm=threshold, axes=1)
+    return tf1.assign(weights, clipped_weights)
+
+
 def train_max_norm(
     run,
     *,
@@ -48,12 +73,9 @@ def train_max_norm(
 
     max_norm_reg = max_norm_regularizer(threshold=threshold) if clipping == "regularizer" else None
 
-    with ref_variables(), tf1.name_scope("dnn"):
-        hidden1 = tf1.layers.dense(X, n_hidden1, activation=tf.nn.relu, kernel_regularizer=max_norm_reg, name="hidden1")
-        hidden2 = tf1.layers.dense(
-            hidden1, n_hidden2, activation=tf.nn.relu, kernel_regularizer=max_norm_reg, name="hidden2"
-        )
-        logits = tf1.layers.dense(hidden2, n_outputs, name="outputs")
+    with ref_variables():
+        logits = max_norm_dnn(X, n_hidden1=n_hidden1, n_hidden2=n_hidden2, n_outputs=n_outputs,
+                              max_norm_reg=max_norm_reg)
 
     with tf1.name_scope("loss"):
         xentropy = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits)
@@ -69,12 +91,10 @@ def train_max_norm(
 
     if clipping == "manual":
         weights = tf1.get_default_graph().get_tensor_by_name("hidden1/kernel:0")
-        clipped_weights = tf.clip_by_norm(weights, clip_norm=threshold, axes=1)
-        clip_weights = tf1.assign(weights, clipped_weights)
+        clip_weights = clip_max_norm(weights, threshold)
 
         weights2 = tf1.get_default_graph().get_tensor_by_name("hidden2/kernel:0")
-        clipped_weights2 = tf.clip_by_norm(weights2, clip_norm=threshold, axes=1)
-        clip_weights2 = tf1.assign(weights2, clipped_weights2)
+        clip_weights2 = clip_max_norm(weights2, threshold)
         clip_all_weights = [clip_weights, clip_weights2]
     else:
         clip_all_weights = tf1.get_collection("max_norm")

@@ -1,4 +1,4 @@
-"""The 300/50 ReLU MLP the faster-optimizer and learning-rate-schedule recipes train."""
+"""The ReLU MLPs: 300/50 (the faster-optimizer and learning-rate-schedule recipes), five layers (the gradient-clipping recipes)."""
 
 from tf1_recipes.compat import tf, tf1
 
@@ -13,6 +13,22 @@ def relu_mlp(X, n_hidden1, n_hidden2, n_outputs):
         hidden1 = tf1.layers.dense(X, n_hidden1, activation=tf.nn.relu, name="hidden1")
         hidden2 = tf1.layers.dense(hidden1, n_hidden2, activation=tf.nn.relu, name="hidden2")
         return tf1.layers.dense(hidden2, n_outputs, name="outputs")
+
+
+def five_relu_mlp(X, n_hidden1, n_hidden2, n_hidden3, n_hidden4, n_hidden5, n_outputs):
+    """The model of ``gradient_clipping`` and ``clip_by_global_norm``: ``X`` [batch, n_inputs] float32
+    -> logits [batch, n_outputs], in the ``dnn`` scope.
+
+    Five ReLU ``tf.layers.dense`` layers (``hidden1`` .. ``hidden5``) and the linear ``outputs``;
+    the TF1 recipes build their graph with it, their shim ports call it eagerly.
+    """
+    with tf1.name_scope("dnn"):
+        hidden1 = tf1.layers.dense(X, n_hidden1, activation=tf.nn.relu, name="hidden1")
+        hidden2 = tf1.layers.dense(hidden1, n_hidden2, activation=tf.nn.relu, name="hidden2")
+        hidden3 = tf1.layers.dense(hidden2, n_hidden3, activation=tf.nn.relu, name="hidden3")
+        hidden4 = tf1.layers.dense(hidden3, n_hidden4, activation=tf.nn.relu, name="hidden4")
+        hidden5 = tf1.layers.dense(hidden4, n_hidden5, activation=tf.nn.relu, name="hidden5")
+        return tf1.layers.dense(hidden5, n_outputs, name="outputs")
 
 
 def relu_mlp_classifier(n_inputs, n_hidden1, n_hidden2, n_outputs):

@@ -1,0 +1,13 @@
+"""Shim port of :mod:`tf1_recipes.recipes.lr_step_decay` (the model code: :mod:`tf1_recipes.shim.families.learning_rate_schedules`)."""
+
+from tf1_recipes.recipes.lr_step_decay import learning_rate_at
+from tf1_recipes.shim import shim
+from tf1_recipes.shim.families.learning_rate_schedules import FedSchedule
+
+
+@shim("lr_step_decay")
+class Shim(FedSchedule):
+    """The lr_step_decay recipe's TF1 model code in a ``track_tf1_style_variables`` layer; its rate assigned per epoch."""
+
+    schedule = learning_rate_at
+    SCHEDULE_HYPERPARAMETERS = ("initial_learning_rate", "drop", "epochs_drop")
