@@ -22,7 +22,6 @@ IDS = [f"{name}-{preset}" for name, preset in CASES]
 #: Recipes without a shim port yet (issue 18 is moving through the catalogue family by family).
 NOT_YET_SHIMMED = {
     "bad_init",
-    "batch_norm",
     "batch_size_gap",
     "bn_pitfall_no_update_ops",
     "bn_pitfall_training_flag",

@@ -63,7 +63,17 @@ class ShimLayer(tf_keras.layers.Layer):
 
     @tf1.keras.utils.track_tf1_style_variables
     def call(self, inputs, training=False):
-        return self.forward(inputs, training)
+        # Each call builds the model as the TF1 graph was built: once, from fresh scope counts.
+        # A layer without a name (``tf.compat.v1.layers.batch_normalization(x)``) takes its
+        # variable scope from ``default_name``, made unique by the variable-scope store's
+        # counts (``batch_normalization``, ``_1``, ``_2``); those counts live in the default
+        # graph's collections, which eagerly is one graph for the whole process, so a second
+        # call would name its layers ``batch_normalization_3`` ... and create new variables.
+        # Re-entering the current VariableScope object restores the counts on exit
+        # (tf.compat.v1.variable_scope's documented behaviour for a scope object), so
+        # every call names its layers as the first did and reuses their variables.
+        with tf1.variable_scope(tf1.get_variable_scope()):
+            return self.forward(inputs, training)
 
 
 class ShimPort(Port):
