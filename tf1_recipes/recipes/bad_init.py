@@ -22,6 +22,24 @@ from tf1_recipes.recipes.families.pitfalls import softmax_head
 from tf1_recipes.registry import recipe
 
 
+def sigmoid_dnn(X, n_hidden, n_layers, n_outputs, init_stddev):
+    """The model: ``n_layers`` sigmoid ``tf.layers.dense`` layers of ``n_hidden`` units, then linear logits.
+
+    Every kernel (``hidden1`` .. ``hidden<n_layers>``, ``outputs``) drawn from
+    N(0, ``init_stddev``) (``tf.random_normal_initializer``), biases zero; built in the
+    ``dnn`` scope. ``X`` float32 ``[batch, n_inputs]`` -> logits ``[batch, n_outputs]``.
+    The TF1 recipe builds its graph with it, the shim port calls it eagerly.
+    """
+    with tf1.name_scope("dnn"):
+        initializer = tf1.random_normal_initializer(stddev=init_stddev)
+        my_dense_layer = functools.partial(tf1.layers.dense, kernel_initializer=initializer)
+
+        hidden = X
+        for layer in range(1, n_layers + 1):
+            hidden = my_dense_layer(hidden, n_hidden, activation=tf.nn.sigmoid, name=f"hidden{layer}")
+        return my_dense_layer(hidden, n_outputs, name="outputs")
+
+
 @recipe(
     "bad_init",
     presets={
@@ -51,14 +69,7 @@ def bad_init(
     X = tf1.placeholder(tf.float32, shape=(None, n_inputs), name="X")
     y = tf1.placeholder(tf.int64, shape=(None), name="y")
 
-    with tf1.name_scope("dnn"):
-        initializer = tf1.random_normal_initializer(stddev=init_stddev)
-        my_dense_layer = functools.partial(tf1.layers.dense, kernel_initializer=initializer)
-
-        hidden = X
-        for layer in range(1, n_layers + 1):
-            hidden = my_dense_layer(hidden, n_hidden, activation=tf.nn.sigmoid, name=f"hidden{layer}")
-        logits = my_dense_layer(hidden, n_outputs, name="outputs")
+    logits = sigmoid_dnn(X, n_hidden, n_layers, n_outputs, init_stddev)
 
     loss, accuracy = softmax_head(logits, y)
 

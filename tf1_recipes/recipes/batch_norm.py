@@ -3,10 +3,8 @@
 Run it: ``python -m tf1_recipes.recipes.batch_norm [--preset book] [--epochs N] ...``
 """
 
-import functools
-
-from tf1_recipes import contrib
 from tf1_recipes.compat import tf, tf1
+from tf1_recipes.recipes.families.pitfalls import batch_norm_dnn
 from tf1_recipes.registry import recipe
 
 
@@ -40,25 +38,9 @@ def batch_norm(
     y = tf1.placeholder(tf.int64, shape=(None), name="y")
     training = tf1.placeholder_with_default(False, shape=(), name="training")
 
-    with tf1.name_scope("dnn"):
-        if initializer == "contrib":
-            # tf.contrib.layers.variance_scaling_initializer(): factor 2.0, fan-in, truncated normal.
-            he_init = contrib.variance_scaling_initializer()
-        else:
-            # tf.variance_scaling_initializer(): scale 1.0, fan-in, truncated normal.
-            he_init = tf1.variance_scaling_initializer()
-
-        my_batch_norm_layer = functools.partial(
-            tf1.layers.batch_normalization, training=training, momentum=batch_norm_momentum
-        )
-        my_dense_layer = functools.partial(tf1.layers.dense, kernel_initializer=he_init)
-
-        hidden1 = my_dense_layer(X, n_hidden1, name="hidden1")
-        bn1 = tf.nn.elu(my_batch_norm_layer(hidden1))
-        hidden2 = my_dense_layer(bn1, n_hidden2, name="hidden2")
-        bn2 = tf.nn.elu(my_batch_norm_layer(hidden2))
-        logits_before_bn = my_dense_layer(bn2, n_outputs, name="outputs")
-        logits = my_batch_norm_layer(logits_before_bn)
+    # The model (Dense -> batch norm -> ELU twice, Dense -> batch norm), shared with the
+    # batch-norm pitfalls and the shim port.
+    logits = batch_norm_dnn(X, training, n_hidden1, n_hidden2, n_outputs, batch_norm_momentum, initializer)
 
     with tf1.name_scope("loss"):
         xentropy = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits)

@@ -10,6 +10,7 @@ Run it: ``python -m tf1_recipes.recipes.batch_size_gap [--preset large_batch] ..
 
 from tf1_recipes.compat import tf, tf1
 from tf1_recipes.recipes.families.pitfalls import softmax_head
+from tf1_recipes.recipes.families.relu_mlp import relu_mlp
 from tf1_recipes.registry import recipe
 
 
@@ -38,10 +39,7 @@ def batch_size_gap(
     X = tf1.placeholder(tf.float32, shape=(None, n_inputs), name="X")
     y = tf1.placeholder(tf.int64, shape=(None), name="y")
 
-    with tf1.name_scope("dnn"):
-        hidden1 = tf1.layers.dense(X, n_hidden1, activation=tf.nn.relu, name="hidden1")
-        hidden2 = tf1.layers.dense(hidden1, n_hidden2, activation=tf.nn.relu, name="hidden2")
-        logits = tf1.layers.dense(hidden2, n_outputs, name="outputs")
+    logits = relu_mlp(X, n_hidden1, n_hidden2, n_outputs)  # the 300/100 ReLU MLP, in the dnn scope
 
     loss, accuracy = softmax_head(logits, y)
 

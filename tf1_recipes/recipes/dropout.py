@@ -7,6 +7,26 @@ from tf1_recipes.compat import tf, tf1
 from tf1_recipes.registry import recipe
 
 
+def dropout_mlp(X, training, n_hidden1, n_hidden2, n_outputs, dropout_rate):
+    """The model: ``X`` [batch, n_inputs] float32 -> logits [batch, n_outputs].
+
+    ``tf.layers.dropout`` (rate ``dropout_rate``, the fraction dropped) on the inputs, then
+    in the ``dnn`` scope two ReLU ``tf.layers.dense`` layers (``hidden1``, ``hidden2``), each
+    followed by a dropout, and the linear ``outputs``. ``training``: the bool ``training``
+    placeholder, or a Python bool; the dropouts drop (and scale the rest by
+    ``1 / (1 - dropout_rate)``) only when it is true. The TF1 recipe builds its graph with
+    it, the shim port (:mod:`tf1_recipes.shim.dropout`) calls it eagerly.
+    """
+    X_drop = tf1.layers.dropout(X, dropout_rate, training=training)
+
+    with tf1.name_scope("dnn"):
+        hidden1 = tf1.layers.dense(X_drop, n_hidden1, activation=tf.nn.relu, name="hidden1")
+        hidden1_drop = tf1.layers.dropout(hidden1, dropout_rate, training=training)
+        hidden2 = tf1.layers.dense(hidden1_drop, n_hidden2, activation=tf.nn.relu, name="hidden2")
+        hidden2_drop = tf1.layers.dropout(hidden2, dropout_rate, training=training)
+        return tf1.layers.dense(hidden2_drop, n_outputs, name="outputs")
+
+
 @recipe("dropout", presets={"book": {}})
 def dropout(
     run,
@@ -26,14 +46,7 @@ def dropout(
     y = tf1.placeholder(tf.int64, shape=(None), name="y")
     training = tf1.placeholder_with_default(False, shape=(), name="training")
 
-    X_drop = tf1.layers.dropout(X, dropout_rate, training=training)
-
-    with tf1.name_scope("dnn"):
-        hidden1 = tf1.layers.dense(X_drop, n_hidden1, activation=tf.nn.relu, name="hidden1")
-        hidden1_drop = tf1.layers.dropout(hidden1, dropout_rate, training=training)
-        hidden2 = tf1.layers.dense(hidden1_drop, n_hidden2, activation=tf.nn.relu, name="hidden2")
-        hidden2_drop = tf1.layers.dropout(hidden2, dropout_rate, training=training)
-        logits = tf1.layers.dense(hidden2_drop, n_outputs, name="outputs")
+    logits = dropout_mlp(X, training, n_hidden1, n_hidden2, n_outputs, dropout_rate)
 
     with tf1.name_scope("loss"):
         xentropy = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits)

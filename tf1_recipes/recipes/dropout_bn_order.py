@@ -21,6 +21,53 @@ from tf1_recipes.recipes.families.pitfalls import mean_variance_ratio, softmax_h
 from tf1_recipes.registry import recipe
 
 
+#: Where the dropout layer goes.
+POSITIONS = ("before_bn", "after_bn")
+
+
+def dropout_bn_dnn(X, training, n_hidden1, n_hidden2, n_outputs, batch_norm_momentum, dropout_rate, dropout_position):
+    """The model: dense -> batch norm -> ELU twice, then dense logits; one dropout before or after the second batch norm.
+
+    Args:
+        X: float32 ``[batch, n_inputs]`` inputs.
+        training: the bool ``training`` placeholder, or a Python bool (batch statistics and
+            dropout when true; moving statistics, no dropout when false).
+        n_hidden1, n_hidden2, n_outputs: the layers' widths.
+        batch_norm_momentum: the moving averages' decay.
+        dropout_rate: the fraction dropped.
+        dropout_position: ``"before_bn"`` (on the first hidden layer's output, feeding the
+            second batch norm: the variance shift) or ``"after_bn"``.
+
+    Returns:
+        ``(hidden2, logits)``: the second dense layer's output ``[batch, n_hidden2]`` (the
+        variance-shift extra reads it) and the logits ``[batch, n_outputs]``. Built in the
+        ``dnn`` scope (hidden1, hidden2, outputs, batch_normalization[_1]). The TF1 recipe
+        builds its graph with it, the shim port calls it eagerly.
+
+    Raises:
+        ValueError: an unknown ``dropout_position``.
+    """
+    if dropout_position not in POSITIONS:
+        raise ValueError(f"dropout_position must be one of {', '.join(POSITIONS)}, got {dropout_position!r}")
+    with tf1.name_scope("dnn"):
+        he_init = contrib.variance_scaling_initializer()
+        my_batch_norm_layer = functools.partial(
+            tf1.layers.batch_normalization, training=training, momentum=batch_norm_momentum
+        )
+        my_dense_layer = functools.partial(tf1.layers.dense, kernel_initializer=he_init)
+        my_dropout_layer = functools.partial(tf1.layers.dropout, rate=dropout_rate, training=training)
+
+        hidden1 = my_dense_layer(X, n_hidden1, name="hidden1")
+        bn1 = tf.nn.elu(my_batch_norm_layer(hidden1))
+        if dropout_position == "before_bn":
+            bn1 = my_dropout_layer(bn1)  # feeds hidden2's batch norm: the variance shift
+        hidden2 = my_dense_layer(bn1, n_hidden2, name="hidden2")
+        bn2 = tf.nn.elu(my_batch_norm_layer(hidden2))
+        if dropout_position == "after_bn":
+            bn2 = my_dropout_layer(bn2)  # after the last batch norm: no shift
+        return hidden2, my_dense_layer(bn2, n_outputs, name="outputs")
+
+
 @recipe(
     "dropout_bn_order",
     presets={
@@ -52,23 +99,9 @@ def dropout_bn_order(
     y = tf1.placeholder(tf.int64, shape=(None), name="y")
     training = tf1.placeholder_with_default(False, shape=(), name="training")
 
-    with tf1.name_scope("dnn"):
-        he_init = contrib.variance_scaling_initializer()
-        my_batch_norm_layer = functools.partial(
-            tf1.layers.batch_normalization, training=training, momentum=batch_norm_momentum
-        )
-        my_dense_layer = functools.partial(tf1.layers.dense, kernel_initializer=he_init)
-        my_dropout_layer = functools.partial(tf1.layers.dropout, rate=dropout_rate, training=training)
-
-        hidden1 = my_dense_layer(X, n_hidden1, name="hidden1")
-        bn1 = tf.nn.elu(my_batch_norm_layer(hidden1))
-        if dropout_position == "before_bn":
-            bn1 = my_dropout_layer(bn1)  # feeds hidden2's batch norm: the variance shift
-        hidden2 = my_dense_layer(bn1, n_hidden2, name="hidden2")
-        bn2 = tf.nn.elu(my_batch_norm_layer(hidden2))
-        if dropout_position == "after_bn":
-            bn2 = my_dropout_layer(bn2)  # after the last batch norm: no shift
-        logits = my_dense_layer(bn2, n_outputs, name="outputs")
+    hidden2, logits = dropout_bn_dnn(
+        X, training, n_hidden1, n_hidden2, n_outputs, batch_norm_momentum, dropout_rate, dropout_position
+    )
 
     loss, accuracy = softmax_head(logits, y)
 

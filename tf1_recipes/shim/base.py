@@ -43,6 +43,23 @@ from tf1_recipes.tf2.base import Port
 warnings.filterwarnings("ignore", message="`layer.updates` will be removed", category=UserWarning)
 
 
+def as_if_built_once():
+    """A context in which TF1 code names its variable scopes as in a graph built once: the counts it adds are dropped on exit.
+
+    A layer without a name (``tf.compat.v1.layers.batch_normalization(x)``) takes its
+    variable scope from ``default_name``, made unique (``batch_normalization``, ``_1``,
+    ``_2``) by the variable-scope store's counts, and so does a TF1 optimizer's slot
+    (``hidden1/kernel/Momentum``). The counts live in the default graph's collections; a
+    TF1 graph is built once, but eagerly the default graph is one for the whole process,
+    so a second shim call would name its layers ``batch_normalization_3`` ... (new
+    variables) and a second shim's optimizer its slots ``Momentum_1`` (not the Saver's
+    names). Re-entering the current ``VariableScope`` object restores the counts on exit
+    (``tf.compat.v1.variable_scope``'s behaviour for a scope object, TensorFlow 2.21
+    ``variable_scope.py``), so each use starts from the same counts.
+    """
+    return tf1.variable_scope(tf1.get_variable_scope())
+
+
 class ShimLayer(tf_keras.layers.Layer):
     """A tf-keras layer whose ``call`` is TF1 model code, its variables tracked by ``track_tf1_style_variables``.
 
@@ -63,7 +80,10 @@ class ShimLayer(tf_keras.layers.Layer):
 
     @tf1.keras.utils.track_tf1_style_variables
     def call(self, inputs, training=False):
-        return self.forward(inputs, training)
+        # Each call builds the model as the TF1 graph was built: once, from fresh scope counts
+        # (see as_if_built_once).
+        with as_if_built_once():
+            return self.forward(inputs, training)
 
 
 class ShimPort(Port):
@@ -100,7 +120,7 @@ class ShimPort(Port):
 
     def build_optimizer_state(self):
         """Create the TF1 optimizer's slots now, with their TF1 names (see tf_private.create_tf1_optimizer_state)."""
-        with tf1.name_scope(self.optimizer_scope):
+        with as_if_built_once(), tf1.name_scope(self.optimizer_scope):
             tf_private.create_tf1_optimizer_state(self.optimizer, self.model.trainable_variables)
 
     def step_signature(self):

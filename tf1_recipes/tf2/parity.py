@@ -116,6 +116,19 @@ class DropoutNoise:
     the port a variable assigned before each step (read inside the traced step). The noise
     of a dropout of width ``w`` at step ``i`` is ``noise(i, w)`` on both sides, so masks
     agree as the migration guide's injected-masks approach requires.
+
+    Why not TensorFlow's ``tf.compat.v1.keras.utils.DeterministicRandomTestTool``
+    (``mode="num_random_ops"``: the n-th stateful random op made gets op seed n): it
+    cannot reach the masks after the first. A TF1 graph has one stateful dropout op per
+    layer, whose state every ``session.run`` advances; eagerly each call makes a new op
+    (a new op seed) and each traced ``tf.function`` its own ops, so the shim's training
+    steps and probe looks never draw the graph's sequence. Measured (TF1 -> shim, K = 20,
+    no injection, dropout recipe): initial weights equal (0), the probe's first
+    training-mode logits equal (0), the K-step weights 0.063 apart (3.5e4 times the
+    tolerance); dropout_bn_order: its dropout op is made between two kernel initialisers
+    in the graph but not in the shim's inference-mode build call, so even the initial
+    kernels differ (0.64). Keras 3's ``Dropout`` (native ports) is stateless, out of the
+    tool's reach altogether.
     """
 
     def __init__(self, batch_size, seed=1):

@@ -13,14 +13,40 @@ from tf1_recipes import contrib
 from tf1_recipes.compat import tf, tf1
 
 
-def batch_norm_dnn(X, training, n_hidden1, n_hidden2, n_outputs, batch_norm_momentum):
-    """``batch_norm``'s network: dense (contrib He init) -> batch norm -> ELU, twice, then dense -> batch norm.
+#: The kernel initializers of batch_norm_dnn.
+BATCH_NORM_INITIALIZERS = ("contrib", "variance_scaling")
+
+
+def batch_norm_dnn(X, training, n_hidden1, n_hidden2, n_outputs, batch_norm_momentum, initializer="contrib"):
+    """``batch_norm``'s network: dense (He init) -> batch norm -> ELU, twice, then dense -> batch norm.
+
+    Args:
+        X: float32 ``[batch, n_inputs]`` inputs.
+        training: a bool scalar (the ``training`` placeholder) or a Python bool: batch
+            statistics (and, in a graph, ``UPDATE_OPS`` for the moving statistics; eagerly,
+            the update itself) when true, the moving statistics when false.
+        n_hidden1, n_hidden2, n_outputs: the layers' widths.
+        batch_norm_momentum: the moving averages' decay (0.9 in the recipes).
+        initializer: ``"contrib"`` (``tf.contrib.layers.variance_scaling_initializer()``:
+            factor 2.0, fan-in, truncated normal) or ``"variance_scaling"``
+            (``tf.variance_scaling_initializer()``: scale 1.0, fan-in, truncated normal).
 
     Built in the ``dnn`` scope with the reference layer names (hidden1, hidden2, outputs,
-    batch_normalization[_1, _2]); returns the logits.
+    batch_normalization[_1, _2]); returns the logits ``[batch, n_outputs]``. The TF1 recipes
+    (``batch_norm`` and its pitfalls) build their graph with it, their shim ports call it eagerly.
+
+    Raises:
+        ValueError: an unknown ``initializer``.
     """
+    if initializer not in BATCH_NORM_INITIALIZERS:
+        raise ValueError(f"unknown initializer {initializer!r}; choose one of {', '.join(BATCH_NORM_INITIALIZERS)}")
     with tf1.name_scope("dnn"):
-        he_init = contrib.variance_scaling_initializer()
+        if initializer == "contrib":
+            # tf.contrib.layers.variance_scaling_initializer(): factor 2.0, fan-in, truncated normal.
+            he_init = contrib.variance_scaling_initializer()
+        else:
+            # tf.variance_scaling_initializer(): scale 1.0, fan-in, truncated normal.
+            he_init = tf1.variance_scaling_initializer()
         my_batch_norm_layer = functools.partial(
             tf1.layers.batch_normalization, training=training, momentum=batch_norm_momentum
         )

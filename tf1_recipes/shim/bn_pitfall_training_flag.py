@@ -1,0 +1,48 @@
+"""Shim port of :mod:`tf1_recipes.recipes.bn_pitfall_training_flag`: batch statistics at test time, on purpose.
+
+The model and its training are batch_norm's shim (the moving statistics updated inside
+each training call). The pitfall is the evaluation: TF1 fed ``training=True`` while
+evaluating 10 images at a time and did not fetch ``UPDATE_OPS``, so its moving statistics
+stayed put. Called with ``training=True`` the shim's TF1 batch-norm layers update them
+inside the call, so the evaluation restores them afterwards (one ``tf.function`` per
+batch size: read, call, assign back).
+"""
+
+import tensorflow as tf
+
+from tf1_recipes.shim import shim
+from tf1_recipes.shim.families.pitfalls import BatchNormDNN
+
+
+@shim("bn_pitfall_training_flag")
+class Shim(BatchNormDNN):
+    """batch_norm's TF1 model code trained correctly, evaluated with batch statistics in batches of ``eval_batch_size``."""
+
+    def build(self, **hyper):
+        self._training_mode_accuracy = tf.function(
+            self.training_mode_accuracy,
+            input_signature=(tf.TensorSpec([None, self.input_width()], tf.float32), tf.TensorSpec([None], tf.int64)),
+        )
+        return super().build(**hyper)
+
+    def training_mode_accuracy(self, X, y):
+        """TF1's ``accuracy`` fetched with ``training`` fed True, no update ops run: the moving statistics put back."""
+        moving = self.model.non_trainable_variables
+        before = [v.read_value() for v in moving]
+        logits = self.logits(X, training=True)
+        for variable, value in zip(moving, before):
+            variable.assign(value)
+        return tf.reduce_mean(tf.cast(tf.math.in_top_k(targets=y, predictions=logits, k=1), tf.float32))
+
+    def accuracy_in_batches(self, X, y, batch_size):
+        """The training-mode accuracy over a split, ``batch_size`` images at a time, weighted by batch size."""
+        total = 0.0
+        for start in range(0, len(X), batch_size):
+            X_batch, y_batch = X[start : start + batch_size], y[start : start + batch_size]
+            total += float(self._training_mode_accuracy(X_batch, y_batch)) * len(X_batch)
+        return total / len(X)
+
+    def report(self, run, epoch, X_eval, y_eval):
+        training_mode_val = self.accuracy_in_batches(X_eval, y_eval, self.hyper["eval_batch_size"])
+        accuracy_val, loss_val = self.evaluate(X_eval, y_eval)
+        run.report(epoch, training_mode_val, inference_accuracy=accuracy_val, loss=loss_val)
