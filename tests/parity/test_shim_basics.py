@@ -85,3 +85,85 @@ def test_shared_variables_shim_creates_relus_tf_variables_once_and_shares_one_th
     assert {v.name: v for v in model.variables} == before  # the same objects: nothing created since
     shim.threshold.assign(100.0)
     np.testing.assert_array_equal(model(X).numpy(), np.full((10, 1), 500.0, np.float32))  # all five units moved
+
+
+# --------------------------------------------------------------------------- logistic_regression_tensorboard
+
+from test_basics_and_import_ports import LOGREG, THETA, events, logreg_pair  # noqa: E402,F401  (the TF1 graph's trace, shared)
+
+
+def k_step_trace(port, batches):
+    """What logreg_pair's TF1 trace holds, from ``port`` (at its current theta) on the same batches."""
+    X0, y0 = batches[0]
+    theta = lambda: port.keras_variables()[THETA].numpy() if hasattr(port, "created_once") else port.get_tf1_values()[THETA]  # noqa: E731
+    # The shim's traced evaluation (its sess.run counterpart); the native port's eager one.
+    evaluate = getattr(port, "loss_and_proba", lambda X, y: (port.loss(X, y), port.y_proba(X)))
+    loss, proba = evaluate(X0, y0)
+    trace = {"initial": theta(), "proba": proba.numpy(), "loss": float(loss)}
+    trace["step_losses"] = [float(port.train_step(X_batch, y_batch)) for X_batch, y_batch in batches]
+    trace["final"], trace["final_loss"] = theta(), float(evaluate(X0, y0)[0])
+    return trace
+
+
+@pytest.fixture(scope="module")
+def logreg_traces(logreg_pair):
+    """(TF1 trace, shim trace, native trace, the shim's own initial theta): K GD steps of each from the TF1 graph's initial theta."""
+    tf1_trace, native_port, batches, _ = logreg_pair
+    shim = parity.build_shim(LOGREG, "book", {"seed": 7})  # another seed: its own theta differs from TF1's
+    own = shim.keras_variables()[THETA].numpy()
+    shim.keras_variables()[THETA].assign(tf1_trace["initial"])
+    return tf1_trace, k_step_trace(shim, batches), k_step_trace(native_port, batches), own
+
+
+def trace_diffs(a, b):
+    """(forward max|diff| of probabilities and loss, K-step losses max|diff|, final theta max|diff|)."""
+    forward = max(parity.max_abs_diff(a["proba"], b["proba"]), abs(float(a["loss"]) - float(b["loss"])))
+    losses = parity.max_abs_diff(list(a["step_losses"]) + [a["final_loss"]], list(b["step_losses"]) + [b["final_loss"]])
+    return forward, losses, parity.max_abs_diff(a["final"], b["final"])
+
+
+def test_logistic_regression_shim_gives_the_tf1_graphs_forward_pass_and_k_steps(logreg_traces, record_property):
+    """The recipe's own model, log_loss and GradientDescentOptimizer, eagerly, from the TF1 graph's
+    initial theta, K = parity.K_STEPS steps of 50 rows: the same ops in the same order, the same bits."""
+    tf1_trace, shim_trace, _, own = logreg_traces
+    assert parity.max_abs_diff(own, tf1_trace["initial"]) > 0.1  # the copy matters
+    assert parity.max_abs_diff(shim_trace["initial"], tf1_trace["initial"]) == 0.0
+    forward, losses, weights = trace_diffs(tf1_trace, shim_trace)
+    record_property("forward_max_abs_diff", forward)
+    record_property("k_step_weights_max_abs_diff", weights)
+    print(f"{LOGREG} TF1 -> shim: forward max|diff| {forward:.3g}, K={len(shim_trace['step_losses'])} losses {losses:.3g}, theta {weights:.3g}")
+    assert parity.max_abs_diff(tf1_trace["initial"], tf1_trace["final"]) > 1e-3 and tf1_trace["final_loss"] < tf1_trace["step_losses"][0]
+    assert forward == losses == weights == 0.0
+
+
+def test_logistic_regression_native_port_gives_the_shims_forward_pass_and_k_steps(logreg_traces, record_property):
+    """Shim -> native (rung 2 -> rung 4): Keras' Dense and SGD, the log loss written out; the parity tolerances."""
+    _, shim_trace, native_trace, _ = logreg_traces
+    forward, losses, weights = trace_diffs(shim_trace, native_trace)
+    record_property("forward_max_abs_diff", forward)
+    record_property("k_step_weights_max_abs_diff", weights)
+    print(f"{LOGREG} shim -> native: forward max|diff| {forward:.3g}, losses {losses:.3g}, theta {weights:.3g}")
+    assert forward < parity.FORWARD_TOLERANCE and losses <= parity.LOSS_TOLERANCE
+    np.testing.assert_allclose(native_trace["final"], shim_trace["final"], rtol=parity.WEIGHT_RTOL, atol=parity.WEIGHT_ATOL)
+
+
+def test_logistic_regression_shim_logs_and_checkpoints_what_the_tf1_run_does(run_quiet, tmp_path):
+    """End of the tiny whole runs, as for the native port: the same test log loss per epoch (here the
+    same bits: the same initial draw, batches and ops), the same TensorBoard tag at the same steps with
+    a graph, the same numbered checkpoints in TF1's format and names, the last holding the same theta."""
+    from tf1_recipes.tf2.logistic_regression_tensorboard import CHECKPOINT_NAME, LOSS_TAG
+
+    tiny = {"n_epochs": 4, "checkpoint_every": 2}
+    tf1_run = run_quiet(LOGREG, "book", overrides=tiny, out_dir=str(tmp_path / "tf1"))
+    shim_run = run_quiet(LOGREG, "book", overrides=tiny, out_dir=str(tmp_path / "shim"), shim=True)
+    assert shim_run.history == tf1_run.history and shim_run.extras["test_accuracy"] == tf1_run.extras["test_accuracy"]
+    (tf1_scalars, tf1_graph), (shim_scalars, shim_graph) = (events(tmp_path / side / "tf_logs") for side in ("tf1", "shim"))
+    assert tf1_scalars == shim_scalars and set(shim_scalars) == {LOSS_TAG} and tf1_graph and shim_graph
+    assert sorted(shim_scalars[LOSS_TAG]) == [0, 1, 2, 3]
+    np.testing.assert_allclose([shim_scalars[LOSS_TAG][s] for s in range(4)], shim_run.history, rtol=1e-6)
+    numbered = {side: sorted(p.name for p in (tmp_path / side).glob(f"{CHECKPOINT_NAME}-*.index")) for side in ("tf1", "shim")}
+    assert numbered["tf1"] == numbered["shim"] == [f"{CHECKPOINT_NAME}-0.index", f"{CHECKPOINT_NAME}-2.index"]
+    for epoch in (0, 2):
+        tf1_saved, shim_saved = (tf1_checkpoint_values(str(tmp_path / side / f"{CHECKPOINT_NAME}-{epoch}")) for side in ("tf1", "shim"))
+        assert set(shim_saved) == set(tf1_saved) == {THETA}
+        np.testing.assert_array_equal(shim_saved[THETA], tf1_saved[THETA])

@@ -35,7 +35,6 @@ NOT_YET_SHIMMED = {
     "freeze_stop_gradient",
     "freeze_var_list",
     "graph_session_basics",
-    "logistic_regression_tensorboard",
     "pretrain_5layer",
     "reuse_import_meta_graph",
     "reuse_import_meta_graph_new_layers",
