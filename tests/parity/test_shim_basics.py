@@ -167,3 +167,50 @@ def test_logistic_regression_shim_logs_and_checkpoints_what_the_tf1_run_does(run
         tf1_saved, shim_saved = (tf1_checkpoint_values(str(tmp_path / side / f"{CHECKPOINT_NAME}-{epoch}")) for side in ("tf1", "shim"))
         assert set(shim_saved) == set(tf1_saved) == {THETA}
         np.testing.assert_array_equal(shim_saved[THETA], tf1_saved[THETA])
+
+
+# --------------------------------------------------------------------------- graph_session_basics
+
+
+def test_graph_session_basics_shim_gives_the_tf1_values_step_by_step(run_quiet, tmp_path):
+    """No network: the "forward pass" is the walkthrough's values, each lesson's TF1 code run eagerly.
+    Every step's values equal the TF1 run's, under the TF1 name or its rung-2 counterpart
+    (graph_session_basics.TF1_COUNTERPARTS), but theta's: a random draw on each side, compared with
+    its own round trips instead. The TF1 calls refused eagerly are reported refused."""
+    from tf1_recipes.shim.graph_session_basics import RUNG2_ONLY, TF1_COUNTERPARTS
+
+    tf1_run = run_quiet("graph_session_basics", "book", out_dir=str(tmp_path / "tf1"))
+    shim_run = run_quiet("graph_session_basics", "book", out_dir=str(tmp_path / "shim"), shim=True)
+    assert len(shim_run.history) == len(tf1_run.history)
+    theta = ("theta_saved", "theta_restored", "theta_imported")
+    shim_names = [TF1_COUNTERPARTS.get(name, name) for name in tf1_run.extras]
+    assert shim_names == [name for name in shim_run.extras if name not in RUNG2_ONLY]  # the same steps, in the same order
+    for tf1_name, shim_name in zip(tf1_run.extras, shim_names):
+        if tf1_name not in theta:
+            assert shim_run.extras[shim_name] == tf1_run.extras[tf1_name], (tf1_name, shim_name)
+    assert all(shim_run.extras[name] == [1.0] for name in RUNG2_ONLY)
+    for run in (tf1_run, shim_run):
+        saved, restored, imported = (run.extras[name] for name in theta)
+        assert saved == restored == imported and all(-1 <= v < 1 for v in saved)
+        assert run.extras["round_trip_exact"] == [1.0]
+
+
+def test_graph_session_basics_shim_saves_a_tf1_checkpoint_with_the_tf1_runs_names_and_live_values(run_quiet, tmp_path):
+    """The "steps" are the Saver round trips: the shim's checkpoint is a TF1 Saver checkpoint with the
+    TF1 run's names, shapes and dtypes (the variables its steps created, named as TF1 named them);
+    theta is the saved draw, for another seed too. The other values are the variables' live ones:
+    nothing re-initialises x at rung 2 (10), where TF1's last session had just run init (3)."""
+    finals = []
+    for seed in (42, 7):
+        tf1_run = run_quiet("graph_session_basics", "book", seed=seed, out_dir=str(tmp_path / f"tf1-{seed}"))
+        shim_run = run_quiet("graph_session_basics", "book", seed=seed, out_dir=str(tmp_path / f"shim-{seed}"), shim=True)
+        tf1_reader, shim_reader = (tf.train.load_checkpoint(run.checkpoint_path) for run in (tf1_run, shim_run))
+        assert shim_reader.get_variable_to_shape_map() == tf1_reader.get_variable_to_shape_map()
+        assert shim_reader.get_variable_to_dtype_map() == tf1_reader.get_variable_to_dtype_map()
+        assert set(tf1_reader.get_variable_to_shape_map()) == {"x", "y", "x_evaluations", "x1", "theta"}
+        saved = np.array(shim_run.extras["theta_saved"], np.float32)
+        assert np.array_equal(shim_reader.get_tensor("theta"), saved) and shim_run.final == 1.0
+        assert (shim_reader.get_tensor("x"), tf1_reader.get_tensor("x")) == (10, 3)
+        assert not (tmp_path / f"shim-{seed}" / "model.ckpt.meta").exists()  # no graph to export eagerly
+        finals.append(saved)
+    assert not np.array_equal(*finals)  # a real draw, not a constant

@@ -124,3 +124,35 @@ class CreatedOnce:
         tracked = {id(v) for v in layer.variables}
         self.variables = [v for v in self._created if id(v) not in tracked]
         layer.tf_variables = self.variables
+
+
+class TF1Code(tf.Module):
+    """TF1 code that is no model (no input batch, no training) run eagerly in a shimmed ``tf.Module``.
+
+    The guide's decorator also applies to ``tf.Module`` methods: ``__call__`` runs ``fn(*args)``
+    under ``track_tf1_style_variables`` and :meth:`CreatedOnce.scope`, so ``get_variable`` and bare
+    ``tf.Variable`` variables are created on the first call, under their TF1 names, and reused by
+    every later call; each call is one run of the code (what one ``sess.run`` was).
+
+    Args:
+        fn: the TF1 code, ``fn(*args)``.
+        *input_specs: a ``tf.TensorSpec`` per argument, to name the variables (:func:`tf1_variable_names`).
+        name: the module's name.
+    """
+
+    def __init__(self, fn, *input_specs, name=None):
+        super().__init__(name=name)
+        self.fn = fn
+        self.created_once = CreatedOnce(tf1_variable_names(fn, *input_specs))
+
+    @tf1.keras.utils.track_tf1_style_variables
+    def __call__(self, *args):
+        with self.created_once.scope():
+            outputs = self.fn(*args)
+        if self.created_once.variables is None:
+            self.created_once.adopt(self)
+        return outputs
+
+    def tf1_variables(self):
+        """{TF1 name: variable} of what the code created (without ``:0``)."""
+        return {v.name.split(":")[0]: v for v in self.variables}
