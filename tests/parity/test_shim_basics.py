@@ -214,3 +214,30 @@ def test_graph_session_basics_shim_saves_a_tf1_checkpoint_with_the_tf1_runs_name
         assert not (tmp_path / f"shim-{seed}" / "model.ckpt.meta").exists()  # no graph to export eagerly
         finals.append(saved)
     assert not np.array_equal(*finals)  # a real draw, not a constant
+
+
+# --------------------------------------------------------------------------- CreatedOnce's refusals
+
+
+def test_created_once_refuses_code_that_creates_other_variables_than_on_its_first_call():
+    """The i-th tf.Variable call gets the i-th variable back only if the calls line up: more or fewer
+    calls than the first one, or a first call creating variables in another order than the TF1
+    graph did, is an error naming the counts or the names, never a silently shifted variable."""
+    from tf1_recipes.shim.families.tf_variables import TF1Code
+
+    def code(n):
+        return [tf.Variable(float(i), name=f"v{i}") for i in range(n)]
+
+    calls = {"n": 2}
+    flexible = TF1Code(lambda: code(calls["n"]), name="flexible")
+    assert [v.numpy() for v in flexible()] == [0.0, 1.0] and sorted(flexible.tf1_variables()) == ["v0", "v1"]
+    calls["n"] = 3
+    with pytest.raises(RuntimeError, match="more than the 2 times"):
+        flexible()
+    calls["n"] = 1
+    with pytest.raises(RuntimeError, match="fewer than the 2 times"):
+        flexible()
+    swapped = TF1Code(lambda: [tf.Variable(1.0, name="b"), tf.Variable(0.0, name="a")], name="swapped")
+    swapped.created_once.tf1_names = ["a", "b"]  # as if the TF1 graph had created them the other way round
+    with pytest.raises(ValueError, match="variable 0 of the model code is 'b'; the TF1 graph's is 'a'"):
+        swapped()
