@@ -27,6 +27,50 @@ from tf1_recipes.compat import tf, tf1
 from tf1_recipes.registry import recipe
 
 
+def f_of_xy(x_init, y_init):
+    """Step 1's graph: variables ``x``, ``y`` (int32 scalars, initial values ``x_init``, ``y_init``) and ``f = x * x * y + y + 2``.
+
+    Returns ``(x, y, f)``.
+    """
+    x = tf.Variable(x_init, name="x")
+    y = tf.Variable(y_init, name="y")
+    f = x * x * y + y + 2
+    return x, y, f
+
+
+def counted_nodes():
+    """Step 3's graph: ``x = w + 2`` (w = 3) run after incrementing the counter ``x_evaluations``; ``y = x + 5``, ``z = x * 3``.
+
+    Returns ``(x_evaluations, y, z)`` (int32 scalars): the counter says how often ``x`` was computed.
+    """
+    x_evaluations = tf.Variable(0, name="x_evaluations")  # counts the computations of x
+    w = tf.constant(3, name="w")
+    with tf.control_dependencies([x_evaluations.assign_add(1, read_value=False)]):
+        x = tf.add(w, 2, name="x_node")
+    y = x + 5
+    z = x * 3
+    return x_evaluations, y, z
+
+
+def two_graphs():
+    """Step 4: ``x1`` made in the default graph, ``x2`` in a new graph made default for it. Returns ``(x1, graph, x2)``."""
+    x1 = tf.Variable(1, name="x1")
+    graph = tf1.Graph()
+    with graph.as_default():
+        x2 = tf.Variable(2, name="x2")
+    return x1, graph, x2
+
+
+def plus_five(A):
+    """Step 5's computation of the fed ``A`` (float32 ``[B, 3]``): ``A + 5``."""
+    return A + 5
+
+
+def make_theta():
+    """Step 6's variable: ``theta``, float32 ``[3]`` drawn uniformly from [-1, 1)."""
+    return tf.Variable(tf1.random_uniform([3], -1.0, 1.0), name="theta")
+
+
 @recipe(
     "graph_session_basics",
     presets={"book": {}, "smoke": {}},
@@ -45,9 +89,7 @@ def graph_session_basics(run, *, x_init=3, y_init=4):
             run.report(next(steps), element, **{name: element})
 
     # 1. Creating a graph and running it in a session.
-    x = tf.Variable(x_init, name="x")
-    y = tf.Variable(y_init, name="y")
-    f = x * x * y + y + 2
+    x, y, f = f_of_xy(x_init, y_init)
     init = tf1.global_variables_initializer()
     with tf1.Session() as sess:
         init.run()
@@ -70,12 +112,7 @@ def graph_session_basics(run, *, x_init=3, y_init=4):
         show("x_initial_in_new_session", x.eval())
 
     # 3. Lifecycle of a node value: x is computed for each eval() that needs it.
-    x_evaluations = tf.Variable(0, name="x_evaluations")  # counts the computations of x
-    w = tf.constant(3, name="w")
-    with tf.control_dependencies([x_evaluations.assign_add(1, read_value=False)]):
-        x = tf.add(w, 2, name="x_node")
-    y = x + 5
-    z = x * 3
+    x_evaluations, y, z = counted_nodes()
     init = tf1.global_variables_initializer()
     with tf1.Session() as sess:
         init.run()
@@ -90,10 +127,7 @@ def graph_session_basics(run, *, x_init=3, y_init=4):
         show("x_evaluations_together", x_evaluations.eval())  # 1: one run, x computed once
 
     # 4. Managing graphs: a node goes into the default graph unless another is made default.
-    x1 = tf.Variable(1, name="x1")
-    graph = tf1.Graph()
-    with graph.as_default():
-        x2 = tf.Variable(2, name="x2")
+    x1, graph, x2 = two_graphs()
     show("x1_in_default_graph", x1.graph is tf1.get_default_graph())
     show("x2_in_default_graph", x2.graph is tf1.get_default_graph())
     with tf1.Session(graph=graph) as sess:
@@ -108,7 +142,7 @@ def graph_session_basics(run, *, x_init=3, y_init=4):
 
     # 5. Feeding data to the training algorithm: placeholders.
     A = tf1.placeholder(tf.float32, shape=(None, 3), name="A")
-    B = A + 5
+    B = plus_five(A)
     with tf1.Session() as sess:
         B_val_1 = B.eval(feed_dict={A: [[1, 2, 3]]})
         B_val_2 = B.eval(feed_dict={A: [[4, 5, 6], [7, 8, 9]]})
@@ -116,7 +150,7 @@ def graph_session_basics(run, *, x_init=3, y_init=4):
     show("B_val_2", B_val_2)
 
     # 6. Saving and restoring a model.
-    theta = tf.Variable(tf1.random_uniform([3], -1.0, 1.0), name="theta")
+    theta = make_theta()
     init = tf1.global_variables_initializer()
     saver = tf1.train.Saver()
     with tf1.Session() as sess:

@@ -58,26 +58,51 @@ def random_batch(X_train, y_train, batch_size):
     return X_train[rnd_indices], y_train[rnd_indices]
 
 
+def model(X, initializer=None, seed=42):
+    """The model, in the ``model`` name scope: ``sigmoid(X theta)``, ``theta`` a ``tf.Variable``.
+
+    Args:
+        X: float32 ``[B, n]``, the inputs with their bias column (n known).
+        initializer: theta's initial value ``[n, 1]``; None: ``tf.random_uniform([n, 1], -1, 1, seed=seed)``.
+        seed: the op seed of that draw.
+
+    Returns:
+        ``y_proba``: float32 ``[B, 1]``, the probability of class 1.
+    """
+    n_inputs_including_bias = int(X.get_shape()[1])
+    with tf1.name_scope("model"):
+        if initializer is None:
+            initializer = tf1.random_uniform([n_inputs_including_bias, 1], -1.0, 1.0, seed=seed)
+        theta = tf.Variable(initializer, name="theta")
+        logits = tf.matmul(X, theta, name="logits")
+        y_proba = tf.sigmoid(logits)
+    return y_proba
+
+
+def log_loss(y, y_proba):
+    """``tf.losses.log_loss`` of the labels ``y`` (float32 ``[B, 1]``) and ``y_proba``, in the ``loss`` scope: a scalar."""
+    return tf1.losses.log_loss(y, y_proba, scope="loss")
+
+
+def loss_summary(loss):
+    """The ``log_loss`` scalar summary of ``loss`` (a serialized ``Summary``; tag prefixed by the name scopes)."""
+    return tf1.summary.scalar("log_loss", loss)
+
+
 def logistic_regression(X, y, initializer=None, seed=42, learning_rate=0.01):
     """The model, its training op, the ``log_loss`` summary, init and Saver, in name scopes."""
-    n_inputs_including_bias = int(X.get_shape()[1])
     with tf1.name_scope("logistic_regression"):
-        with tf1.name_scope("model"):
-            if initializer is None:
-                initializer = tf1.random_uniform([n_inputs_including_bias, 1], -1.0, 1.0, seed=seed)
-            theta = tf.Variable(initializer, name="theta")
-            logits = tf.matmul(X, theta, name="logits")
-            y_proba = tf.sigmoid(logits)
+        y_proba = model(X, initializer, seed)
         with tf1.name_scope("train"):
-            loss = tf1.losses.log_loss(y, y_proba, scope="loss")
+            loss = log_loss(y, y_proba)
             optimizer = tf1.train.GradientDescentOptimizer(learning_rate=learning_rate)
             training_op = optimizer.minimize(loss)
-            loss_summary = tf1.summary.scalar("log_loss", loss)
+            loss_summary_op = loss_summary(loss)
         with tf1.name_scope("init"):
             init = tf1.global_variables_initializer()
         with tf1.name_scope("save"):
             saver = tf1.train.Saver(max_to_keep=None)
-    return y_proba, loss, training_op, loss_summary, init, saver
+    return y_proba, loss, training_op, loss_summary_op, init, saver
 
 
 def log_dir(root_logdir, prefix=""):

@@ -30,6 +30,20 @@ def relu(X):
     return tf.maximum(z, threshold, name="max")
 
 
+def summed_relus(X, n_relus):
+    """``n_relus`` relu() units on ``X`` (float32 ``[B, n_features]``) sharing ``relu/threshold``, summed: ``[B, 1]``.
+
+    Each call runs in ``variable_scope("relu", reuse=(relu_index >= 1))``: the first creates
+    ``relu/threshold``, the others get it back; each call's weights and bias are its own
+    (``relu/weights``, ``relu_1/weights``, ... in a TF1 graph).
+    """
+    relus = []
+    for relu_index in range(n_relus):
+        with tf1.variable_scope("relu", reuse=(relu_index >= 1)):
+            relus.append(relu(X))
+    return tf.add_n(relus, name="output")
+
+
 @recipe(
     "shared_variables",
     presets={"book": {}, "smoke": {}},
@@ -39,11 +53,7 @@ def relu(X):
 def shared_variables(run, *, n_features=3, n_relus=5, n_samples=100, thresholds=(0.0, 0.5, 1.0, 2.0, -1.0, 100.0)):
     """Five relu() calls sharing one threshold variable through variable_scope(reuse) and get_variable."""
     X = tf1.placeholder(tf.float32, shape=(None, n_features), name="X")
-    relus = []
-    for relu_index in range(n_relus):
-        with tf1.variable_scope("relu", reuse=(relu_index >= 1)):
-            relus.append(relu(X))
-    output = tf.add_n(relus, name="output")
+    output = summed_relus(X, n_relus)
 
     with tf1.variable_scope("relu", reuse=True):
         threshold = tf1.get_variable("threshold")

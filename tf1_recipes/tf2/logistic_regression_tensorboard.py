@@ -66,14 +66,18 @@ class LogisticRegressionTensorBoard(Port):
         # The labels are a (batch, 1) float column here, not the MNIST ports' int64 classes.
         return tf.TensorSpec([None, self.n_inputs], tf.float32), tf.TensorSpec([None, 1], tf.float32)
 
-    def build(self, *, n_samples, noise, data_seed, test_ratio, learning_rate, checkpoint_every):
+    def load_moons(self, n_samples, noise, data_seed, test_ratio):
+        """The recipe's split: ``X_train``/``X_test`` enhanced float32 ``[n, 7]``, ``y_train``/``y_test`` float32 ``[n, 1]``."""
         X_moons, y_moons = make_moons(n_samples, noise=noise, random_state=data_seed)
         test_size = int(n_samples * test_ratio)
         self.X_train, self.X_test = enhance(X_moons[:-test_size]), enhance(X_moons[-test_size:])
         self.y_train = y_moons[:-test_size].reshape(-1, 1).astype(np.float32)
         self.y_test = y_moons[-test_size:].reshape(-1, 1).astype(np.float32)
-        self.checkpoint_every = checkpoint_every
         self.n_inputs = self.X_train.shape[1]  # including the bias column
+
+    def build(self, *, n_samples, noise, data_seed, test_ratio, learning_rate, checkpoint_every):
+        self.load_moons(n_samples, noise, data_seed, test_ratio)
+        self.checkpoint_every = checkpoint_every
         theta = keras.layers.Dense(1, use_bias=False, kernel_initializer=uniform_theta, name="theta")
         model = keras.Sequential([keras.Input(shape=(self.n_inputs,)), theta], name=self.recipe)
         return model, keras.optimizers.SGD(learning_rate)
