@@ -769,7 +769,8 @@ class RunComparison:
         measures: when both sides ran, {"history_max": max |difference| of the per-epoch metric
             (float; None when one history is shorter), "variables": {checkpoint variable: max
             |difference| (float) or None (shape, dtype or presence)} of the differing ones,
-            "total": how many variables}; empty when a side did not run or for a comparison
+            "total": how many variables, "series": the other reported series that differ, when
+            any (:data:`TIMING_SERIES` by length)}; empty when a side did not run or for a comparison
             read back from a report.
     """
 
@@ -837,6 +838,17 @@ def _compare_checkpoints(recipe_ckpt, upgraded_ckpt, side="upgraded"):
                 rows.append(f"| `{name}` | {a.tolist()} vs {b.tolist()} | |")
                 differing[name] = float(np.abs(a.astype(np.float64) - b.astype(np.float64)).max()) if a.size else None
     return rows, len(set(shapes_a) | set(shapes_b)), differing
+
+
+#: Reported values that are wall-clock timings in seconds (``early_stopping``'s per-epoch ``epoch_seconds``,
+#: ``transfer_digits_5_to_9``'s ``training_seconds``): no two runs agree on them, so a comparison takes how
+#: many there are (epochs run), not their values.
+TIMING_SERIES = frozenset({"epoch_seconds", "training_seconds"})
+
+
+def _comparable_series(extras):
+    """A run's ``extras`` as compared: each :data:`TIMING_SERIES` entry replaced by its length (1 for a number)."""
+    return {k: ((len(v) if isinstance(v, (list, tuple)) else 1) if k in TIMING_SERIES else v) for k, v in extras.items()}
 
 
 def run_recipe_smoke(name, scratch):
@@ -942,11 +954,17 @@ def compare_package(name, root, package, scratch, *, side, recipe_run=None):
         differences.append(f"final {recipe.metric} {_fmt(final) if final is not None else 'missing'}")
     else:
         lines += ["", f"Per-epoch `{recipe.metric}`: equal, bit for bit ({', '.join(_fmt(v) for v in recipe.history)})."]
-    if recipe.extras != other.extras:
-        keys = sorted(set(recipe.extras) | set(other.extras))
-        changed = [k for k in keys if recipe.extras.get(k) != other.extras.get(k)]
+    ours, theirs = _comparable_series(recipe.extras), _comparable_series(other.extras)
+    timings = sorted(TIMING_SERIES & (set(recipe.extras) | set(other.extras)))
+    if ours != theirs:
+        keys = sorted(set(ours) | set(theirs))
+        changed = [k for k in keys if ours.get(k) != theirs.get(k)]
         lines += ["", f"Other reported series differ: {', '.join(f'`{k}`' for k in changed)}."]
         differences.append(f"series {', '.join(changed)}")
+        measures["series"] = changed
+    if timings:
+        lines += ["", f"Wall-clock timings ({', '.join(f'`{k}`' for k in timings)}) compared by how many there are "
+                      "(epochs run), not by value."]
     if recipe.checkpoint_path and other.checkpoint_path:
         rows, total, differing = _compare_checkpoints(recipe.checkpoint_path, other.checkpoint_path, side)
         measures.update(variables=differing, total=total)
@@ -1001,7 +1019,8 @@ def compare_fixed(name, upgrade, scratch, *, recipe_run=None):
     variables = m["variables"]
     known = [v for v in variables.values() if v is not None]
     sizes = (f"history max |diff| {_fmt_max(m['history_max'])}; {len(variables)}/{m['total']} variables"
-             + (f" (max |diff| {_fmt(max(known))})" if known else ""))
+             + (f" (max |diff| {_fmt(max(known))})" if known else "")
+             + (f"; series {', '.join(m['series'])}" if m.get("series") else ""))
     if variables:
         sizes_line = f"Differing variables: {', '.join(f'`{v}`' for v in sorted(variables))}."
     else:
