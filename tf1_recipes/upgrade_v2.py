@@ -24,6 +24,13 @@ does that to the catalogue, as the reference wrote it, and measures the result:
    function run through the harness under the recipe's own spec and ``smoke`` preset
    (:meth:`~tf1_recipes.registry.Registry.substituted`), and compared with the recipe's own run:
    the per-epoch history and every variable of the saved checkpoint, bit for bit.
+5. **After the fixes the tool leaves to its user** (:data:`FIXES`, :func:`fix_source`,
+   :func:`compare_fixed`): one mechanical rule per failure class the tool leaves in this
+   catalogue (``tf.layers`` -> ``tf.compat.v1.layers``, the contrib regularizers used as values
+   -> what the tool writes for a call, ``tf.summary.scalar`` -> ``tf.compat.v1.summary.scalar``),
+   applied to the upgraded tree, which is run and compared the same way; where it differs, each
+   rewrite with changed semantics (:data:`PROBES`) is restored alone to the recipe's own code and
+   the run repeated, to pin the cause.
 
 ``scripts/upgrade_v2_reports.py`` (:func:`main`) writes the per-recipe reports
 ``migration/tf_upgrade_v2/<name>.md`` and their catalogue table ``migration/tf_upgrade_v2/README.md``.
