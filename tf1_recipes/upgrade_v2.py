@@ -24,6 +24,13 @@ does that to the catalogue, as the reference wrote it, and measures the result:
    function run through the harness under the recipe's own spec and ``smoke`` preset
    (:meth:`~tf1_recipes.registry.Registry.substituted`), and compared with the recipe's own run:
    the per-epoch history and every variable of the saved checkpoint, bit for bit.
+5. **After the fixes the tool leaves to its user** (:data:`FIXES`, :func:`fix_source`,
+   :func:`compare_fixed`): one mechanical rule per failure class the tool leaves in this
+   catalogue (``tf.layers`` -> ``tf.compat.v1.layers``, the contrib regularizers used as values
+   -> what the tool writes for a call, ``tf.summary.scalar`` -> ``tf.compat.v1.summary.scalar``),
+   applied to the upgraded tree, which is run and compared the same way; where it differs, each
+   rewrite with changed semantics (:data:`PROBES`) is restored alone to the recipe's own code and
+   the run repeated, to pin the cause.
 
 ``scripts/upgrade_v2_reports.py`` (:func:`main`) writes the per-recipe reports
 ``migration/tf_upgrade_v2/<name>.md`` and their catalogue table ``migration/tf_upgrade_v2/README.md``.
@@ -55,6 +62,7 @@ LEVELS = ("INFO", "WARNING", "ERROR")
 PRESET = "smoke"
 
 RUN_BEGIN, RUN_END = "<!-- run: written from the measured runs -->", "<!-- /run -->"
+FIXED_BEGIN, FIXED_END = "<!-- fixed: written from the measured runs -->", "<!-- /fixed -->"
 SUMMARY_PREFIX = "<!-- summary: "
 
 
@@ -483,6 +491,9 @@ class StaticReport:
         unkept: [(Entry, upgraded line)] (:func:`unkept_claims`): conversions the log claims and the code lacks.
         reading: the :data:`READING` notes whose pattern the upgraded modules contain.
         tool: ``"tf_upgrade_v2 (TensorFlow X.Y.Z)"``.
+        fixes: [(Hunk, [fix name])]: the user's fixes (:data:`FIXES`) to the upgraded modules,
+            as hunks of the upgraded source with the names of the rules that made them.
+        fixed_unresolved: :func:`unresolved_tf_names` of the fixed modules, as ``unresolved``.
     """
 
     recipe: str
@@ -493,6 +504,8 @@ class StaticReport:
     unkept: list
     reading: list
     tool: str
+    fixes: list = dataclasses.field(default_factory=list)
+    fixed_unresolved: list = dataclasses.field(default_factory=list)
 
     def count(self, level):
         """How many entries of ``level`` (``"INFO"``, ``"WARNING"``, ``"ERROR"``)."""
@@ -508,6 +521,9 @@ class Upgrade:
         package: the upgraded tree's package name (importable once ``work`` is on ``sys.path``).
         reference, upgraded: {tree path: source text}.
         entries: {tree path: [Entry]} (:func:`parse_report`).
+        fixed: {tree path: source text}: the upgraded tree after the user's fixes (:func:`fix_source`).
+        applied: {tree path: [(line, fix name)]}: where each fix was made.
+        fixed_package: the fixed tree's package name (beside ``package`` in ``work``).
     """
 
     work: Path
@@ -515,6 +531,10 @@ class Upgrade:
     reference: dict
     upgraded: dict
     entries: dict
+    fixed: dict = dataclasses.field(default_factory=dict)
+    applied: dict = dataclasses.field(default_factory=dict)
+    fixed_package: str = ""
+    _probe_packages: dict = dataclasses.field(default_factory=dict, repr=False)
 
     def static(self, name):
         """The :class:`StaticReport` of recipe ``name``."""
@@ -527,8 +547,30 @@ class Upgrade:
             unkept += unkept_claims(self.entries.get(path, []), self.upgraded[path])
         text = "\n".join(self.upgraded[path] for path in modules)
         reading = [note for pattern, note in READING.items() if re.search(pattern, text)]
+        fixes, fixed_unresolved = [], []
+        for path in modules:
+            by_line = {}
+            for line, fix in self.applied.get(path, []):
+                by_line.setdefault(line, []).append(fix)
+            for hunk in changed_lines(path, self.upgraded[path], self.fixed[path], []):
+                span = range(hunk.start, hunk.start + max(len(hunk.before), 1))
+                fixes.append((hunk, sorted({f for line in span for f in by_line.get(line, [])})))
+            fixed_unresolved += [(path, *found) for found in unresolved_tf_names(self.fixed[path])]
         return StaticReport(name, modules, entries, hunks, unresolved, unkept, reading,
-                            f"{TOOL} (TensorFlow {tool_version()})")
+                            f"{TOOL} (TensorFlow {tool_version()})", fixes, fixed_unresolved)
+
+    def probe_package(self, probes):
+        """The package of the fixed tree with ``probes`` (:data:`PROBES` entries) applied to every module.
+
+        Written once per set of probes under ``work`` (:func:`apply_probes`); its name is returned.
+        """
+        key = tuple(sorted(p.name for p in probes))
+        if key not in self._probe_packages:
+            package = f"{self.fixed_package}_probe{len(self._probe_packages)}"
+            texts = {path: apply_probes(text, probes) for path, text in self.fixed.items()}
+            _write_tree(self.work / package, texts)
+            self._probe_packages[key] = package
+        return self._probe_packages[key]
 
 
 def upgrade_catalogue(work):
@@ -549,7 +591,176 @@ def upgrade_catalogue(work):
     reference = write_reference_tree(work / "reference")
     text = run_tool(work / "reference", work / package, work / "report.txt")
     upgraded = {path: (work / package / path).read_text(encoding="utf-8") for path in reference}
-    return Upgrade(work, package, reference, upgraded, parse_report(text, work / "reference"))
+    fixed, applied = {}, {}
+    for path, source in upgraded.items():
+        fixed[path], applied[path] = fix_source(source, where=project_path(path))
+    _write_tree(work / f"{package}_fixed", fixed)
+    return Upgrade(work, package, reference, upgraded, parse_report(text, work / "reference"), fixed, applied,
+                   f"{package}_fixed")
+
+
+def _write_tree(dest, texts):
+    """Write {tree path: text} as a package under ``dest`` (with the root ``__init__.py``)."""
+    dest = Path(dest)
+    for path, text in {"__init__.py": "", **texts}.items():
+        (dest / path).parent.mkdir(parents=True, exist_ok=True)
+        (dest / path).write_text(text, encoding="utf-8")
+
+
+# -- 3b. the fixes the tool leaves to its user ----------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class Fix:
+    """One mechanical fix a user makes to the upgraded code: a ``tf.`` name replaced wherever code uses it.
+
+    Attributes:
+        name: the rule's short name (reports: which rule made an edit).
+        old: the dotted name the upgraded code still uses (``tf.layers``).
+        new: what replaces it: a dotted name, or any expression (``lambda scale: ...``).
+        prefix: True replaces ``old`` as the head of longer names (``tf.layers.dense`` ->
+            ``tf.compat.v1.layers.dense``); False replaces the name ``old`` exactly.
+        uncalled: True applies only where ``old`` is not called (used as a value: the tool
+            converts the calls itself).
+        reason: what fails without the fix (measured by the rung-1 run, or the tool's log).
+        source: where the replacement comes from.
+    """
+
+    name: str
+    old: str
+    new: str
+    prefix: bool = False
+    uncalled: bool = False
+    reason: str = ""
+    source: str = ""
+
+
+#: The fixes for exactly the failure classes the tool leaves in this catalogue (rung-1 reports):
+#: one rule each, applied by :func:`fix_source` to code only (docstrings and comments stay).
+FIXES = (
+    Fix("tf.layers -> tf.compat.v1.layers", "tf.layers", "tf.compat.v1.layers", prefix=True,
+        reason="the tool leaves `tf.layers.dense` and `tf.layers.dropout` without a log line and TensorFlow 2 has no "
+               "`tf.layers` (AttributeError at the first one reached: 36 recipes)",
+        source="the tool's own rename of the other `tf.layers` symbols (tensorflow/tools/compatibility/renames_v2.py: "
+               "`tf.layers.batch_normalization` -> `tf.compat.v1.layers.batch_normalization`); `tf.compat.v1.layers` "
+               "is TF1's `tf.layers` (TensorFlow's API documentation of `tf.compat.v1.layers`)"),
+    Fix("contrib l1_regularizer as a value", "tf.contrib.layers.l1_regularizer",
+        "lambda scale: tf.keras.regularizers.l1(scale)", uncalled=True,
+        reason="ERROR in the tool's log, not converted: used as a dict value, not called, so its call transformer "
+               "never runs, and TensorFlow 2 has no `tf.contrib` (AttributeError on import: 2 recipes)",
+        source="what the tool writes for a call `tf.contrib.layers.l1_regularizer(scale)` "
+               "(_contrib_layers_l1_regularizer_transformer in tensorflow/tools/compatibility/tf_upgrade_v2.py), "
+               "wrapped in a lambda of contrib's argument"),
+    Fix("contrib l2_regularizer as a value", "tf.contrib.layers.l2_regularizer",
+        "lambda scale: tf.keras.regularizers.l2(0.5 * (scale))", uncalled=True,
+        reason="as for l1_regularizer (ERROR, not converted, no `tf.contrib` in TensorFlow 2)",
+        source="what the tool writes for a call `tf.contrib.layers.l2_regularizer(scale)`, its scale halved "
+               "(_contrib_layers_l2_regularizer_transformer in tensorflow/tools/compatibility/tf_upgrade_v2.py: "
+               "\"Multiplying scale arg ... by half to what tf.keras.regularizers.l2 expects\"), in a lambda"),
+    Fix("tf.summary.scalar -> tf.compat.v1.summary.scalar", "tf.summary.scalar", "tf.compat.v1.summary.scalar",
+        reason="logged as converted to `tf.compat.v1.summary.*` and not converted; TensorFlow 2's `tf.summary.scalar` "
+               "is another function (TBNotInstalledError here: 1 recipe)",
+        source="the tool's log line itself (\"symbols have been converted to tf.compat.v1.summary.*\")"),
+)
+
+
+def _tf_chain_nodes(tree):
+    """[(Attribute node, dotted name, parent node)] of every maximal ``tf.a.b...`` chain in an AST."""
+    parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Attribute) or isinstance(parents.get(node), ast.Attribute):
+            continue
+        parts, inner = [], node
+        while isinstance(inner, ast.Attribute):
+            parts.append(inner.attr)
+            inner = inner.value
+        if isinstance(inner, ast.Name) and inner.id == "tf":
+            found.append((node, ".".join(["tf", *reversed(parts)]), parents.get(node)))
+    return found
+
+
+def fix_source(source, fixes=FIXES, where="<source>"):
+    """The upgraded source after the user's fixes: every ``tf.`` name in code that a rule names, replaced.
+
+    Names are found in the syntax tree (maximal attribute chains rooted at ``tf``), so strings,
+    docstrings and comments stay as they are; each replacement keeps its line, so line N of the
+    fixed source is line N of the upgraded one (and of the recipe file).
+
+    Args:
+        source: an upgraded module's source (str).
+        fixes: the rules (:data:`FIXES`).
+        where: the module's path, for error messages.
+
+    Returns:
+        (fixed source, [(line, fix name)] in order).
+
+    Raises:
+        UpgradeError: a name to fix that spans lines (no single-line replacement).
+    """
+    edits = []
+    for node, dotted, parent in _tf_chain_nodes(ast.parse(source)):
+        for fix in fixes:
+            if not (dotted.startswith(fix.old + ".") if fix.prefix else dotted == fix.old):
+                continue
+            if fix.uncalled and isinstance(parent, ast.Call) and parent.func is node:
+                continue
+            if node.end_lineno != node.lineno:
+                raise UpgradeError(f"{where}:{node.lineno}: {dotted} spans lines; join it onto one line to fix it")
+            edits.append((node.lineno, node.col_offset, node.end_col_offset, fix.new + dotted[len(fix.old):], fix.name))
+            break
+    lines = source.split("\n")
+    for line, start, end, text, _ in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
+        raw = lines[line - 1].encode("utf-8")
+        lines[line - 1] = (raw[:start] + text.encode("utf-8") + raw[end:]).decode("utf-8")
+    return "\n".join(lines), [(line, name) for line, _, _, _, name in sorted(edits)]
+
+
+@dataclasses.dataclass(frozen=True)
+class Probe:
+    """One of the tool's (or the fixes') rewrites with changed semantics, restored to the recipe's own code.
+
+    A fixed run that differs is run again with probes applied; the one whose restoration makes
+    it equal to the recipe bit for bit is the cause.
+
+    Attributes:
+        name: short name for the reports.
+        pattern: a regex of the rewritten code (only the tool or :data:`FIXES` write it).
+        replacement: the recipe's own code: a :mod:`tf1_recipes.contrib` stand-in, through the
+            module alias :data:`PROBE_ALIAS` (imported on a line appended to the module).
+        note: the difference in semantics, with its source (as :data:`READING`).
+    """
+
+    name: str
+    pattern: str
+    replacement: str
+    note: str
+
+
+PROBE_ALIAS = "_tf1_recipes_contrib"
+PROBES = (
+    Probe("VarianceScaling", r"tf\.compat\.v1\.keras\.initializers\.VarianceScaling\(scale=2\.0\)",
+          f"{PROBE_ALIAS}.variance_scaling_initializer()",
+          "truncated-normal stddev sqrt(2 / fan_in) / 0.8796 instead of contrib's sqrt(1.3 x 2 / fan_in)"),
+    Probe("keras l1", re.escape("lambda scale: tf.keras.regularizers.l1(scale)"), f"{PROBE_ALIAS}.l1_regularizer",
+          "reduce_sum(abs(W)) x scale instead of contrib's scale x reduce_sum(abs(W))"),
+    Probe("keras l2", re.escape("lambda scale: tf.keras.regularizers.l2(0.5 * (scale))"),
+          f"{PROBE_ALIAS}.l2_regularizer",
+          "(0.5 scale) x reduce_sum(square(W)) instead of contrib's scale x l2_loss(W)"),
+)
+
+
+def apply_probes(source, probes):
+    """``source`` with every match of each probe's pattern replaced by its recipe code; same line numbers.
+
+    When anything was replaced, ``from tf1_recipes import contrib as _tf1_recipes_contrib`` is
+    appended as a new last line (module level, so it runs on import, before any function).
+    """
+    out = source
+    for probe in probes:
+        out = re.sub(probe.pattern, lambda _m, r=probe.replacement: r, out)
+    if out != source:
+        out = out.rstrip("\n") + f"\nfrom tf1_recipes import contrib as {PROBE_ALIAS}  # cause probe\n"
+    return out
 
 
 # -- 4. the upgraded code run ---------------------------------------------------------------
@@ -562,11 +773,18 @@ class RunComparison:
         verdict: ``"equal"``, ``"differs"`` or ``"cannot run"``.
         summary: one line for the catalogue table (``yes``, ``differs: ...``, ``cannot run: ...``).
         lines: the report's run section (markdown lines): what was compared and every difference.
+        measures: when both sides ran, {"history_max": max |difference| of the per-epoch metric
+            (float; None when one history is shorter), "variables": {checkpoint variable: max
+            |difference| (float) or None (shape, dtype or presence)} of the differing ones,
+            "total": how many variables, "series": the other reported series that differ, when
+            any (:data:`TIMING_SERIES` by length)}; empty when a side did not run or for a comparison
+            read back from a report.
     """
 
     verdict: str
     summary: str
     lines: list
+    measures: dict = dataclasses.field(default_factory=dict)
 
 
 def _where_in_tree(err, root, package):
@@ -590,35 +808,65 @@ def _fmt(value):
     return f"{value:.9g}"
 
 
-def _compare_checkpoints(recipe_ckpt, upgraded_ckpt):
-    """[markdown row] of every variable that differs (values, shape, dtype, or present on one side only)."""
+def _compare_checkpoints(recipe_ckpt, upgraded_ckpt, side="upgraded"):
+    """Every variable that differs (values, shape, dtype, or present on one side only).
+
+    Returns:
+        (rows, total, differing): rows, a markdown row per differing variable; total, how many
+        variables the two checkpoints hold together; differing, {variable: max |difference|
+        (float) or None where shape, dtype or presence differs}.
+    """
     from tf1_recipes.compat import tf
     import numpy as np
 
     ours, theirs = tf.train.load_checkpoint(recipe_ckpt), tf.train.load_checkpoint(upgraded_ckpt)
     shapes_a, shapes_b = ours.get_variable_to_shape_map(), theirs.get_variable_to_shape_map()
-    rows = []
+    rows, differing = [], {}
     for name in sorted(set(shapes_a) | set(shapes_b)):
         if name not in shapes_b:
             rows.append(f"| `{name}` | only in the recipe's checkpoint | |")
+            differing[name] = None
             continue
         if name not in shapes_a:
-            rows.append(f"| `{name}` | only in the upgraded code's checkpoint | |")
+            rows.append(f"| `{name}` | only in the {side} code's checkpoint | |")
+            differing[name] = None
             continue
         a, b = np.asarray(ours.get_tensor(name)), np.asarray(theirs.get_tensor(name))
         if a.shape != b.shape or a.dtype != b.dtype:
             rows.append(f"| `{name}` | {a.dtype}{list(a.shape)} vs {b.dtype}{list(b.shape)} | |")
+            differing[name] = None
         elif a.tobytes() != b.tobytes():
             if a.dtype.kind in "fc":
                 diff = np.abs(a.astype(np.float64) - b.astype(np.float64))
                 rows.append(f"| `{name}` | max abs diff {_fmt(diff.max())} ({int((diff > 0).sum())} of {a.size} values) "
                             f"| max abs value {_fmt(np.abs(a).max())} |")
+                differing[name] = float(diff.max())
             else:
                 rows.append(f"| `{name}` | {a.tolist()} vs {b.tolist()} | |")
-    return rows, len(set(shapes_a) | set(shapes_b))
+                differing[name] = float(np.abs(a.astype(np.float64) - b.astype(np.float64)).max()) if a.size else None
+    return rows, len(set(shapes_a) | set(shapes_b)), differing
 
 
-def compare_runs(name, upgrade, scratch):
+#: Reported values that are wall-clock timings in seconds (``early_stopping``'s per-epoch ``epoch_seconds``,
+#: ``transfer_digits_5_to_9``'s ``training_seconds``): no two runs agree on them, so a comparison takes how
+#: many there are (epochs run), not their values.
+TIMING_SERIES = frozenset({"epoch_seconds", "training_seconds"})
+
+
+def _comparable_series(extras):
+    """A run's ``extras`` as compared: each :data:`TIMING_SERIES` entry replaced by its length (1 for a number)."""
+    return {k: ((len(v) if isinstance(v, (list, tuple)) else 1) if k in TIMING_SERIES else v) for k, v in extras.items()}
+
+
+def run_recipe_smoke(name, scratch):
+    """The recipe's own run on the :data:`PRESET` preset, ``--out scratch/recipe``: (RecipeConfig, RunResult)."""
+    from tf1_recipes.harness import RecipeConfig, run_recipe
+
+    config = RecipeConfig(name, preset=PRESET, quiet=True, out_dir=str(Path(scratch) / "recipe"))
+    return config, run_recipe(config)
+
+
+def compare_runs(name, upgrade, scratch, *, recipe_run=None):
     """Run recipe ``name`` and its upgraded code on the smoke preset; compare history and checkpoint bit for bit.
 
     The upgraded module is imported from ``upgrade``'s package with its registration captured
@@ -630,6 +878,8 @@ def compare_runs(name, upgrade, scratch):
         name: a recipe name.
         upgrade: :class:`Upgrade` (its ``work`` folder is put on ``sys.path`` while importing).
         scratch: a folder for the two runs' ``--out`` (``recipe/``, ``upgraded/``).
+        recipe_run: (RecipeConfig, RunResult) of the recipe's own run (:func:`run_recipe_smoke`)
+            to compare with; None runs it here.
 
     Returns:
         :class:`RunComparison`. An import or run failure of the upgraded code is its result
@@ -638,76 +888,177 @@ def compare_runs(name, upgrade, scratch):
     Raises:
         Whatever the recipe's own run raises (bad data, ...): that is no finding about the tool.
     """
-    from tf1_recipes.harness import RecipeConfig, run_recipe
+    return compare_package(name, upgrade.work, upgrade.package, scratch, side="upgraded", recipe_run=recipe_run)
+
+
+def compare_package(name, root, package, scratch, *, side, recipe_run=None):
+    """Recipe ``name`` against the same module of another tree (``root/package/recipes/<name>.py``), bit for bit.
+
+    What :func:`compare_runs` does, for any converted tree: the upgraded one (``side="upgraded"``),
+    the upgraded one after the user's fixes (``side="fixed"``), or one of :func:`cause_probes`.
+
+    Args:
+        name: a recipe name.
+        root: the folder put on ``sys.path`` while importing (it holds ``package``).
+        package: the tree's package name.
+        scratch: a folder for the runs' ``--out`` (``recipe/``, ``<side>/``).
+        side: the word the report uses for the tree's code (``"upgraded"``, ``"fixed"``).
+        recipe_run: as in :func:`compare_runs`.
+
+    Returns:
+        :class:`RunComparison` with ``measures`` filled when both ran.
+    """
     from tf1_recipes.registry import RECIPES, get_recipe
 
     spec = get_recipe(name)
     scratch = Path(scratch)
-    config = RecipeConfig(name, preset=PRESET, quiet=True, out_dir=str(scratch / "recipe"))
-    recipe = run_recipe(config)
+    config, recipe = recipe_run if recipe_run is not None else run_recipe_smoke(name, scratch)
     head = [f"Both ran `RecipeConfig({name!r}, preset={PRESET!r})` in one process (same seed, data and batches; "
-            "op determinism, 1 intra-op thread): the recipe, then the upgraded function under the recipe's spec."]
+            f"op determinism, 1 intra-op thread): the recipe, then the {side} function under the recipe's spec."]
 
-    sys.path.insert(0, str(upgrade.work))
+    sys.path.insert(0, str(root))
     try:
         with RECIPES.captured() as box:
-            importlib.import_module(f"{upgrade.package}.recipes.{name}")
-    except Exception as err:  # the upgraded module itself does not import: that is the finding
-        where = _where_in_tree(err, upgrade.work, upgrade.package)
+            importlib.import_module(f"{package}.recipes.{name}")
+    except Exception as err:  # the module itself does not import: that is the finding
+        where = _where_in_tree(err, root, package)
         message = _one_line(err)
         return RunComparison("cannot run", f"cannot run: {message} (import, {where})",
-                             [f"The upgraded module does not import: `{message}`, raised at `{where}` (line of the "
-                              "upgraded code; the same line of the recipe file)."])
+                             [f"The {side} module does not import: `{message}`, raised at `{where}` (line of the "
+                              f"{side} code; the same line of the recipe file)."])
     finally:
-        sys.path.remove(str(upgrade.work))
-    upgraded_spec = dataclasses.replace(spec, fn=box[name].fn, extends=box[name].extends)
+        sys.path.remove(str(root))
+    from tf1_recipes.harness import run_recipe
+
+    other_spec = dataclasses.replace(spec, fn=box[name].fn, extends=box[name].extends)
     try:
-        with RECIPES.substituted(name, upgraded_spec):
-            upgraded = run_recipe(dataclasses.replace(config, out_dir=str(scratch / "upgraded")))
-    except Exception as err:  # the upgraded code fails while building or training: that is the finding
-        where = _where_in_tree(err, upgrade.work, upgrade.package)
+        with RECIPES.substituted(name, other_spec):
+            other = run_recipe(dataclasses.replace(config, out_dir=str(scratch / side)))
+    except Exception as err:  # the code fails while building or training: that is the finding
+        where = _where_in_tree(err, root, package)
         message = _one_line(err)
         return RunComparison("cannot run", f"cannot run: {message} ({where})",
-                             head + [f"The upgraded code fails: `{message}`, raised at `{where}` (line of the upgraded "
-                                     "code; the same line of the recipe file)."])
+                             head + [f"The {side} code fails: `{message}`, raised at `{where}` (line of the {side} "
+                                     f"code; the same line of the recipe file)."])
 
     lines = list(head)
     differences = []
-    epochs = list(range(max(len(recipe.history), len(upgraded.history))))
-    if recipe.history != upgraded.history:
-        lines += ["", f"Per-epoch `{recipe.metric}` differs:", "", "| epoch | recipe | upgraded | difference |",
+    measures = {"history_max": 0.0, "variables": {}, "total": 0}
+    epochs = list(range(max(len(recipe.history), len(other.history))))
+    if recipe.history != other.history:
+        lines += ["", f"Per-epoch `{recipe.metric}` differs:", "", f"| epoch | recipe | {side} | difference |",
                   "| --- | --- | --- | --- |"]
         for epoch in epochs:
             a = recipe.history[epoch] if epoch < len(recipe.history) else None
-            b = upgraded.history[epoch] if epoch < len(upgraded.history) else None
+            b = other.history[epoch] if epoch < len(other.history) else None
             diff = _fmt(b - a) if a is not None and b is not None else "missing"
+            if a is not None and b is not None:
+                measures["history_max"] = max(measures["history_max"], abs(b - a))
+            else:
+                measures["history_max"] = None
             lines.append(f"| {epoch} | {a if a is None else _fmt(a)} | {b if b is None else _fmt(b)} | {diff} |")
-        final = (upgraded.final - recipe.final) if recipe.history and upgraded.history else None
+        final = (other.final - recipe.final) if recipe.history and other.history else None
         differences.append(f"final {recipe.metric} {_fmt(final) if final is not None else 'missing'}")
     else:
         lines += ["", f"Per-epoch `{recipe.metric}`: equal, bit for bit ({', '.join(_fmt(v) for v in recipe.history)})."]
-    if recipe.extras != upgraded.extras:
-        keys = sorted(set(recipe.extras) | set(upgraded.extras))
-        changed = [k for k in keys if recipe.extras.get(k) != upgraded.extras.get(k)]
+    ours, theirs = _comparable_series(recipe.extras), _comparable_series(other.extras)
+    timings = sorted(TIMING_SERIES & (set(recipe.extras) | set(other.extras)))
+    if ours != theirs:
+        keys = sorted(set(ours) | set(theirs))
+        changed = [k for k in keys if ours.get(k) != theirs.get(k)]
         lines += ["", f"Other reported series differ: {', '.join(f'`{k}`' for k in changed)}."]
         differences.append(f"series {', '.join(changed)}")
-    if recipe.checkpoint_path and upgraded.checkpoint_path:
-        rows, total = _compare_checkpoints(recipe.checkpoint_path, upgraded.checkpoint_path)
+        measures["series"] = changed
+    if timings:
+        lines += ["", f"Wall-clock timings ({', '.join(f'`{k}`' for k in timings)}) compared by how many there are "
+                      "(epochs run), not by value."]
+    if recipe.checkpoint_path and other.checkpoint_path:
+        rows, total, differing = _compare_checkpoints(recipe.checkpoint_path, other.checkpoint_path, side)
+        measures.update(variables=differing, total=total)
         if rows:
             lines += ["", f"Saved checkpoint (`model.ckpt`): {len(rows)} of {total} variables differ:", "",
                       "| variable | difference | scale |", "| --- | --- | --- |", *rows]
             differences.append(f"{len(rows)}/{total} checkpoint variables")
         else:
             lines += ["", f"Saved checkpoint (`model.ckpt`): all {total} variables equal, bit for bit."]
-    elif recipe.checkpoint_path or upgraded.checkpoint_path:
-        side = "the recipe" if recipe.checkpoint_path else "the upgraded code"
-        lines += ["", f"Only {side} saved `model.ckpt`."]
+    elif recipe.checkpoint_path or other.checkpoint_path:
+        who = "the recipe" if recipe.checkpoint_path else f"the {side} code"
+        lines += ["", f"Only {who} saved `model.ckpt`."]
         differences.append("checkpoint saved on one side only")
     else:
         lines += ["", "Neither saves `model.ckpt` in its run folder: the history is the comparison."]
     if differences:
-        return RunComparison("differs", "differs: " + "; ".join(differences), lines)
-    return RunComparison("equal", "yes", lines)
+        return RunComparison("differs", "differs: " + "; ".join(differences), lines, measures)
+    return RunComparison("equal", "yes", lines, measures)
+
+
+def _fmt_max(value):
+    return "n/a" if value is None else _fmt(value)
+
+
+def compare_fixed(name, upgrade, scratch, *, recipe_run=None):
+    """The fixed code's smoke run (:data:`FIXES` applied to the upgraded code) against the recipe, with its cause.
+
+    The comparison is :func:`compare_package` with ``side="fixed"``. When it differs, each
+    :data:`PROBES` entry whose pattern the recipe's fixed modules contain is restored to the
+    recipe's own code alone and run again (then all of them together, when none alone gives
+    equality and there are several); the probe whose run equals the recipe bit for bit is the
+    cause. The section states every probe's run.
+
+    Args:
+        name: a recipe name.
+        upgrade: :class:`Upgrade` (its fixed tree and ``work`` folder).
+        scratch: a folder for the runs' ``--out`` (``recipe/``, ``fixed/``, ``probe_N/``).
+        recipe_run: as in :func:`compare_runs`.
+
+    Returns:
+        :class:`RunComparison`: ``summary`` is ``equal``, ``differs: history max |diff| H; K/N variables
+        (max |diff| V); cause: ...`` or ``cannot run: ...``.
+    """
+    scratch = Path(scratch)
+    recipe_run = recipe_run if recipe_run is not None else run_recipe_smoke(name, scratch)
+    fixed = compare_package(name, upgrade.work, upgrade.fixed_package, scratch, side="fixed", recipe_run=recipe_run)
+    if fixed.verdict == "equal":
+        return RunComparison("equal", "equal", fixed.lines, fixed.measures)
+    if fixed.verdict != "differs":
+        return fixed
+    m = fixed.measures
+    variables = m["variables"]
+    known = [v for v in variables.values() if v is not None]
+    sizes = (f"history max |diff| {_fmt_max(m['history_max'])}; {len(variables)}/{m['total']} variables"
+             + (f" (max |diff| {_fmt(max(known))})" if known else "")
+             + (f"; series {', '.join(m['series'])}" if m.get("series") else ""))
+    if variables:
+        sizes_line = f"Differing variables: {', '.join(f'`{v}`' for v in sorted(variables))}."
+    else:
+        sizes_line = "No checkpoint variable differs."
+    modules = module_closure(f"recipes/{name}.py", upgrade.reference)
+    text = "\n".join(upgrade.fixed[path] for path in modules)
+    applicable = [p for p in PROBES if re.search(p.pattern, text)]
+    lines = fixed.lines + ["", sizes_line, "", "Cause, by probe: each rewrite with changed semantics that this code "
+                           "contains, restored to the recipe's own code (`tf1_recipes.upgrade_v2.PROBES`), and the "
+                           "run repeated:", ""]
+    if not applicable:
+        lines.append("None of the probed rewrites is in this code: cause not pinned.")
+        return RunComparison("differs", f"differs: {sizes}; cause not pinned", lines, m)
+    trials = [[p] for p in applicable] + ([applicable] if len(applicable) > 1 else [])
+    lines += ["| restored | what it changes | run against the recipe |", "| --- | --- | --- |"]
+    cause = None
+    for i, probes in enumerate(trials):
+        package = upgrade.probe_package(probes)
+        probed = compare_package(name, upgrade.work, package, scratch / f"probe_{i}", side="probed",
+                                 recipe_run=recipe_run)
+        names = " + ".join(p.name for p in probes)
+        notes = "; ".join(p.note for p in probes)
+        lines.append(f"| {names} | {_cell(notes)} | {_cell(probed.summary)} |")
+        if probed.verdict == "equal" and cause is None:
+            cause = names
+            break
+    if cause:
+        lines += ["", f"Cause: {cause} (with it restored the run equals the recipe bit for bit)."]
+        return RunComparison("differs", f"differs: {sizes}; cause: {cause}", lines, m)
+    lines += ["", "Cause not pinned: no probe restores equality."]
+    return RunComparison("differs", f"differs: {sizes}; cause not pinned", lines, m)
 
 
 # -- the reports ----------------------------------------------------------------------------
@@ -776,12 +1127,37 @@ def _asks_for_a_look(message):
     return "manual check" in message or "not safe to convert" in message
 
 
-def render_report(static, run):
-    """A recipe's whole report (str): :func:`render_static`, the run section, the summary comment.
+def render_fixes(static):
+    """The fixes section's static part (markdown lines): the rules' edits and the names still missing."""
+    out = [f"The fixes a user makes for what the tool left (`tf1_recipes.upgrade_v2.FIXES`, one mechanical rule per "
+           "failure class of this catalogue, applied to code, never per recipe; MIGRATION.md \"Rung 1: tf_upgrade_v2\"), "
+           "then the same run as above. Everything else the tool wrote stays.", ""]
+    if static.fixes:
+        out += [f"{len(static.fixes)} edits:", "", "```diff"]
+        for hunk, names in static.fixes:
+            out.append(f"@@ {project_path(hunk.path)}:{hunk.start} ({', '.join(names) or 'no rule'})")
+            out += [f"-{line}" for line in hunk.before] + [f"+{line}" for line in hunk.after]
+        out.append("```")
+    else:
+        out.append("None: nothing here that the rules fix; the fixed code is the upgraded code.")
+    out.append("")
+    if static.fixed_unresolved:
+        out += ["Names the fixed code still uses that the installed TensorFlow does not have:", "",
+                "| where | name | missing |", "| --- | --- | --- |"]
+        out += [f"| `{project_path(p)}:{line}` | `{dotted}` | `{prefix}` |" for p, line, dotted, prefix in static.fixed_unresolved]
+    else:
+        out.append("Names the fixed code uses that the installed TensorFlow lacks: none.")
+    out.append("")
+    return out
+
+
+def render_report(static, run, fixed):
+    """A recipe's whole report (str): :func:`render_static`, the run section, the fixes section, the summary comment.
 
     Args:
         static: :class:`StaticReport`.
-        run: :class:`RunComparison`.
+        run: :class:`RunComparison` of the upgraded code (:func:`compare_runs`).
+        fixed: :class:`RunComparison` of the fixed code (:func:`compare_fixed`).
     """
     summary = {"recipe": static.recipe, "info": static.count("INFO"), "warning": static.count("WARNING"),
                "error": static.count("ERROR"), "silent": sum(1 for h in static.hunks if not h.logged),
@@ -791,10 +1167,14 @@ def render_report(static, run):
                "manual_info": [[e.path, e.line, e.message] for e in static.entries
                                if e.level == "INFO" and _asks_for_a_look(e.message)],
                "errors": [[e.path, e.line, e.message] for e in static.entries if e.level == "ERROR"],
-               "run": run.summary, "verdict": run.verdict}
+               "run": run.summary, "verdict": run.verdict,
+               "fixes": sorted({n for _, names in static.fixes for n in names}),
+               "fixed_run": fixed.summary, "fixed_verdict": fixed.verdict}
     out = render_static(static)
     out += [f"## The upgraded code run (`{PRESET}` preset) against the recipe: {run.summary}", "",
-            RUN_BEGIN, *run.lines, RUN_END, "", SUMMARY_PREFIX + json.dumps(summary, sort_keys=True) + " -->", ""]
+            RUN_BEGIN, *run.lines, RUN_END, ""]
+    out += [f"## After the fixes the tool leaves to its user: {fixed.summary}", "", *render_fixes(static),
+            FIXED_BEGIN, *fixed.lines, FIXED_END, "", SUMMARY_PREFIX + json.dumps(summary, sort_keys=True) + " -->", ""]
     return "\n".join(out)
 
 
@@ -826,6 +1206,19 @@ def read_run(text, where):
     return RunComparison(summary["verdict"], summary["run"], body.split("\n"))
 
 
+def read_fixed(text, where):
+    """The fixed code's :class:`RunComparison` a written report holds (as :func:`read_run`).
+
+    Raises:
+        UpgradeError: no fixes section or no fixed result in the summary.
+    """
+    summary = read_summary(text, where)
+    if FIXED_BEGIN not in text or FIXED_END not in text or "fixed_verdict" not in summary:
+        raise UpgradeError(f"{where}: no fixes section; regenerate it with {SCRIPT} --write (without --static-only)")
+    body = text.split(FIXED_BEGIN, 1)[1].split(FIXED_END, 1)[0].strip("\n")
+    return RunComparison(summary["fixed_verdict"], summary["fixed_run"], body.split("\n"))
+
+
 def render_readme(summaries):
     """``migration/tf_upgrade_v2/README.md`` (str): the catalogue table and the distinct manual-review items.
 
@@ -854,6 +1247,7 @@ def render_readme(summaries):
         lacks = ", ".join(f"`{n}`" for n in s["unresolved"]) or "none"
         out.append(f"| [`{s['recipe']}`]({s['recipe']}.md) | {s['info']} | {s['warning']} | {s['error']} | {s['silent']} "
                    f"| {lacks} | {s['unkept']} | {_cell(s['run'])} |")
+    out += render_fixed_table(summaries)
     sections = (
         ("manual_review", "Manual-review items (WARNING) across the catalogue"),
         ("errors", "Errors (ERROR) across the catalogue"),
@@ -873,6 +1267,26 @@ def render_readme(summaries):
             out.append("None.")
     out.append("")
     return "\n".join(out)
+
+
+def render_fixed_table(summaries):
+    """The README's section on the fixed code (markdown lines): the rules, the outcome per class, the table.
+
+    Args:
+        summaries: [summary dict] sorted by recipe, each with ``fixes``, ``fixed_run``, ``fixed_verdict``.
+    """
+    counts = {v: sum(s["fixed_verdict"] == v for s in summaries) for v in ("equal", "differs", "cannot run")}
+    out = ["", "## After the fixes the tool leaves to its user", "",
+           f"The upgraded code with `tf1_recipes.upgrade_v2.FIXES` applied (one mechanical rule per failure class the "
+           f"tool leaves here; nothing else changed), run the same way: equals the recipe bit for bit in "
+           f"{counts['equal']}, differs in {counts['differs']}, cannot run in {counts['cannot run']}.", "",
+           "| rule | replacement | why | source |", "| --- | --- | --- | --- |"]
+    out += [f"| {_cell(f.name)} | `{_cell(f.new)}`{' (as a value)' if f.uncalled else ''} | {_cell(f.reason)} "
+            f"| {_cell(f.source)} |" for f in FIXES]
+    out += ["", "| recipe | rules applied | fixed run = recipe? |", "| --- | --- | --- |"]
+    out += [f"| [`{s['recipe']}`]({s['recipe']}.md) | {', '.join(s['fixes']) or 'none'} | {_cell(s['fixed_run'])} |"
+            for s in summaries]
+    return out
 
 
 def _write(path, text):
@@ -908,7 +1322,8 @@ def main(argv=None):
 
     Without names: every recipe. Prints one row per recipe (INFO, WARNING, ERROR counts and the
     run's result). ``--write`` writes ``migration/tf_upgrade_v2/<name>.md`` and the README.
-    ``--static-only`` runs no training and keeps each written report's run section.
+    ``--static-only`` runs no training and keeps each written report's run sections (the
+    upgraded code's and the fixed code's).
 
     Exit codes: 0 done, 2 bad input (unknown recipe, tool missing, a report without its run
     section for --static-only), one line on stderr.
@@ -937,21 +1352,26 @@ def main(argv=None):
                 path = report_dir / f"{name}.md"
                 if not path.exists():
                     raise UpgradeError(f"{path}: missing, so no run section to keep; run without --static-only")
-                kept[name] = read_run(path.read_text(encoding="utf-8"), path)
+                text = path.read_text(encoding="utf-8")
+                kept[name] = (read_run(text, path), read_fixed(text, path))
         with tempfile.TemporaryDirectory(prefix="tf_upgrade_v2_") as work:
             upgrade = upgrade_catalogue(Path(work) / "tree")
             for name in names:
                 static = upgrade.static(name)
                 if args.static_only:
-                    run = kept.get(name)
-                    result = "(not run)"
+                    run, fixed = kept.get(name, (None, None))
+                    result = fixed_result = "(not run)"
                 else:
-                    run = compare_runs(name, upgrade, Path(work) / "runs" / name)
-                    result = run.summary
+                    scratch = Path(work) / "runs" / name
+                    recipe_run = run_recipe_smoke(name, scratch)
+                    run = compare_runs(name, upgrade, scratch, recipe_run=recipe_run)
+                    fixed = compare_fixed(name, upgrade, scratch, recipe_run=recipe_run)
+                    result, fixed_result = run.summary, fixed.summary
                 print(f"{name}: {static.count('INFO')} INFO, {static.count('WARNING')} WARNING, "
-                      f"{static.count('ERROR')} ERROR, {len(static.unresolved)} names TF lacks; run: {result}", flush=True)
+                      f"{static.count('ERROR')} ERROR, {len(static.unresolved)} names TF lacks; run: {result}; "
+                      f"after the fixes: {fixed_result}", flush=True)
                 if args.write:
-                    _write(report_dir / f"{name}.md", render_report(static, run))
+                    _write(report_dir / f"{name}.md", render_report(static, run, fixed))
         if args.write:
             write_readme(report_dir)
     except (UpgradeError, UnknownRecipeError) as err:

@@ -3,8 +3,10 @@
 Fast tier: the respelling into the reference's TensorFlow, the parsing of the tool's log, the
 registry's capture, the tool run once over the whole catalogue, and the committed reports in
 ``migration/tf_upgrade_v2/`` being what the script writes now (everything but the measured
-run section). Golden tier: each recipe's upgraded code run on the smoke preset against the
-recipe, the result being what its committed report states.
+run sections). The user's fixes (``FIXES``) on small strings, the regularizer rules against
+what the tool itself writes for a call, the fixed tree, the cause probes. Golden tier: each
+recipe's upgraded code, and its fixed code, run on the smoke preset against the recipe, the
+result being what its committed report states.
 """
 
 import ast
@@ -188,6 +190,81 @@ def test_silent_edits_are_marked():
     assert [(h.start, h.logged) for h in hunks] == [(2, False)]
 
 
+# -- the fixes the tool leaves to its user ---------------------------------------------------
+
+def test_fix_source_applies_each_rule_to_code_only_keeping_every_line():
+    source = "\n".join([
+        '"""Docs: ``tf.contrib.layers.l1_regularizer`` and tf.layers.dense stay."""',
+        "import tensorflow as tf",
+        'R = {"l1": tf.contrib.layers.l1_regularizer, "l2": tf.contrib.layers.l2_regularizer}',
+        "h = tf.layers.dense(x, 3)  # tf.layers.dense in a comment stays",
+        'd = functools.partial(tf.layers.dropout, rate=0.5); s = tf.summary.scalar("a", b)',
+        "c = tf.contrib.layers.l1_regularizer(0.1)",
+        "k = tf.compat.v1.layers.dense(x, 3); m = tf.summary.merge([s])",
+    ])
+    fixed, applied = upgrade_v2.fix_source(source)
+    assert fixed.split("\n") == [
+        '"""Docs: ``tf.contrib.layers.l1_regularizer`` and tf.layers.dense stay."""',
+        "import tensorflow as tf",
+        'R = {"l1": lambda scale: tf.keras.regularizers.l1(scale), '
+        '"l2": lambda scale: tf.keras.regularizers.l2(0.5 * (scale))}',
+        "h = tf.compat.v1.layers.dense(x, 3)  # tf.layers.dense in a comment stays",
+        'd = functools.partial(tf.compat.v1.layers.dropout, rate=0.5); s = tf.compat.v1.summary.scalar("a", b)',
+        "c = tf.contrib.layers.l1_regularizer(0.1)",  # a call: the tool converts those itself
+        "k = tf.compat.v1.layers.dense(x, 3); m = tf.summary.merge([s])",
+    ]
+    assert applied == [(3, "contrib l1_regularizer as a value"), (3, "contrib l2_regularizer as a value"),
+                       (4, "tf.layers -> tf.compat.v1.layers"), (5, "tf.layers -> tf.compat.v1.layers"),
+                       (5, "tf.summary.scalar -> tf.compat.v1.summary.scalar")]
+    assert upgrade_v2.fix_source(fixed) == (fixed, [])  # nothing left to fix
+    with pytest.raises(upgrade_v2.UpgradeError, match=r"m\.py:1: tf\.layers\.dense spans lines"):
+        upgrade_v2.fix_source("h = (tf.layers\n     .dense)(x, 3)", where="m.py")
+
+
+def test_the_regularizer_rules_are_what_the_tool_writes_for_a_call(tmp_path):
+    """The value rules wrap, in a lambda of contrib's ``scale``, exactly what the installed tool writes for a call."""
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "m.py").write_text("import tensorflow as tf\n"
+                                          "r1 = tf.contrib.layers.l1_regularizer(scale)\n"
+                                          "r2 = tf.contrib.layers.l2_regularizer(scale)\n")
+    upgrade_v2.run_tool(tmp_path / "in", tmp_path / "out", tmp_path / "report.txt")
+    called = (tmp_path / "out" / "m.py").read_text().split("\n")[1:3]
+    rules = {f.old: f for f in upgrade_v2.FIXES}
+    for line, old in zip(called, ("tf.contrib.layers.l1_regularizer", "tf.contrib.layers.l2_regularizer")):
+        params, body = rules[old].new.split(": ", 1)
+        assert params == "lambda scale" and rules[old].uncalled
+        assert line.split(" = ", 1)[1] == body
+
+
+def test_the_fixed_tree_leaves_no_name_tensorflow_lacks_and_changes_only_the_fixed_lines(upgrade):
+    assert set(upgrade.fixed) == set(upgrade.upgraded)
+    for path, fixed in upgrade.fixed.items():
+        assert upgrade_v2.unresolved_tf_names(fixed) == [], path
+        upgraded = upgrade.upgraded[path].split("\n")
+        lines = fixed.split("\n")
+        assert len(lines) == len(upgraded), path
+        assert {i for i, (a, b) in enumerate(zip(upgraded, lines), 1) if a != b} == {
+            line for line, _ in upgrade.applied[path]}, path
+    rules = {fix for found in upgrade.applied.values() for _, fix in found}
+    assert rules == {f.name for f in upgrade_v2.FIXES}  # every rule is needed by this catalogue
+    static = upgrade.static("batch_norm")
+    assert [(h.start, names) for h, names in static.fixes] == [(54, ["tf.layers -> tf.compat.v1.layers"])]
+    assert static.fixed_unresolved == []
+
+
+def test_probes_restore_the_recipes_own_code_keeping_every_line():
+    vs = next(p for p in upgrade_v2.PROBES if p.name == "VarianceScaling")
+    source = "import tensorflow as tf\nhe = tf.compat.v1.keras.initializers.VarianceScaling(scale=2.0)\nx = 1\n"
+    probed = upgrade_v2.apply_probes(source, [vs])
+    assert probed.split("\n") == ["import tensorflow as tf", "he = _tf1_recipes_contrib.variance_scaling_initializer()",
+                                  "x = 1", "from tf1_recipes import contrib as _tf1_recipes_contrib  # cause probe", ""]
+    assert upgrade_v2.apply_probes(source, [p for p in upgrade_v2.PROBES if p is not vs]) == source
+    # each probe's pattern matches what the tool or a fix writes
+    fixed, _ = upgrade_v2.fix_source('R = {"l1": tf.contrib.layers.l1_regularizer, "l2": tf.contrib.layers.l2_regularizer}')
+    assert upgrade_v2.apply_probes(fixed, upgrade_v2.PROBES).split("\n")[0] == (
+        'R = {"l1": _tf1_recipes_contrib.l1_regularizer, "l2": _tf1_recipes_contrib.l2_regularizer}')
+
+
 # -- the registry: a second copy of a recipe module registers nothing --------------------------
 
 def test_captured_registrations_leave_the_registry_alone_and_substituted_restores_it():
@@ -221,7 +298,8 @@ def test_the_committed_report_is_what_the_script_writes_now(upgrade, name):
     """Everything but the measured run section (kept from the file; the golden tier checks it)."""
     path = report_path(name)
     text = path.read_text(encoding="utf-8")
-    assert upgrade_v2.render_report(upgrade.static(name), upgrade_v2.read_run(text, path)) == text, (
+    assert upgrade_v2.render_report(upgrade.static(name), upgrade_v2.read_run(text, path),
+                                    upgrade_v2.read_fixed(text, path)) == text, (
         f"{path} is stale: python scripts/upgrade_v2_reports.py {name} --write")
 
 
@@ -245,6 +323,18 @@ def test_static_only_write_without_a_report_to_keep_refuses_before_writing(tmp_p
     assert list(tmp_path.iterdir()) == []
 
 
+def test_static_only_write_of_a_report_without_its_fixes_section_is_one_line_and_left_as_it_is(tmp_path, capsys):
+    damaged = tmp_path / "adam.md"
+    text = report_path("adam").read_text()
+    text = text.split(upgrade_v2.FIXED_BEGIN)[0] + text.split(upgrade_v2.FIXED_END)[1]
+    damaged.write_text(text)
+    assert upgrade_v2.main(["adam", "--static-only", "--write", "--report-dir", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"upgrade_v2_reports.py: error: {damaged}: no fixes section; regenerate it with "
+                   "python scripts/upgrade_v2_reports.py --write (without --static-only)"]
+    assert damaged.read_text() == text and sorted(p.name for p in tmp_path.iterdir()) == ["adam.md"]
+
+
 def test_a_report_without_its_summary_is_one_line_and_left_as_it_is(tmp_path, capsys):
     damaged = tmp_path / "adam.md"
     text = "\n".join(line for line in report_path("adam").read_text().splitlines()
@@ -266,4 +356,14 @@ def test_the_upgraded_code_runs_as_its_report_says(upgrade, name, tmp_path):
     path = report_path(name)
     committed = upgrade_v2.read_run(path.read_text(encoding="utf-8"), path)
     measured = upgrade_v2.compare_runs(name, upgrade, tmp_path)
+    assert (measured.verdict, measured.summary, measured.lines) == (committed.verdict, committed.summary, committed.lines)
+
+
+@pytest.mark.golden
+@pytest.mark.parametrize("name", NAMES)
+def test_the_fixed_code_runs_as_its_report_says(upgrade, name, tmp_path):
+    """After FIXES, the smoke run equals the recipe's, or differs (sizes, cause by probe) / fails as the report states."""
+    path = report_path(name)
+    committed = upgrade_v2.read_fixed(path.read_text(encoding="utf-8"), path)
+    measured = upgrade_v2.compare_fixed(name, upgrade, tmp_path)
     assert (measured.verdict, measured.summary, measured.lines) == (committed.verdict, committed.summary, committed.lines)
