@@ -7,6 +7,32 @@ from tf1_recipes.compat import tf, tf1
 from tf1_recipes.registry import recipe
 
 
+def dnn(X, *, n_hidden1, n_hidden2, n_hidden3, n_hidden4, n_hidden5, n_outputs):
+    """The model: ``X`` [batch, n_inputs] float32 -> logits [batch, n_outputs], in the ``dnn`` scope.
+
+    Five ReLU ``tf.layers.dense`` layers (``hidden1`` ... ``hidden5``) and the linear
+    ``outputs``. The TF1 recipe (and ``pretrain_5layer``) builds its graph with it; the
+    shim port of ``pretrain_5layer`` (:mod:`tf1_recipes.shim.pretrain_5layer`) calls it eagerly.
+    """
+    with tf1.name_scope("dnn"):
+        hidden1 = tf1.layers.dense(X, n_hidden1, activation=tf.nn.relu, name="hidden1")
+        hidden2 = tf1.layers.dense(hidden1, n_hidden2, activation=tf.nn.relu, name="hidden2")
+        hidden3 = tf1.layers.dense(hidden2, n_hidden3, activation=tf.nn.relu, name="hidden3")
+        hidden4 = tf1.layers.dense(hidden3, n_hidden4, activation=tf.nn.relu, name="hidden4")
+        hidden5 = tf1.layers.dense(hidden4, n_hidden5, activation=tf.nn.relu, name="hidden5")
+        logits = tf1.layers.dense(hidden5, n_outputs, name="outputs")
+    return logits
+
+
+def clip_gradients(grads_and_vars, threshold):
+    """Each gradient of ``[(gradient, variable), ...]`` (``compute_gradients``' list) clipped to [-threshold, threshold].
+
+    ``tf.clip_by_value`` element by element; the variables are passed through. Called between
+    ``compute_gradients`` and ``apply_gradients`` by the TF1 recipe, on the tape's gradients by the shim.
+    """
+    return [(tf.clip_by_value(grad, -threshold, threshold), var) for grad, var in grads_and_vars]
+
+
 @recipe(
     "gradient_clipping",
     presets={
@@ -39,13 +65,8 @@ def gradient_clipping(
     X = tf1.placeholder(tf.float32, shape=(None, n_inputs), name="X")
     y = tf1.placeholder(tf.int64, shape=(None), name="y")
 
-    with tf1.name_scope("dnn"):
-        hidden1 = tf1.layers.dense(X, n_hidden1, activation=tf.nn.relu, name="hidden1")
-        hidden2 = tf1.layers.dense(hidden1, n_hidden2, activation=tf.nn.relu, name="hidden2")
-        hidden3 = tf1.layers.dense(hidden2, n_hidden3, activation=tf.nn.relu, name="hidden3")
-        hidden4 = tf1.layers.dense(hidden3, n_hidden4, activation=tf.nn.relu, name="hidden4")
-        hidden5 = tf1.layers.dense(hidden4, n_hidden5, activation=tf.nn.relu, name="hidden5")
-        logits = tf1.layers.dense(hidden5, n_outputs, name="outputs")
+    logits = dnn(X, n_hidden1=n_hidden1, n_hidden2=n_hidden2, n_hidden3=n_hidden3, n_hidden4=n_hidden4,
+                 n_hidden5=n_hidden5, n_outputs=n_outputs)
 
     with tf1.name_scope("loss"):
         xentropy = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits)
@@ -54,7 +75,7 @@ def gradient_clipping(
     with tf1.name_scope("train"):
         optimizer = tf1.train.GradientDescentOptimizer(learning_rate)
         grads_and_vars = optimizer.compute_gradients(loss)
-        capped_gvs = [(tf.clip_by_value(grad, -threshold, threshold), var) for grad, var in grads_and_vars]
+        capped_gvs = clip_gradients(grads_and_vars, threshold)
         training_op = optimizer.apply_gradients(capped_gvs)
 
     with tf1.name_scope("eval"):
