@@ -31,7 +31,6 @@ NOT_YET_SHIMMED = {
     "data_parallel_towers",
     "dropout",
     "dropout_bn_order",
-    "early_stopping",
     "gradient_clipping",
     "graph_session_basics",
     "l1_manual",
@@ -47,7 +46,13 @@ NOT_YET_SHIMMED = {
     "reuse_import_meta_graph_new_layers",
     "reuse_other_framework",
     "shared_variables",
-    "transfer_digits_5_to_9",
+}
+
+#: Recipes whose last reported value is not the accuracy on the run's eval_split: the checkpoint
+#: test does not recompute it (the test named compares the whole reported history, TF1 against shim).
+OTHER_METRIC = {
+    "early_stopping": "the best model's test accuracy on digits 0-4: tests/parity/test_shim_early_stopping.py",
+    "transfer_digits_5_to_9": "the best model's test accuracy on digits 5-9: tests/parity/test_shim_early_stopping.py",
 }
 
 
@@ -112,7 +117,7 @@ def test_the_recipes_saver_checkpoint_loads_into_the_shim_by_name(recipe, run_qu
         np.testing.assert_array_equal(variable.numpy(), reader.get_tensor(name), err_msg=name)
     # The TF1 run's last reported accuracy, from the restored weights on the same split (for
     # recipes that feed the split as it is; selu standardises it with the training set's statistics first).
-    if type(shim).prepare is Port.prepare:
+    if type(shim).prepare is Port.prepare and recipe not in OTHER_METRIC:
         X_eval, y_eval = _eval_split(result, tmp_path)
         assert shim.accuracy(X_eval, y_eval) == pytest.approx(result.history[-1], abs=1e-6)
     # Written back, it holds exactly the TF1 checkpoint's names and shapes.
