@@ -42,8 +42,6 @@ NOT_YET_SHIMMED = {
     "lr_step_decay",
     "max_norm_manual",
     "max_norm_regularizer",
-    "reuse_import_meta_graph",
-    "reuse_import_meta_graph_new_layers",
     "reuse_other_framework",
     "shared_variables",
 }
