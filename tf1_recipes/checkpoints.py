@@ -262,6 +262,8 @@ def require_checkpoint(path, meta=False):
 def check_restorable(path, var_list, scope=None):
     """Raise unless every variable of ``var_list`` is in the checkpoint with the same shape.
 
+    ``var_list`` is what a ``Saver`` takes: a list of graph variables (named by their op), or
+    a dict {checkpoint name: variable} (eager variables, e.g. a shim port's, have no op).
     ``scope`` is the regex that selected ``var_list`` (named in the error when it selected
     nothing). Returns ``var_list`` so the check can sit where the Saver is built.
     """
@@ -274,8 +276,9 @@ def check_restorable(path, var_list, scope=None):
             f"(the checkpoint holds {', '.join(sorted(saved))})"
         )
     problems = []
-    for var in var_list:
-        name, shape = var.op.name, var.shape.as_list()
+    named = var_list.items() if isinstance(var_list, dict) else ((var.op.name, var) for var in var_list)
+    for name, var in named:
+        shape = var.shape.as_list()
         if name not in saved:
             problems.append(f"{name} is not in the checkpoint")
         elif list(saved[name]) != shape:

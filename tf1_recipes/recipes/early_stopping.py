@@ -65,6 +65,27 @@ class EarlyStopping:
         return self.checks_without_progress > self.max_checks_without_progress
 
 
+def hidden_layers(X, *, n_hidden_layers, n_neurons, kernel_initializer):
+    """``hidden1`` ... ``hidden<n_hidden_layers>``: ELU ``tf.layers.dense`` layers of ``n_neurons`` units.
+
+    ``X`` [batch, n_inputs] float32 -> the last hidden layer's output [batch, n_neurons].
+    ``kernel_initializer``: the exercise's ``tf.variance_scaling_initializer()`` (He, fan-in,
+    truncated normal). Called inside the ``dnn`` name scope by ``early_stopping`` and
+    ``transfer_digits_5_to_9``, eagerly by their shim ports (:mod:`tf1_recipes.shim.early_stopping`).
+    """
+    hidden = X
+    for layer in range(n_hidden_layers):
+        hidden = tf1.layers.dense(
+            hidden, n_neurons, activation=tf.nn.elu, kernel_initializer=kernel_initializer, name=f"hidden{layer + 1}"
+        )
+    return hidden
+
+
+def output_layer(hidden, *, n_outputs, kernel_initializer):
+    """``outputs``: the linear ``tf.layers.dense`` layer, the last hidden output [batch, n_neurons] -> logits [batch, n_outputs]."""
+    return tf1.layers.dense(hidden, n_outputs, kernel_initializer=kernel_initializer, name="outputs")
+
+
 def record_epoch(run, epoch, loss_val, acc_val, best_loss, seconds):
     """Record one epoch's series (run extras, TensorBoard) and print the exercise's line for it."""
     run.record(epoch, **dict(zip(SERIES, (loss_val, acc_val, best_loss, seconds))))
@@ -145,12 +166,8 @@ def early_stopping(
     he_init = tf1.variance_scaling_initializer()
 
     with tf1.name_scope("dnn"):
-        hidden = X
-        for layer in range(n_hidden_layers):
-            hidden = tf1.layers.dense(
-                hidden, n_neurons, activation=tf.nn.elu, kernel_initializer=he_init, name=f"hidden{layer + 1}"
-            )
-        logits = tf1.layers.dense(hidden, n_outputs, kernel_initializer=he_init, name="outputs")
+        hidden = hidden_layers(X, n_hidden_layers=n_hidden_layers, n_neurons=n_neurons, kernel_initializer=he_init)
+        logits = output_layer(hidden, n_outputs=n_outputs, kernel_initializer=he_init)
     tf.nn.softmax(logits, name="Y_proba")  # "Y_proba:0", for whoever reuses the model
 
     with tf1.name_scope("loss"):

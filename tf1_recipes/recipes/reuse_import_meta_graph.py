@@ -16,11 +16,15 @@ from tf1_recipes.recipes.families.reuse_hidden_layers import SMOKE
 from tf1_recipes.registry import recipe
 
 
-@recipe("reuse_import_meta_graph", presets={"book": {}, "smoke": SMOKE})
-def reuse_import_meta_graph(run, *, n_epochs=20, batch_size=200, pretrained_checkpoint=None, pretrained_preset="book"):
-    """Import the pretrained .meta graph, find X, y, accuracy and the training op by name, keep training."""
-    pretrained_checkpoint, saver = import_pretrained_graph(run, pretrained_checkpoint, pretrained_preset)
+def important_ops(pretrained_checkpoint):
+    """(X, y, accuracy, training_op) of the imported graph, found by name and kept in ``my_important_ops``.
 
+    ``X:0`` (float32 [batch, 784]), ``y:0`` (int64 [batch]), ``eval/accuracy:0`` and the
+    operation ``train/GradientDescent`` of the default graph, into which the pretrained
+    ``.meta`` was imported; a name the graph lacks is a CheckpointMismatchError naming
+    ``pretrained_checkpoint``. The TF1 recipe calls it in its graph; the shim port
+    (:mod:`tf1_recipes.shim.families.import_meta_graph`) inside ``tf.compat.v1.wrap_function``.
+    """
     with checkpoints.graph_lookups(pretrained_checkpoint):
         X = tf1.get_default_graph().get_tensor_by_name("X:0")
         y = tf1.get_default_graph().get_tensor_by_name("y:0")
@@ -31,6 +35,14 @@ def reuse_import_meta_graph(run, *, n_epochs=20, batch_size=200, pretrained_chec
         tf1.add_to_collection("my_important_ops", op)
 
     X, y, accuracy, training_op = tf1.get_collection("my_important_ops")
+    return X, y, accuracy, training_op
+
+
+@recipe("reuse_import_meta_graph", presets={"book": {}, "smoke": SMOKE})
+def reuse_import_meta_graph(run, *, n_epochs=20, batch_size=200, pretrained_checkpoint=None, pretrained_preset="book"):
+    """Import the pretrained .meta graph, find X, y, accuracy and the training op by name, keep training."""
+    pretrained_checkpoint, saver = import_pretrained_graph(run, pretrained_checkpoint, pretrained_preset)
+    X, y, accuracy, training_op = important_ops(pretrained_checkpoint)
 
     with tf1.Session() as sess:
         saver.restore(sess, pretrained_checkpoint)

@@ -14,21 +14,17 @@ from tf1_recipes.recipes.families.reuse_hidden_layers import SMOKE
 from tf1_recipes.registry import recipe
 
 
-@recipe("reuse_import_meta_graph_new_layers", presets={"book": {}, "smoke": SMOKE})
-def reuse_import_meta_graph_new_layers(
-    run,
-    *,
-    n_hidden4=20,  # new layer
-    n_outputs=10,  # new layer
-    learning_rate=0.01,
-    n_epochs=20,
-    batch_size=200,
-    pretrained_checkpoint=None,
-    pretrained_preset="book",
-):
-    """Import the pretrained .meta graph, put new_hidden4 and new_outputs on dnn/hidden3, train."""
-    pretrained_checkpoint, saver = import_pretrained_graph(run, pretrained_checkpoint, pretrained_preset)
+def new_layers_on_hidden3(pretrained_checkpoint, *, n_hidden4, n_outputs, learning_rate):
+    """new_hidden4 and new_outputs on the imported graph's ``dnn/hidden3/Relu:0``, their loss, eval and GD training op.
 
+    Builds in the default graph, into which the pretrained ``.meta`` was imported (a name the
+    graph lacks is a CheckpointMismatchError naming ``pretrained_checkpoint``). Returns
+    ``(X, y, loss, accuracy, training_op)``: the imported ``X:0`` (float32 [batch, 784]) and
+    ``y:0`` (int64 [batch]), ``new_loss/loss:0``, ``new_eval/accuracy:0``, and ``minimize``
+    of ``GradientDescentOptimizer(learning_rate)`` over every trainable variable (the
+    imported ones too). The TF1 recipe calls it in its graph; the shim port
+    (:mod:`tf1_recipes.shim.families.import_meta_graph`) inside ``tf.compat.v1.wrap_function``.
+    """
     with checkpoints.graph_lookups(pretrained_checkpoint):
         X = tf1.get_default_graph().get_tensor_by_name("X:0")
         y = tf1.get_default_graph().get_tensor_by_name("y:0")
@@ -48,6 +44,26 @@ def reuse_import_meta_graph_new_layers(
     with tf1.name_scope("new_train"):
         optimizer = tf1.train.GradientDescentOptimizer(learning_rate)
         training_op = optimizer.minimize(loss)
+    return X, y, loss, accuracy, training_op
+
+
+@recipe("reuse_import_meta_graph_new_layers", presets={"book": {}, "smoke": SMOKE})
+def reuse_import_meta_graph_new_layers(
+    run,
+    *,
+    n_hidden4=20,  # new layer
+    n_outputs=10,  # new layer
+    learning_rate=0.01,
+    n_epochs=20,
+    batch_size=200,
+    pretrained_checkpoint=None,
+    pretrained_preset="book",
+):
+    """Import the pretrained .meta graph, put new_hidden4 and new_outputs on dnn/hidden3, train."""
+    pretrained_checkpoint, saver = import_pretrained_graph(run, pretrained_checkpoint, pretrained_preset)
+    X, y, _, accuracy, training_op = new_layers_on_hidden3(
+        pretrained_checkpoint, n_hidden4=n_hidden4, n_outputs=n_outputs, learning_rate=learning_rate
+    )
 
     init = tf1.global_variables_initializer()
     new_saver = tf1.train.Saver()

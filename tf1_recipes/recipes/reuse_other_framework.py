@@ -22,6 +22,31 @@ from tf1_recipes.registry import recipe
 METHODS = ("assign_input", "assign_placeholders")
 
 
+def other_frameworks_arrays(method, n_inputs, n_hidden1, original_w, original_b):
+    """The kernel and bias "from the other framework" as float32 arrays ``[n_inputs, n_hidden1]`` and ``[n_hidden1]``.
+
+    Raises:
+        ValueError: ``method`` is not one of :data:`METHODS`, or an array has another shape.
+    """
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
+    original_w, original_b = np.asarray(original_w, np.float32), np.asarray(original_b, np.float32)
+    if original_w.shape != (n_inputs, n_hidden1) or original_b.shape != (n_hidden1,):
+        raise ValueError(
+            f"original_w must have shape ({n_inputs}, {n_hidden1}) and original_b ({n_hidden1},); "
+            f"got {original_w.shape} and {original_b.shape}"
+        )
+    return original_w, original_b
+
+
+def hidden1_layer(X, *, n_hidden1):
+    """The model: ``hidden1``, a ReLU ``tf.layers.dense`` of ``n_hidden1`` units; ``X`` float32 [batch, n_inputs] -> [batch, n_hidden1].
+
+    The TF1 recipe builds its graph with it; the shim port (:mod:`tf1_recipes.shim.reuse_other_framework`) calls it eagerly.
+    """
+    return tf1.layers.dense(X, n_hidden1, activation=tf.nn.relu, name="hidden1")
+
+
 @recipe(
     "reuse_other_framework",
     presets={
@@ -44,17 +69,10 @@ def reuse_other_framework(
     method="assign_input",
 ):
     """Load a kernel and bias given as NumPy arrays into hidden1, via the Assign ops' inputs or tf.assign."""
-    if method not in METHODS:
-        raise ValueError(f"method must be one of {', '.join(METHODS)}, got {method!r}")
-    original_w, original_b = np.asarray(original_w, np.float32), np.asarray(original_b, np.float32)
-    if original_w.shape != (n_inputs, n_hidden1) or original_b.shape != (n_hidden1,):
-        raise ValueError(
-            f"original_w must have shape ({n_inputs}, {n_hidden1}) and original_b ({n_hidden1},); "
-            f"got {original_w.shape} and {original_b.shape}"
-        )
+    original_w, original_b = other_frameworks_arrays(method, n_inputs, n_hidden1, original_w, original_b)
 
     X = tf1.placeholder(tf.float32, shape=(None, n_inputs), name="X")
-    hidden1 = tf1.layers.dense(X, n_hidden1, activation=tf.nn.relu, name="hidden1")
+    hidden1 = hidden1_layer(X, n_hidden1=n_hidden1)
     # [...] Build the rest of the model
 
     graph = tf1.get_default_graph()

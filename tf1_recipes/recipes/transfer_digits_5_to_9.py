@@ -42,7 +42,7 @@ import numpy as np
 
 from tf1_recipes import checkpoints
 from tf1_recipes.compat import tf, tf1
-from tf1_recipes.recipes.early_stopping import EarlyStopping, record_epoch, report_best_model
+from tf1_recipes.recipes.early_stopping import EarlyStopping, hidden_layers, output_layer, record_epoch, report_best_model
 from tf1_recipes.registry import recipe
 
 FROZEN_ALL = "outputs"
@@ -120,12 +120,8 @@ def transfer_digits_5_to_9(
     he_init = tf1.variance_scaling_initializer()  # as early_stopping's
 
     with tf1.name_scope("dnn"):
-        hidden5 = X
-        for layer in range(n_hidden_layers):  # reused
-            hidden5 = tf1.layers.dense(
-                hidden5, n_neurons, activation=tf.nn.elu, kernel_initializer=he_init, name=f"hidden{layer + 1}"
-            )
-        logits = tf1.layers.dense(hidden5, n_outputs, kernel_initializer=he_init, name="outputs")  # new!
+        hidden5 = hidden_layers(X, n_hidden_layers=n_hidden_layers, n_neurons=n_neurons, kernel_initializer=he_init)  # reused
+        logits = output_layer(hidden5, n_outputs=n_outputs, kernel_initializer=he_init)  # new!
     tf.nn.softmax(logits, name="Y_proba")
 
     with tf1.name_scope("loss"):

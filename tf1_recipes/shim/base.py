@@ -118,10 +118,18 @@ class ShimPort(Port):
         model(tf.zeros([1, self.input_width()], tf.float32), training=False)
         return model, self.tf1_optimizer()
 
+    def trained_variables(self):
+        """The variables the training step updates: TF1's ``minimize(var_list=...)``; default every trainable one.
+
+        A subclass whose recipe passes ``var_list`` (a ``TRAINABLE_VARIABLES`` scope) returns
+        the variables of that scope, by their TF1 names; the others keep their values.
+        """
+        return self.model.trainable_variables
+
     def build_optimizer_state(self):
         """Create the TF1 optimizer's slots now, with their TF1 names (see tf_private.create_tf1_optimizer_state)."""
         with as_if_built_once(), tf1.name_scope(self.optimizer_scope):
-            tf_private.create_tf1_optimizer_state(self.optimizer, self.model.trainable_variables)
+            tf_private.create_tf1_optimizer_state(self.optimizer, self.trained_variables())
 
     def step_signature(self):
         return tf.TensorSpec([None, self.input_width()], tf.float32), tf.TensorSpec([None], tf.int64)
@@ -131,7 +139,7 @@ class ShimPort(Port):
         self.optimizer.apply_gradients(zip(grads, variables), global_step=self.global_step)
 
     def _train_step(self, X, y):
-        variables = self.model.trainable_variables
+        variables = self.trained_variables()
         with tf.GradientTape() as tape:
             loss = self.loss(X, y, training=True)
         grads = self.process_gradients(tape.gradient(loss, variables))

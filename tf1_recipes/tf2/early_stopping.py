@@ -67,6 +67,10 @@ class AdamELU(Port):
     def adam(learning_rate):
         return keras.optimizers.Adam(learning_rate, beta_1=0.9, beta_2=0.999, epsilon=ADAM_EPSILON)
 
+    def restore_best(self, path):
+        """Read the best model back from the checkpoint :meth:`save` wrote at ``path`` (TF1: ``saver.restore``)."""
+        self.checkpoint().read(path).assert_consumed()
+
     def state_values(self):
         """Every variable of the model and the optimizer, as NumPy arrays (TF1: every global variable)."""
         return [v.numpy() for v in self.model.variables + self.optimizer.variables]
@@ -129,7 +133,7 @@ class EarlyStoppingPort(AdamELU):
                 if self.keep_best == "memory":
                     best_values = self.state_values()
                 else:
-                    self.checkpoint().write(run.checkpoint_path)
+                    self.save(run.checkpoint_path)
             record_epoch(run, epoch, loss_val, acc_val, stopper.best_loss, time.perf_counter() - epoch_start)
             if stopper.should_stop:
                 run.log("Early stopping!")
@@ -144,9 +148,9 @@ class EarlyStoppingPort(AdamELU):
 
         if self.keep_best == "memory":
             self.assign_state_values(best_values)
-            self.checkpoint().write(run.checkpoint_path)
+            self.save(run.checkpoint_path)
         else:
-            self.checkpoint().read(run.checkpoint_path).assert_consumed()
+            self.restore_best(run.checkpoint_path)
         acc_test = self.accuracy(X_test1, y_test1)
 
         if state:

@@ -85,6 +85,18 @@ class TransferDigits5To9(AdamELU):
         )
         return restore_matching(self, path, self.reuse_scope)
 
+    def training_inputs(self, X_train, X_valid):
+        """(model, loop function, training inputs, validation inputs) of the training loop.
+
+        ``X_train``, ``X_valid``: float32 images ``[N, n_inputs]``. Without ``cache_frozen``: the
+        whole model, ``train_steps`` and the images. With it (TF1: ``hidden5`` fed its cached
+        value): the ``outputs`` layer alone, its own loop function, and the frozen layers'
+        output ``[N, n_neurons]`` computed once. ``model(inputs, training=False)`` -> logits.
+        """
+        if self.cache_frozen:  # the outputs layer alone, trained on the frozen layers' cached output
+            return self.head, self.gradient_steps(self.head), self.frozen(X_train).numpy(), self.frozen(X_valid).numpy()
+        return self.model, self.train_steps, X_train, X_valid
+
     def fit(self, run):
         self.restore_pretrained(run)
 
@@ -100,12 +112,7 @@ class TransferDigits5To9(AdamELU):
         stopper = EarlyStopping(self.max_checks_without_progress)
         t0 = time.perf_counter()
 
-        if self.cache_frozen:  # the outputs layer alone, trained on the frozen layers' cached output
-            model, steps = self.head, self.gradient_steps(self.head)
-            inputs_train, inputs_valid = self.frozen(X_train2).numpy(), self.frozen(X_valid2).numpy()
-        else:
-            model, steps = self.model, self.train_steps
-            inputs_train, inputs_valid = X_train2, X_valid2
+        model, steps, inputs_train, inputs_valid = self.training_inputs(X_train2, X_valid2)
 
         for epoch in range(self.n_epochs):
             epoch_start = time.perf_counter()
@@ -116,7 +123,7 @@ class TransferDigits5To9(AdamELU):
             loss_val = float(mean_xentropy(y_valid2, logits))
             acc_val = float(tf.reduce_mean(tf.cast(tf.math.in_top_k(y_valid2, logits, 1), tf.float32)))
             if stopper.check(loss_val):  # a new best model
-                self.checkpoint().write(run.checkpoint_path)
+                self.save(run.checkpoint_path)
             record_epoch(run, epoch, loss_val, acc_val, stopper.best_loss, time.perf_counter() - epoch_start)
             if stopper.should_stop:
                 run.log("Early stopping!")
@@ -125,7 +132,7 @@ class TransferDigits5To9(AdamELU):
         t1 = time.perf_counter()
         run.log(f"Total training time: {t1 - t0:.1f}s")
 
-        self.checkpoint().read(run.checkpoint_path).assert_consumed()
+        self.restore_best(run.checkpoint_path)
         acc_test = self.accuracy(X_test2, y_test2)
 
         run.extras["training_seconds"] = round(t1 - t0, 4)

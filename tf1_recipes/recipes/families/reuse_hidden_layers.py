@@ -26,6 +26,31 @@ from tf1_recipes.compat import tf, tf1
 SMOKE = dict(n_epochs=3, train_size=None, pretrained_preset="smoke")
 
 
+def frozen_layers(X, *, n_hidden1, n_hidden2):
+    """hidden1 and hidden2 (ReLU ``tf.layers.dense``, reused): ``X`` [batch, n_inputs] float32 -> hidden2's output [batch, n_hidden2].
+
+    The layers ``cache_frozen_layers`` caches the output of. Called inside the ``dnn`` name
+    scope by the TF1 recipe (:func:`reuse_hidden_layers`) and, eagerly, by the shim port
+    (:mod:`tf1_recipes.shim.families.reuse_hidden_layers`).
+    """
+    hidden1 = tf1.layers.dense(X, n_hidden1, activation=tf.nn.relu, name="hidden1")  # reused
+    hidden2 = tf1.layers.dense(hidden1, n_hidden2, activation=tf.nn.relu, name="hidden2")  # reused
+    return hidden2
+
+
+def upper_layers(hidden2, *, n_hidden3, n_hidden4, n_outputs, stop_gradient):
+    """hidden3 (reused), hidden4 and outputs (new): hidden2's output [batch, n_hidden2] float32 -> logits [batch, n_outputs].
+
+    With ``stop_gradient`` no gradient flows back through ``hidden2`` (``tf.stop_gradient``):
+    hidden1-2 are frozen. ``hidden2`` is :func:`frozen_layers`' output, or its cache.
+    """
+    hidden2_stop = tf.stop_gradient(hidden2) if stop_gradient else hidden2  # frozen below
+    hidden3 = tf1.layers.dense(hidden2_stop, n_hidden3, activation=tf.nn.relu, name="hidden3")  # reused
+    hidden4 = tf1.layers.dense(hidden3, n_hidden4, activation=tf.nn.relu, name="hidden4")  # new!
+    logits = tf1.layers.dense(hidden4, n_outputs, name="outputs")  # new!
+    return logits
+
+
 def reuse_hidden_layers(
     run,
     *,
@@ -55,12 +80,8 @@ def reuse_hidden_layers(
     y = tf1.placeholder(tf.int64, shape=(None), name="y")
 
     with tf1.name_scope("dnn"):
-        hidden1 = tf1.layers.dense(X, n_hidden1, activation=tf.nn.relu, name="hidden1")  # reused
-        hidden2 = tf1.layers.dense(hidden1, n_hidden2, activation=tf.nn.relu, name="hidden2")  # reused
-        hidden2_stop = tf.stop_gradient(hidden2) if stop_gradient else hidden2  # frozen below
-        hidden3 = tf1.layers.dense(hidden2_stop, n_hidden3, activation=tf.nn.relu, name="hidden3")  # reused
-        hidden4 = tf1.layers.dense(hidden3, n_hidden4, activation=tf.nn.relu, name="hidden4")  # new!
-        logits = tf1.layers.dense(hidden4, n_outputs, name="outputs")  # new!
+        hidden2 = frozen_layers(X, n_hidden1=n_hidden1, n_hidden2=n_hidden2)
+        logits = upper_layers(hidden2, n_hidden3=n_hidden3, n_hidden4=n_hidden4, n_outputs=n_outputs, stop_gradient=stop_gradient)
 
     with tf1.name_scope("loss"):
         xentropy = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits)
