@@ -191,3 +191,51 @@ def create_tf1_optimizer_state(optimizer, var_list):
 
     with tf.init_scope():
         optimizer._create_slots(list(var_list))  # pylint: disable=protected-access
+
+
+@contextlib.contextmanager
+def collected_batch_norm_updates():
+    """While active, ``tf.compat.v1.layers.batch_normalization`` collects its moving-statistics updates instead of running them.
+
+    Yields a list; every training-mode call of a TF1 batch-norm layer (tf-keras'
+    ``BatchNormalizationBase``, which ``tf.compat.v1.layers.batch_normalization`` builds)
+    appends ``(name_scope, variable, delta)`` for its moving mean and its moving variance:
+    ``name_scope`` the ``tf.get_current_name_scope()`` of the call (``"tower_0/dnn/bn1"``),
+    ``variable`` the moving statistic, ``delta`` the float32 tensor
+    ``(variable - batch_statistic) * (1 - momentum)`` read from the variable's value at the
+    call, the formula and ops of tf-keras' own update (``variable.assign_sub(delta)`` is
+    the update). Nothing is assigned: the caller runs ``assign_sub`` for the updates it
+    wants, after the forward pass, as a TF1 session runs the fetched ``UPDATE_OPS``.
+
+    Private because: eagerly and inside ``tf.function`` the layer assigns each update inside
+    its call (``_assign_moving_average``), so a second layer call on shared moving
+    statistics reads the first call's result; a TF1 graph's update ops all read the value
+    from before the step. No public API defers the update (``UPDATE_OPS`` is ignored outside
+    a graph). Used by the towers' shim ports (``tf1_recipes.shim.bn_shared_between_towers``,
+    ``data_parallel_towers``).
+
+    Checked on: TensorFlow 2.21.0, tf-keras 2.21.0.
+    """
+    import tensorflow as tf
+    from tf_keras.src.layers.normalization import batch_normalization
+
+    base = batch_normalization.BatchNormalizationBase
+    original = base._assign_moving_average  # pylint: disable=protected-access
+    updates = []
+
+    def collect(layer, variable, value, momentum, inputs_size):
+        with tf.name_scope("AssignMovingAvg"):
+            decay = tf.convert_to_tensor(1.0 - momentum, name="decay")
+            if decay.dtype != variable.dtype.base_dtype:
+                decay = tf.cast(decay, variable.dtype.base_dtype)
+            delta = (variable - tf.cast(value, variable.dtype)) * decay
+            if inputs_size is not None:
+                delta = tf.where(inputs_size > 0, delta, tf.zeros_like(delta))
+        updates.append((tf.get_current_name_scope(), variable, delta))
+        return variable
+
+    base._assign_moving_average = collect  # pylint: disable=protected-access
+    try:
+        yield updates
+    finally:
+        base._assign_moving_average = original  # pylint: disable=protected-access

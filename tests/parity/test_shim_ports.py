@@ -19,11 +19,6 @@ from tf1_recipes.tf2.base import Port
 SHIMS = list_shims()
 CASES = [(name, preset) for name in SHIMS if get_port(name).probe_parity for preset in parity.parity_presets(name)]
 IDS = [f"{name}-{preset}" for name, preset in CASES]
-#: Recipes without a shim port yet (issue 18 is moving through the catalogue family by family).
-NOT_YET_SHIMMED = {
-    "bn_shared_between_towers",
-    "data_parallel_towers",
-}
 
 #: Recipes whose last reported value is not the accuracy on the run's eval_split: the checkpoint
 #: test does not recompute it (the test named compares the whole reported history, TF1 against shim).
@@ -60,10 +55,8 @@ def shim_pair(pair):
     return _shim_pair
 
 
-def test_every_recipe_has_a_shim_port_or_is_named_as_not_yet():
-    recipes = {spec.name for spec in list_recipes()}
-    assert set(SHIMS) | NOT_YET_SHIMMED == recipes
-    assert not set(SHIMS) & NOT_YET_SHIMMED, "a shimmed recipe is still listed as not yet shimmed"
+def test_every_recipe_has_a_shim_port():
+    assert set(SHIMS) == {spec.name for spec in list_recipes()}
 
 
 @pytest.mark.parametrize("recipe,preset", CASES, ids=IDS)
@@ -125,6 +118,7 @@ def test_the_recipes_saver_checkpoint_loads_into_the_shim_by_name(recipe, run_qu
 
 #: Recipes whose metric is not the inference-mode accuracy: the extra that reports it.
 ACCURACY_EXTRA = {
+    "bn_shared_between_towers": "accuracy_a",
     "bn_pitfall_no_update_ops": "valid_accuracy",
     "bn_pitfall_training_flag": "inference_accuracy",
 }

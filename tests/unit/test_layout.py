@@ -13,7 +13,6 @@ import pytest
 import tf1_recipes.recipes
 from tf1_recipes import cli
 from tf1_recipes.registry import LAYOUT, list_recipes, recipe_paths
-from tf1_recipes.shim import list_shims
 
 ROOT = Path(__file__).resolve().parents[2]
 NAMES = [r.name for r in list_recipes()]
@@ -42,12 +41,8 @@ def listed_paths(capsys):
 def test_list_paths_prints_every_recipe_and_every_listed_path_exists(capsys):
     listed = listed_paths(capsys)
     assert sorted(listed) == sorted(NAMES) and len(NAMES) == 42
-    # Every path exists, but the shim port of a recipe not shimmed yet (tests/parity/test_shim_ports.py lists them).
-    shimmed = set(list_shims())
-    missing = [f"{name}: {path}" for name, paths in listed.items() for path in paths
-               if not (ROOT / path).exists() and not (path == recipe_paths(name)["shim"] and name not in shimmed)]
+    missing = [f"{name}: {path}" for name, paths in listed.items() for path in paths if not (ROOT / path).exists()]
     assert not missing, missing
-    assert all((ROOT / recipe_paths(name)["shim"]).exists() for name in shimmed)
     assert listed["adam"] == list(recipe_paths("adam").values()) == [
         "tf1_recipes/recipes/adam.py",
         "tf1_recipes/tf2/adam.py",
@@ -68,7 +63,7 @@ def _registered_names(path):
 @pytest.mark.parametrize("package", ["recipes", "tf2", "shim"])
 def test_every_module_named_after_a_recipe_registers_that_recipe_and_only_it(package):
     folder = ROOT / "tf1_recipes" / package
-    for name in NAMES if package != "shim" else list_shims():
+    for name in NAMES:
         assert _registered_names(folder / f"{name}.py") == [name], f"tf1_recipes/{package}/{name}.py"
     others = [p for p in folder.glob("*.py") if p.stem not in NAMES and _registered_names(p)]
     assert not others, f"modules that register a recipe under another name: {others}"

@@ -226,3 +226,23 @@ def test_create_tf1_optimizer_state_makes_slots_and_globals_with_tf1_names_befor
     assert all(not v.numpy().any() for v in optimizer.variables() if "/Adam" in v.name)  # slots start at 0
     optimizer.apply_gradients([(tf.ones([2, 3]), kernel)])  # the step uses them, creating nothing more
     assert sorted(v.name for v in optimizer.variables()) == names
+
+
+def test_collected_batch_norm_updates_defers_tf1_batch_norms_moving_statistics_updates():
+    bn = _module("tf_keras.src.layers.normalization.batch_normalization")
+    assert hasattr(bn.BatchNormalizationBase, "_assign_moving_average"), (
+        "tf-keras removed BatchNormalizationBase._assign_moving_average: tf_private.collected_batch_norm_updates needs a new route")
+    layer = tf1.layers.BatchNormalization(momentum=0.9, name="bn")
+    x = tf.constant([[1.0, 2.0], [3.0, 6.0]])
+    layer(x, training=False)  # built; moving mean 0, moving variance 1
+    with tf.name_scope("tower_0"), tf_private.collected_batch_norm_updates() as updates:
+        layer(x, training=True)
+    np.testing.assert_array_equal(layer.moving_mean.numpy(), [0.0, 0.0], "tf_private.collected_batch_norm_updates: assigned")
+    assert [(scope.split("/")[0], v.name) for scope, v, _ in updates] == [
+        ("tower_0", layer.moving_mean.name), ("tower_0", layer.moving_variance.name)], (
+        f"tf_private.collected_batch_norm_updates: {[(s, v.name) for s, v, _ in updates]}")
+    # delta = (moving - batch) * (1 - momentum): batch mean [2, 4], batch variance [1, 4]
+    np.testing.assert_allclose(updates[0][2].numpy(), [-0.2, -0.4], rtol=1e-6)
+    np.testing.assert_allclose(updates[1][2].numpy(), [0.0, -0.3], rtol=1e-6, atol=1e-7)
+    layer(x, training=True)  # outside the context: assigned in the call again
+    np.testing.assert_allclose(layer.moving_mean.numpy(), [0.2, 0.4], rtol=1e-6)

@@ -18,6 +18,52 @@ from tf1_recipes.compat import tf, tf1
 from tf1_recipes.registry import recipe
 
 
+def two_towers(X, training, n_hidden1, n_hidden2, n_outputs, batch_norm_momentum, share_batch_norm):
+    """The recipe's model: tower A on ``X``, tower B on ``1 - X``, one set of dense layers; batch norm shared or per tower.
+
+    TF1 code (``tf.compat.v1.layers``, variable scopes): the graph's ops, in its order; the
+    shim port (:mod:`tf1_recipes.shim.bn_shared_between_towers`) calls it eagerly.
+
+    Args:
+        X: float32 ``[B, n_inputs]`` images in [0, 1].
+        training: a bool (placeholder, tensor or Python bool): batch statistics and their
+            moving-average updates (``UPDATE_OPS``) when True, the moving statistics when False.
+        n_hidden1, n_hidden2, n_outputs: the dense layers' widths.
+        batch_norm_momentum: the moving averages' decay.
+        share_batch_norm: both towers reuse one batch-norm layer per depth (``dnn/bn1``,
+            ``dnn/bn2``) when True; each tower has its own (``dnn/tower_a_bn1`` ...) when False.
+
+    Returns:
+        ``(hidden1_a, logits_a, hidden1_b, logits_b)``: each tower's first dense output
+        ``[B, n_hidden1]`` and logits ``[B, n_outputs]`` (float32), built in the name scopes
+        ``tower_a`` and ``tower_b``; the variables are ``dnn/...`` (He-initialised dense layers).
+    """
+    X_inverted = tf.subtract(1.0, X, name="X_inverted")  # tower B's input distribution
+
+    he_init = contrib.variance_scaling_initializer()
+
+    def tower(inputs, reuse, bn_prefix):
+        with tf1.variable_scope("dnn", reuse=reuse):
+            hidden1 = tf1.layers.dense(inputs, n_hidden1, kernel_initializer=he_init, name="hidden1")
+            bn1 = tf1.layers.batch_normalization(
+                hidden1, training=training, momentum=batch_norm_momentum, name=f"{bn_prefix}bn1"
+            )
+            hidden2 = tf1.layers.dense(tf.nn.elu(bn1), n_hidden2, kernel_initializer=he_init, name="hidden2")
+            bn2 = tf1.layers.batch_normalization(
+                hidden2, training=training, momentum=batch_norm_momentum, name=f"{bn_prefix}bn2"
+            )
+            logits = tf1.layers.dense(tf.nn.elu(bn2), n_outputs, kernel_initializer=he_init, name="outputs")
+        return hidden1, logits
+
+    with tf1.name_scope("tower_a"):
+        hidden1_a, logits_a = tower(X, reuse=False, bn_prefix="" if share_batch_norm else "tower_a_")
+    with tf1.name_scope("tower_b"):
+        # reuse=True shares the dense layers, and the batch-norm layers when their names match.
+        reuse = True if share_batch_norm else tf1.AUTO_REUSE
+        hidden1_b, logits_b = tower(X_inverted, reuse=reuse, bn_prefix="" if share_batch_norm else "tower_b_")
+    return hidden1_a, logits_a, hidden1_b, logits_b
+
+
 @recipe(
     "bn_shared_between_towers",
     presets={
@@ -53,29 +99,9 @@ def bn_shared_between_towers(
     X = tf1.placeholder(tf.float32, shape=(None, n_inputs), name="X")
     y = tf1.placeholder(tf.int64, shape=(None), name="y")
     training = tf1.placeholder_with_default(False, shape=(), name="training")
-    X_inverted = tf.subtract(1.0, X, name="X_inverted")  # tower B's input distribution
-
-    he_init = contrib.variance_scaling_initializer()
-
-    def tower(inputs, reuse, bn_prefix):
-        with tf1.variable_scope("dnn", reuse=reuse):
-            hidden1 = tf1.layers.dense(inputs, n_hidden1, kernel_initializer=he_init, name="hidden1")
-            bn1 = tf1.layers.batch_normalization(
-                hidden1, training=training, momentum=batch_norm_momentum, name=f"{bn_prefix}bn1"
-            )
-            hidden2 = tf1.layers.dense(tf.nn.elu(bn1), n_hidden2, kernel_initializer=he_init, name="hidden2")
-            bn2 = tf1.layers.batch_normalization(
-                hidden2, training=training, momentum=batch_norm_momentum, name=f"{bn_prefix}bn2"
-            )
-            logits = tf1.layers.dense(tf.nn.elu(bn2), n_outputs, kernel_initializer=he_init, name="outputs")
-        return hidden1, logits
-
-    with tf1.name_scope("tower_a"):
-        hidden1_a, logits_a = tower(X, reuse=False, bn_prefix="" if share_batch_norm else "tower_a_")
-    with tf1.name_scope("tower_b"):
-        # reuse=True shares the dense layers, and the batch-norm layers when their names match.
-        reuse = True if share_batch_norm else tf1.AUTO_REUSE
-        hidden1_b, logits_b = tower(X_inverted, reuse=reuse, bn_prefix="" if share_batch_norm else "tower_b_")
+    hidden1_a, logits_a, hidden1_b, logits_b = two_towers(
+        X, training, n_hidden1, n_hidden2, n_outputs, batch_norm_momentum, share_batch_norm
+    )
 
     with tf1.name_scope("loss"):
         xentropy_a = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits_a)

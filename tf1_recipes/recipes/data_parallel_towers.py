@@ -122,6 +122,101 @@ def synchronized_batch_norm(inputs, training, momentum, towers, name):
     return outputs
 
 
+def split_batch(n_towers, *batch):
+    """Each tower's slice of the batch: ``tf.split`` of every tensor by :func:`tower_sizes`, in the name scope ``split``.
+
+    Args:
+        n_towers: the towers.
+        *batch: tensors with the same rows ``B`` (the images, float32 ``[B, n_inputs]``; the
+            labels, int64 ``[B]``).
+
+    Returns:
+        One list of ``n_towers`` slices per tensor of ``batch``, tower ``i``'s rows after
+        those of towers ``0 .. i-1``.
+    """
+    with tf1.name_scope("split"):
+        sizes = tower_sizes(tf.shape(batch[0])[0], n_towers)
+        return tuple(tf.split(tensor, sizes, num=n_towers) for tensor in batch)
+
+
+def make_towers(devices):
+    """``towers(i)``: the context of tower ``i``: its device, its name scope ``tower_<i>/dnn``, the shared variables.
+
+    Args:
+        devices: one device name per tower (``/cpu:0`` ...).
+
+    Returns:
+        A context-manager function: inside ``towers(i)`` ops go on ``devices[i]`` in the name
+        scope ``tower_<i>/dnn``, and variables are ``dnn/...``, created by tower 0 and reused
+        (``variable_scope(reuse=True)``) by the others.
+    """
+    with tf1.variable_scope("dnn") as dnn_scope:
+        pass
+
+    @contextlib.contextmanager
+    def towers(i):
+        """Tower ``i``: its device, its name scope, the shared variables (created by tower 0, reused by the others)."""
+        with tf.device(devices[i]), tf1.name_scope(f"tower_{i}/"):
+            with tf1.variable_scope(dnn_scope, reuse=i > 0, auxiliary_name_scope=False), tf1.name_scope("dnn"):
+                yield
+
+    return towers
+
+
+def towers_model(X_towers, training, towers, n_hidden1, n_hidden2, n_outputs, batch_norm_momentum, batch_norm_statistics):
+    """batch_norm's MLP on every tower, built layer by layer across the towers: the recipe's TF1 model code.
+
+    Each tower's ops in its context (:func:`make_towers`: ``tf.device(devices[i])``, the name
+    scope ``tower_<i>/dnn``); the variables (``dnn/hidden1/kernel``, ``dnn/bn1/moving_mean`` ...)
+    created by tower 0 and reused by the others (``variable_scope(reuse=i > 0)``). The shim
+    port (:mod:`tf1_recipes.shim.data_parallel_towers`) calls it eagerly.
+
+    Args:
+        X_towers: one float32 ``[rows_i, n_inputs]`` slice per tower (:func:`split_batch`).
+        training: a bool (placeholder, tensor or Python bool): batch moments (and the
+            moving-statistics updates, in ``UPDATE_OPS``) when True, the moving statistics when False.
+        towers: :func:`make_towers`' contexts, one per tower.
+        n_hidden1, n_hidden2, n_outputs: the dense layers' widths.
+        batch_norm_momentum: the moving averages' decay.
+        batch_norm_statistics: ``"tower0"`` (each tower's own moments,
+            ``tf.layers.batch_normalization``) or ``"sync"`` (:func:`synchronized_batch_norm`).
+
+    Returns:
+        ``(hidden1, logits)``: lists, one float32 tensor per tower: the first dense layer's
+        output ``[rows_i, n_hidden1]`` and the logits ``[rows_i, n_outputs]``.
+    """
+    he_init = contrib.variance_scaling_initializer()
+
+    def dense(inputs, units, name):
+        outputs = []
+        for i, x in enumerate(inputs):
+            with towers(i):
+                outputs.append(tf1.layers.dense(x, units, kernel_initializer=he_init, name=name))
+        return outputs
+
+    def batch_norm(inputs, name):
+        if batch_norm_statistics == "sync":
+            return synchronized_batch_norm(inputs, training, batch_norm_momentum, towers, name)
+        outputs = []
+        for i, x in enumerate(inputs):
+            with towers(i):
+                outputs.append(tf1.layers.batch_normalization(x, training=training, momentum=batch_norm_momentum, name=name))
+        return outputs
+
+    def elu(inputs):
+        outputs = []
+        for i, x in enumerate(inputs):
+            with towers(i):
+                outputs.append(tf.nn.elu(x))
+        return outputs
+
+    # The model, layer by layer across the towers (each op in its tower's device and scope).
+    hidden1 = dense(X_towers, n_hidden1, "hidden1")
+    hidden2 = dense(elu(batch_norm(hidden1, "bn1")), n_hidden2, "hidden2")
+    logits_towers = batch_norm(dense(elu(batch_norm(hidden2, "bn2")), n_outputs, "outputs"), "logits_bn")
+    return hidden1, logits_towers
+
+
 @recipe(
     "data_parallel_towers",
     presets={
@@ -167,50 +262,11 @@ def data_parallel_towers(
     X = tf1.placeholder(tf.float32, shape=(None, n_inputs), name="X")
     y = tf1.placeholder(tf.int64, shape=(None), name="y")
     training = tf1.placeholder_with_default(False, shape=(), name="training")
-    with tf1.name_scope("split"):
-        sizes = tower_sizes(tf.shape(X)[0], n_towers)
-        X_towers = tf.split(X, sizes, num=n_towers)
-        y_towers = tf.split(y, sizes, num=n_towers)
-
-    with tf1.variable_scope("dnn") as dnn_scope:
-        pass
-
-    @contextlib.contextmanager
-    def towers(i):
-        """Tower ``i``: its device, its name scope, the shared variables (created by tower 0, reused by the others)."""
-        with tf.device(devices[i]), tf1.name_scope(f"tower_{i}/"):
-            with tf1.variable_scope(dnn_scope, reuse=i > 0, auxiliary_name_scope=False), tf1.name_scope("dnn"):
-                yield
-
-    he_init = contrib.variance_scaling_initializer()
-
-    def dense(inputs, units, name):
-        outputs = []
-        for i, x in enumerate(inputs):
-            with towers(i):
-                outputs.append(tf1.layers.dense(x, units, kernel_initializer=he_init, name=name))
-        return outputs
-
-    def batch_norm(inputs, name):
-        if batch_norm_statistics == "sync":
-            return synchronized_batch_norm(inputs, training, batch_norm_momentum, towers, name)
-        outputs = []
-        for i, x in enumerate(inputs):
-            with towers(i):
-                outputs.append(tf1.layers.batch_normalization(x, training=training, momentum=batch_norm_momentum, name=name))
-        return outputs
-
-    def elu(inputs):
-        outputs = []
-        for i, x in enumerate(inputs):
-            with towers(i):
-                outputs.append(tf.nn.elu(x))
-        return outputs
-
-    # The model, layer by layer across the towers (each op in its tower's device and scope).
-    hidden1 = dense(X_towers, n_hidden1, "hidden1")
-    hidden2 = dense(elu(batch_norm(hidden1, "bn1")), n_hidden2, "hidden2")
-    logits_towers = batch_norm(dense(elu(batch_norm(hidden2, "bn2")), n_outputs, "outputs"), "logits_bn")
+    X_towers, y_towers = split_batch(n_towers, X, y)
+    towers = make_towers(devices)
+    hidden1, logits_towers = towers_model(
+        X_towers, training, towers, n_hidden1, n_hidden2, n_outputs, batch_norm_momentum, batch_norm_statistics
+    )
 
     optimizer = tf1.train.GradientDescentOptimizer(learning_rate)
     tower_grads, xentropies = [], []

@@ -28,6 +28,7 @@ The variables keep their TF1 names (``hidden1/kernel``), and so does the optimiz
 ``Saver`` checkpoint by name, and :meth:`ShimPort.save` writes one the TF1 recipe can restore.
 """
 
+import re
 import warnings
 
 import tensorflow as tf
@@ -58,6 +59,24 @@ def as_if_built_once():
     ``variable_scope.py``), so each use starts from the same counts.
     """
     return tf1.variable_scope(tf1.get_variable_scope())
+
+
+def run_collected_updates(updates, scope=None):
+    """Run batch-norm moving-statistics updates collected by :func:`tf1_recipes.tf_private.collected_batch_norm_updates`.
+
+    TF1's ``sess.run([training_op, get_collection(UPDATE_OPS, scope)])`` for a model the
+    shim called with the updates collected: each ``variable.assign_sub(delta)`` (the
+    update op's own assignment; ``delta`` was read from the value before the step), in the
+    order the layers were called.
+
+    Args:
+        updates: ``[(name_scope, variable, delta)]``, as collected.
+        scope: as ``tf.compat.v1.get_collection``'s: run only the updates whose name scope
+            ``re.match``\ es it (``"tower_0"``: tower 0's); None: all of them.
+    """
+    for name_scope, variable, delta in updates:
+        if scope is None or re.match(scope, name_scope):
+            variable.assign_sub(delta)
 
 
 class ShimLayer(tf_keras.layers.Layer):
