@@ -355,18 +355,7 @@ def module_closure(tree_path, sources):
 
 def _tf_chains(tree):
     """[(line, dotted)] of every maximal ``tf.a.b...`` attribute chain in an AST."""
-    parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
-    chains = []
-    for node in ast.walk(tree):
-        if not isinstance(node, ast.Attribute) or isinstance(parents.get(node), ast.Attribute):
-            continue
-        parts, inner = [], node
-        while isinstance(inner, ast.Attribute):
-            parts.append(inner.attr)
-            inner = inner.value
-        if isinstance(inner, ast.Name) and inner.id == "tf":
-            chains.append((node.lineno, ".".join(["tf", *reversed(parts)])))
-    return chains
+    return [(node.lineno, dotted) for node, dotted, _ in _tf_chain_nodes(tree)]
 
 
 def unresolved_tf_names(source):

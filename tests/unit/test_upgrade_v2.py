@@ -97,11 +97,17 @@ def test_the_reference_tree_has_every_recipe_and_family_module_with_the_recipes_
         assert not [i for i in imports if i[0] == "tf1_recipes" and "contrib" in i[2]], path
 
 
+def line_of(upgrade, path, text):
+    """The one line of the reference tree's ``path`` (the recipe file's same line) that holds ``text``."""
+    (line,) = [i for i, source in enumerate(upgrade.reference[path].split("\n"), 1) if text in source]
+    return line
+
+
 def test_module_closure_follows_the_relative_imports(upgrade):
     assert upgrade_v2.module_closure("recipes/pretrain_5layer.py", upgrade.reference) == [
-        "recipes/pretrain_5layer.py", "recipes/gradient_clipping.py"]
+        "recipes/pretrain_5layer.py", "recipes/gradient_clipping.py", "recipes/families/relu_mlp.py"]
     assert upgrade_v2.module_closure("recipes/clip_by_global_norm.py", upgrade.reference) == [
-        "recipes/clip_by_global_norm.py", "recipes/families/pitfalls.py"]
+        "recipes/clip_by_global_norm.py", "recipes/families/relu_mlp.py", "recipes/families/pitfalls.py"]
     assert upgrade_v2.module_closure("recipes/adam.py", upgrade.reference) == [
         "recipes/adam.py", "recipes/families/faster_optimizers.py", "recipes/families/relu_mlp.py"]
 
@@ -153,15 +159,18 @@ def test_parse_report_reads_the_detailed_log_per_file_with_multi_line_messages()
 
 def test_what_the_tool_does_to_batch_norm_and_the_regularizers(upgrade):
     bn = upgrade.static("batch_norm")
-    assert bn.modules == ["recipes/batch_norm.py"]
-    messages = {(e.line, e.level, e.message) for e in bn.entries}
-    assert (39, "INFO", "Renamed 'tf.placeholder' to 'tf.compat.v1.placeholder'") in messages
-    assert (46, "INFO", "Changing tf.contrib.layers.variance_scaling_initializer to a "
+    assert bn.modules == ["recipes/batch_norm.py", "recipes/families/pitfalls.py"]
+    placeholder = line_of(upgrade, "recipes/batch_norm.py", 'X = tf.placeholder(')
+    he_init = line_of(upgrade, "recipes/families/pitfalls.py", "he_init = tf.contrib.layers.variance_scaling_initializer()")
+    dense = line_of(upgrade, "recipes/families/pitfalls.py", "functools.partial(tf.layers.dense")
+    messages = {(e.path, e.line, e.level, e.message) for e in bn.entries}
+    assert ("recipes/batch_norm.py", placeholder, "INFO", "Renamed 'tf.placeholder' to 'tf.compat.v1.placeholder'") in messages
+    assert ("recipes/families/pitfalls.py", he_init, "INFO", "Changing tf.contrib.layers.variance_scaling_initializer to a "
             "tf.compat.v1.keras.initializers.VarianceScaling and converting arguments.") in messages
-    hunk = next(h for h in bn.hunks if h.start == 46)
+    hunk = next(h for h in bn.hunks if h.start == he_init)
     assert hunk.after == ["            he_init = tf.compat.v1.keras.initializers.VarianceScaling(scale=2.0)"] and hunk.logged
     # tf.layers.dense is left as it is, and TensorFlow 2 has no tf.layers: the run fails there
-    assert ("recipes/batch_norm.py", 54, "tf.layers.dense", "tf.layers") in bn.unresolved
+    assert ("recipes/families/pitfalls.py", dense, "tf.layers.dense", "tf.layers") in bn.unresolved
     assert any("0.87962566" in note for note in bn.reading)
     regularized = upgrade.static("l1_regularizer")
     errors = [(e.path, e.line) for e in regularized.entries if e.level == "ERROR"]
@@ -171,7 +180,8 @@ def test_what_the_tool_does_to_batch_norm_and_the_regularizers(upgrade):
 
 def test_a_summary_op_the_log_says_was_converted_and_was_not_is_reported(upgrade):
     static = upgrade.static("logistic_regression_tensorboard")
-    assert [(e.line, line) for e, line in static.unkept] == [(75, 'loss_summary = tf.summary.scalar("log_loss", loss)')]
+    line = line_of(upgrade, "recipes/logistic_regression_tensorboard.py", 'tf.summary.scalar("log_loss", loss)')
+    assert [(e.line, text) for e, text in static.unkept] == [(line, 'return tf.summary.scalar("log_loss", loss)')]
     assert upgrade_v2.unkept_claims(static.entries, upgrade.upgraded["recipes/logistic_regression_tensorboard.py"].replace(
         "tf.summary.scalar(", "tf.compat.v1.summary.scalar(")) == []
 
@@ -248,7 +258,8 @@ def test_the_fixed_tree_leaves_no_name_tensorflow_lacks_and_changes_only_the_fix
     rules = {fix for found in upgrade.applied.values() for _, fix in found}
     assert rules == {f.name for f in upgrade_v2.FIXES}  # every rule is needed by this catalogue
     static = upgrade.static("batch_norm")
-    assert [(h.start, names) for h, names in static.fixes] == [(54, ["tf.layers -> tf.compat.v1.layers"])]
+    dense = line_of(upgrade, "recipes/families/pitfalls.py", "functools.partial(tf.layers.dense")
+    assert [(h.start, names) for h, names in static.fixes] == [(dense, ["tf.layers -> tf.compat.v1.layers"])]
     assert static.fixed_unresolved == []
 
 

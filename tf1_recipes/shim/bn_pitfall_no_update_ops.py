@@ -14,18 +14,20 @@ eager counterpart: the shim computes hidden1 from its variables by their TF1 nam
 (``MatMul`` + ``BiasAdd``, the ops ``tf.layers.dense`` runs).
 """
 
-import numpy as np
 import tensorflow as tf
 
-from tf1_recipes.recipes.families.pitfalls import mean_variance_ratio
 from tf1_recipes.shim import shim
 from tf1_recipes.shim.families.pitfalls import BatchNormDNN
+from tf1_recipes.tf2 import bn_pitfall_no_update_ops as native
 from tf1_recipes.tf2.base import mean_xentropy
 
 
 @shim("bn_pitfall_no_update_ops")
-class Shim(BatchNormDNN):
-    """batch_norm's TF1 model code trained with batch statistics; the moving statistics restored after each step (pitfall)."""
+class Shim(BatchNormDNN, native.BNPitfallNoUpdateOps):
+    """batch_norm's TF1 model code trained with batch statistics; the moving statistics restored after each step (pitfall).
+
+    The loop and its report are the native port's; the step, hidden1's output and the moving variance are the shim's.
+    """
 
     def _train_step(self, X, y):
         """One GD step; returns (loss, training-mode accuracy of the batch); undoes the moving-statistics update unless ``run_update_ops``."""
@@ -40,15 +42,10 @@ class Shim(BatchNormDNN):
             variable.assign(value)  # the update ops never ran
         return loss, tf.reduce_mean(tf.cast(tf.math.in_top_k(y, logits, 1), tf.float32))
 
-    def fit(self, run):
-        """The recipe's loop: the moving-variance ratio per epoch, with valid/train accuracy and the loss."""
-        X_eval, y_eval = run.eval_split()
-        for epoch in range(self.n_epochs):
-            train_accuracies = self.train_batches(run.batches(self.batch_size))[:, 1]  # per step: (loss, accuracy)
-            accuracy, loss = self.evaluate(X_eval, y_eval)
-            named = self.keras_variables()
-            hidden1 = tf.nn.bias_add(tf.matmul(tf.convert_to_tensor(X_eval, tf.float32), named["hidden1/kernel"]),
-                                     named["hidden1/bias"]).numpy()
-            ratio = mean_variance_ratio(named["batch_normalization/moving_variance"].numpy(), np.var(hidden1, axis=0))
-            run.report(epoch, ratio, valid_accuracy=accuracy, train_accuracy=float(np.mean(train_accuracies)), loss=loss)
-        self.save(run.checkpoint_path)
+    def hidden1_output(self, X):
+        """hidden1's output from its variables by their TF1 names (``MatMul`` + ``BiasAdd``, as ``tf.layers.dense``)."""
+        named = self.keras_variables()
+        return tf.nn.bias_add(tf.matmul(tf.convert_to_tensor(X, tf.float32), named["hidden1/kernel"]), named["hidden1/bias"]).numpy()
+
+    def moving_variance(self):
+        return self.keras_variables()["batch_normalization/moving_variance"].numpy()

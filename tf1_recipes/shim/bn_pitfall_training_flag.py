@@ -12,13 +12,18 @@ import tensorflow as tf
 
 from tf1_recipes.shim import shim
 from tf1_recipes.shim.families.pitfalls import BatchNormDNN
+from tf1_recipes.tf2 import bn_pitfall_training_flag as native
 
 
 @shim("bn_pitfall_training_flag")
-class Shim(BatchNormDNN):
-    """batch_norm's TF1 model code trained correctly, evaluated with batch statistics in batches of ``eval_batch_size``."""
+class Shim(BatchNormDNN, native.BNPitfallTrainingFlag):
+    """batch_norm's TF1 model code trained correctly, evaluated with batch statistics in batches of ``eval_batch_size``.
+
+    The evaluation loop and the report are the native port's; only the training-mode accuracy differs.
+    """
 
     def build(self, **hyper):
+        self.eval_batch_size = hyper["eval_batch_size"]
         self._training_mode_accuracy = tf.function(
             self.training_mode_accuracy,
             input_signature=(tf.TensorSpec([None, self.input_width()], tf.float32), tf.TensorSpec([None], tf.int64)),
@@ -33,16 +38,3 @@ class Shim(BatchNormDNN):
         for variable, value in zip(moving, before):
             variable.assign(value)
         return tf.reduce_mean(tf.cast(tf.math.in_top_k(targets=y, predictions=logits, k=1), tf.float32))
-
-    def accuracy_in_batches(self, X, y, batch_size):
-        """The training-mode accuracy over a split, ``batch_size`` images at a time, weighted by batch size."""
-        total = 0.0
-        for start in range(0, len(X), batch_size):
-            X_batch, y_batch = X[start : start + batch_size], y[start : start + batch_size]
-            total += float(self._training_mode_accuracy(X_batch, y_batch)) * len(X_batch)
-        return total / len(X)
-
-    def report(self, run, epoch, X_eval, y_eval):
-        training_mode_val = self.accuracy_in_batches(X_eval, y_eval, self.hyper["eval_batch_size"])
-        accuracy_val, loss_val = self.evaluate(X_eval, y_eval)
-        run.report(epoch, training_mode_val, inference_accuracy=accuracy_val, loss=loss_val)

@@ -43,14 +43,20 @@ class BNPitfallNoUpdateOps(Port):
         loss, logits = self.gradient_step(self.model, X, y)
         return loss, tf.reduce_mean(tf.cast(tf.math.in_top_k(y, logits, 1), tf.float32))
 
+    def hidden1_output(self, X):
+        """hidden1's pre-batch-norm output on ``X`` (TF1: ``get_tensor_by_name("dnn/hidden1/BiasAdd:0")``), NumPy."""
+        return self.model.get_layer("hidden1")(tf.convert_to_tensor(X, tf.float32)).numpy()
+
+    def moving_variance(self):
+        """The first batch-norm layer's moving variance, NumPy."""
+        return self.model.get_layer("bn1").moving_variance.numpy()
+
     def fit(self, run):
+        """The recipe's loop: the moving-variance ratio per epoch, with valid/train accuracy and the loss."""
         X_eval, y_eval = run.eval_split()
         for epoch in range(self.n_epochs):
             train_accuracies = self.train_batches(run.batches(self.batch_size))[:, 1]  # per step: (loss, accuracy)
             accuracy, loss = self.evaluate(X_eval, y_eval)
-            hidden1 = self.model.get_layer("hidden1")(tf.convert_to_tensor(X_eval, tf.float32)).numpy()
-            ratio = mean_variance_ratio(self.model.get_layer("bn1").moving_variance.numpy(), np.var(hidden1, axis=0))
-            run.report(
-                epoch, ratio, valid_accuracy=accuracy, train_accuracy=sum(map(float, train_accuracies)) / len(train_accuracies), loss=loss
-            )
-        self.checkpoint().write(run.checkpoint_path)
+            ratio = mean_variance_ratio(self.moving_variance(), np.var(self.hidden1_output(X_eval), axis=0))
+            run.report(epoch, ratio, valid_accuracy=accuracy, train_accuracy=float(np.mean(train_accuracies)), loss=loss)
+        self.save(run.checkpoint_path)
