@@ -145,6 +145,26 @@ class Registry:
             else:
                 self._entries[name] = before
 
+    def class_decorator(self, name, what):
+        """A class decorator registering a class as entry ``name`` and setting its ``recipe`` to ``name``.
+
+        Args:
+            name: the recipe's name.
+            what: what the class is, for the error (``"a TF2 port"``).
+
+        Raises:
+            TypeError: (when applied) another class is already registered as ``name``.
+        """
+
+        def register(cls):
+            registered = self.registered(name)
+            if registered is not None and registered is not cls:
+                raise TypeError(f"recipe {name!r} already has {what}: {registered.__qualname__}")
+            cls.recipe = name
+            return self.add(name, cls)
+
+        return register
+
     def registered(self, name):
         """The entry registered as ``name`` so far, or None (imports nothing)."""
         return self._entries.get(name)

@@ -38,15 +38,7 @@ SHIMS = Registry(
 
 def shim(name):
     """Class decorator: register a :class:`~tf1_recipes.shim.base.ShimPort` subclass as recipe ``name``'s shim port."""
-
-    def register(cls):
-        registered = SHIMS.registered(name)
-        if registered is not None and registered is not cls:
-            raise TypeError(f"recipe {name!r} already has a shim port: {registered.__qualname__}")
-        cls.recipe = name
-        return SHIMS.add(name, cls)
-
-    return register
+    return SHIMS.class_decorator(name, "a shim port")
 
 
 def get_shim(name):

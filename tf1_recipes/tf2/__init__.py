@@ -43,15 +43,7 @@ PORTS = Registry(
 
 def port(name):
     """Class decorator: register a :class:`Port` subclass as the TF2 port of recipe ``name``."""
-
-    def register(cls):
-        registered = PORTS.registered(name)
-        if registered is not None and registered is not cls:
-            raise TypeError(f"recipe {name!r} already has a TF2 port: {registered.__qualname__}")
-        cls.recipe = name
-        return PORTS.add(name, cls)
-
-    return register
+    return PORTS.class_decorator(name, "a TF2 port")
 
 
 def get_port(name):
