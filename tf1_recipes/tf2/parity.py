@@ -128,7 +128,8 @@ class DropoutNoise:
     tolerance); dropout_bn_order: its dropout op is made between two kernel initialisers
     in the graph but not in the shim's inference-mode build call, so even the initial
     kernels differ (0.64). Keras 3's ``Dropout`` (native ports) is stateless, out of the
-    tool's reach altogether.
+    tool's reach altogether. ``tests/parity/test_shim_random_ops.py`` uses the tool where it
+    applies (the first masks, TF1 -> shim: 0 with it, 4.04 apart without) and pins where it stops.
     """
 
     def __init__(self, batch_size, seed=1):
