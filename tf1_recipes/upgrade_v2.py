@@ -902,8 +902,11 @@ def compare_package(name, root, package, scratch, *, side, recipe_run=None):
     spec = get_recipe(name)
     scratch = Path(scratch)
     config, recipe = recipe_run if recipe_run is not None else run_recipe_smoke(name, scratch)
-    head = [f"Both ran `RecipeConfig({name!r}, preset={PRESET!r})` in one process (same seed, data and batches; "
-            f"op determinism, 1 intra-op thread): the recipe, then the {side} function under the recipe's spec."]
+    from tf1_recipes import numerics
+
+    head = [f"Both ran `RecipeConfig({name!r}, preset={PRESET!r})` in one process on numerics fingerprint "
+            f"`{numerics.fingerprint()}` (same seed, data and batches; op determinism, 1 intra-op thread): the recipe, "
+            f"then the {side} function under the recipe's spec."]
 
     sys.path.insert(0, str(root))
     try:
@@ -979,6 +982,33 @@ def compare_package(name, root, package, scratch, *, side, recipe_run=None):
     if differences:
         return RunComparison("differs", "differs: " + "; ".join(differences), lines, measures)
     return RunComparison("equal", "yes", lines, measures)
+
+
+#: The numerics fingerprint a report's run section was measured on (in its first line).
+_MEASURED_ON = re.compile(r"on numerics fingerprint `([0-9a-f]{16})`")
+
+
+def measured_on(comparison):
+    """The numerics fingerprint a comparison's run section names (:func:`compare_package` writes it), or None."""
+    match = _MEASURED_ON.search(comparison.lines[0]) if comparison.lines else None
+    return match.group(1) if match else None
+
+
+def portable(comparison):
+    """What of a comparison holds on any numerics: a tuple to compare a report written elsewhere with a run here.
+
+    Two runs of the same code in one process agree bit for bit on any machine, and a run
+    that cannot run fails the same way; but when the two codes compute differently (the
+    tool's ``VarianceScaling``), the sizes of the difference are this machine's numbers.
+    So: ``equal`` and ``cannot run`` keep their summary and every line but the first (which
+    names the fingerprint); ``differs`` keeps its cause and the names of the differing
+    checkpoint variables, not the sizes.
+    """
+    if comparison.verdict != "differs":
+        return comparison.verdict, comparison.summary, comparison.lines[1:]
+    cause = comparison.summary.rsplit("; ", 1)[-1]
+    names = sorted(re.findall(r"^\| `([^`]+)` \|", "\n".join(comparison.lines), flags=re.M))
+    return comparison.verdict, cause, names
 
 
 def _fmt_max(value):
