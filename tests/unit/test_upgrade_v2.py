@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from tf1_recipes import upgrade_v2
+from tf1_recipes.tf2 import get_port
 from tf1_recipes.registry import RECIPES, get_recipe, list_recipes, recipe_paths
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -367,7 +368,7 @@ def test_the_upgraded_code_runs_as_its_report_says(upgrade, name, tmp_path):
     path = report_path(name)
     committed = upgrade_v2.read_run(path.read_text(encoding="utf-8"), path)
     measured = upgrade_v2.compare_runs(name, upgrade, tmp_path)
-    assert_as_reported(measured, committed)
+    assert_as_reported(measured, committed, name)
 
 
 @pytest.mark.golden
@@ -377,13 +378,21 @@ def test_the_fixed_code_runs_as_its_report_says(upgrade, name, tmp_path):
     path = report_path(name)
     committed = upgrade_v2.read_fixed(path.read_text(encoding="utf-8"), path)
     measured = upgrade_v2.compare_fixed(name, upgrade, tmp_path)
-    assert_as_reported(measured, committed)
+    assert_as_reported(measured, committed, name)
 
 
-def assert_as_reported(measured, committed):
-    """On the numerics the report was written on, every line; elsewhere what holds on any numerics (upgrade_v2.portable)."""
-    assert upgrade_v2.measured_on(committed), "the report does not name the numerics it was measured on: --write it"
-    if upgrade_v2.measured_on(committed) == upgrade_v2.measured_on(measured):
+def assert_as_reported(measured, committed, name):
+    """Line for line on the numerics the report was written on; elsewhere what holds on any numerics (upgrade_v2.portable).
+
+    A difference's sizes are this machine's numbers of two codes that compute differently: other numerics give others.
+    A module that does not import names no numerics (nothing ran): its failure is compared line for line. A recipe
+    whose graph has unordered stateful ops (its port's ``tf1_caller_thread``: bn_shared_between_towers, two towers
+    updating one moving mean) is not bit-reproducible run to run, so for it only the verdict is compared (its fixed
+    code's probe was measured equal to the recipe in one run and 4 variables apart in another).
+    """
+    if get_port(name).tf1_caller_thread:
+        assert measured.verdict == committed.verdict
+    elif upgrade_v2.measured_on(committed) == upgrade_v2.measured_on(measured):
         assert (measured.verdict, measured.summary, measured.lines) == (committed.verdict, committed.summary, committed.lines)
     else:
         assert upgrade_v2.portable(measured) == upgrade_v2.portable(committed)
