@@ -116,6 +116,19 @@ def restore_model_params(model_params):
     tf1.get_default_session().run(assign_ops, feed_dict=feed_dict)
 
 
+def check_keep_best(keep_best, checkpoint_every):
+    """Refuse a ``keep_best`` (one of :data:`KEEP_BEST`) that is unknown or cannot resume with ``checkpoint_every``.
+
+    Raises:
+        ValueError: an unknown ``keep_best``; ``"memory"`` with ``checkpoint_every`` > 0 (a best model
+            kept only in memory cannot be resumed).
+    """
+    if keep_best not in KEEP_BEST:
+        raise ValueError(f"keep_best must be one of {', '.join(KEEP_BEST)}, got {keep_best!r}")
+    if keep_best == "memory" and checkpoint_every:
+        raise ValueError("keep_best='memory' keeps the best model only in memory, so it cannot resume: set checkpoint_every=0")
+
+
 @recipe(
     "early_stopping",
     presets={
@@ -150,10 +163,7 @@ def early_stopping(
     checkpoint_every=1,
 ):
     """Five ELU layers (He init), Adam, digits 0-4, early stopping on validation loss; resumable via --out."""
-    if keep_best not in KEEP_BEST:
-        raise ValueError(f"keep_best must be one of {', '.join(KEEP_BEST)}, got {keep_best!r}")
-    if keep_best == "memory" and checkpoint_every:
-        raise ValueError("keep_best='memory' keeps the best model only in memory, so it cannot resume: set checkpoint_every=0")
+    check_keep_best(keep_best, checkpoint_every)
 
     X_train1, y_train1 = digits_below(*run.train_split(), n_outputs)
     X_valid1, y_valid1 = digits_below(run.mnist.validation.images, run.mnist.validation.labels, n_outputs)

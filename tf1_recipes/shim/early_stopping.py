@@ -21,7 +21,7 @@ functions). TF1 → shim:
 """
 
 from tf1_recipes.compat import tf1
-from tf1_recipes.recipes.early_stopping import KEEP_BEST, hidden_layers, output_layer
+from tf1_recipes.recipes.early_stopping import check_keep_best, hidden_layers, output_layer
 from tf1_recipes.shim import shim
 from tf1_recipes.shim.base import ShimPort
 from tf1_recipes.tf2 import early_stopping as native
@@ -74,10 +74,7 @@ class Shim(AdamELU, native.EarlyStoppingPort):
     """
 
     def build(self, *, learning_rate, max_checks_without_progress, keep_best, checkpoint_every, n_outputs, **model):
-        if keep_best not in KEEP_BEST:
-            raise ValueError(f"keep_best must be one of {', '.join(KEEP_BEST)}, got {keep_best!r}")
-        if keep_best == "memory" and checkpoint_every:
-            raise ValueError("keep_best='memory' keeps the best model only in memory, so it cannot resume: set checkpoint_every=0")
+        check_keep_best(keep_best, checkpoint_every)
         self.n_outputs, self.max_checks_without_progress = n_outputs, max_checks_without_progress
         self.keep_best, self.checkpoint_every = keep_best, checkpoint_every
         return super().build()

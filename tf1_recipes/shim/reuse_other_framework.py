@@ -65,12 +65,3 @@ class Shim(ShimPort, ReuseOtherFramework):
             variables = self.keras_variables()
             tf1.assign(variables["hidden1/kernel"], self.original_w)
             tf1.assign(variables["hidden1/bias"], self.original_b)
-
-    def fit(self, run):
-        self.load_weights_from_the_other_framework()
-        # [...] Train the model on your new task
-        outputs = self.model(self.X_new).numpy()
-        run.log("hidden1 output:", outputs.tolist())
-        for unit, value in enumerate(outputs.ravel()):
-            run.report(unit, value)
-        self.save(run.checkpoint_path)

@@ -23,7 +23,7 @@ import time
 import keras
 import numpy as np
 
-from tf1_recipes.recipes.early_stopping import KEEP_BEST, RESUMED, SERIES, EarlyStopping, digits_below, record_epoch, report_best_model
+from tf1_recipes.recipes.early_stopping import check_keep_best, RESUMED, SERIES, EarlyStopping, digits_below, record_epoch, report_best_model
 from tf1_recipes.tf2 import port, resume
 from tf1_recipes.tf2.base import Port
 from tf1_recipes.tf2.defaults import tf1_variance_scaling
@@ -91,10 +91,7 @@ class EarlyStoppingPort(AdamELU):
     def build(
         self, *, n_inputs, n_hidden_layers, n_neurons, n_outputs, learning_rate, max_checks_without_progress, keep_best, checkpoint_every
     ):
-        if keep_best not in KEEP_BEST:
-            raise ValueError(f"keep_best must be one of {', '.join(KEEP_BEST)}, got {keep_best!r}")
-        if keep_best == "memory" and checkpoint_every:
-            raise ValueError("keep_best='memory' keeps the best model only in memory, so it cannot resume: set checkpoint_every=0")
+        check_keep_best(keep_best, checkpoint_every)
         self.n_outputs, self.max_checks_without_progress = n_outputs, max_checks_without_progress
         self.keep_best, self.checkpoint_every = keep_best, checkpoint_every
         return self.elu_model(n_inputs, n_hidden_layers, n_neurons, n_outputs), self.adam(learning_rate)

@@ -63,4 +63,4 @@ class ReuseOtherFramework(Computation):
         run.log("hidden1 output:", outputs.tolist())
         for unit, value in enumerate(outputs.ravel()):
             run.report(unit, value)
-        self.checkpoint().write(run.checkpoint_path)
+        self.save(run.checkpoint_path)
