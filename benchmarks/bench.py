@@ -77,6 +77,7 @@ from tf1_recipes import session_observer
 from tf1_recipes.harness import RecipeConfig, run_recipe
 from tf1_recipes.provenance import cpu_model
 from tf1_recipes.registry import get_recipe, list_recipes
+from tf1_recipes.tf2.base import gather_steps_function
 
 #: Rows beyond each recipe's reference configuration (the speed of the other batch size,
 #: the cached variant of transfer learning).
@@ -144,7 +145,7 @@ class Target:
     def config(self, plan, tf2=False):
         """The RecipeConfig of this target under ``plan``: warm-up and timed epochs, quiet."""
         overrides = {"train_size": plan.train_size} if plan.train_size else {}
-        more = {"input_path": plan.input_path} if plan.input_path and not tf2 else {}
+        more = {"input_path": plan.input_path} if plan.input_path else {}
         return RecipeConfig(
             self.recipe, preset=self.preset, n_epochs=plan.runs, data_dir=plan.data_dir,
             overrides=overrides, quiet=True, progress=False, tf2=tf2, **more,
@@ -486,7 +487,7 @@ PORT_COLUMNS = (
 
 @contextlib.contextmanager
 def per_step_loop():
-    """While active, every port's ``train_batches`` makes one ``tf.function`` call per batch.
+    """While active, every port's ``train_batches`` and ``train_rows`` make one ``tf.function`` call per batch.
 
     That is the ports' loop before issue 15 (``for X, y in batches: train_step(X, y)``),
     the benchmark's baseline: the same step function (``steps.single``), the same batches.
@@ -502,12 +503,15 @@ def per_step_loop():
         counter["steps"] += len(outputs)
         return np.stack(outputs) if outputs else np.zeros((0, 1), np.float32)
 
-    own = Port.train_batches
-    Port.train_batches = train_batches
+    def train_rows(self, train, rows):
+        return self.train_batches((self.prepare(train.images[r]), train.labels[r].astype(np.int64)) for r in rows)
+
+    own = Port.train_batches, Port.train_rows
+    Port.train_batches, Port.train_rows = train_batches, train_rows
     try:
         yield counter
     finally:
-        Port.train_batches = own
+        Port.train_batches, Port.train_rows = own
 
 
 def timed_epoch(config, warmup):
@@ -523,8 +527,9 @@ def loop_overhead(target, plan, n_steps=200, repeats=3):
     preset's batch size (:func:`tf1_recipes.tf2.parity.fixed_batches`; labels folded into the
     model's classes) three ways, interleaved ``repeats`` times after one untimed round:
     ``alone``, one ``train_steps`` call on a ``tf.data.Dataset`` built beforehand (the steps
-    themselves); ``before``, one ``train_step`` call per batch; ``after``, ``train_batches``
-    (stacking and dataset building included). Returns ``{"alone": s, "before": s, "after": s}``
+    themselves); ``before``, one ``train_step`` call per batch; ``after``, the loop of
+    ``Port.fit`` (``train_rows``: the batches held as tensors, ``steps_per_execution`` rows
+    of indices per call of its :func:`~tf1_recipes.tf2.base.gather_steps_function`). Returns ``{"alone": s, "before": s, "after": s}``
     (``alone``: its median per step; the others: their median minus ``alone``'s, per step) or
     None for a port whose step takes other inputs than MNIST images and int64 classes.
     """
@@ -540,10 +545,15 @@ def loop_overhead(target, plan, n_steps=200, repeats=3):
     n_classes = port.model.output_shape[-1]
     batches = [(X, y % n_classes) for X, y in parity.fixed_batches(n_steps, hyper["batch_size"])]
     staged = tf.data.Dataset.from_tensor_slices((np.stack([X for X, _ in batches]), np.stack([y for _, y in batches])))
+    # The training set held as tensors and the batches' rows in it, as Port.fit's train_rows gathers them.
+    gathered = gather_steps_function(port._train_step, tf.constant(np.concatenate([X for X, _ in batches])),
+                                     tf.constant(np.concatenate([y for _, y in batches])))
+    rows = np.arange(n_steps * hyper["batch_size"], dtype=np.int64).reshape(n_steps, hyper["batch_size"])
+    calls = [tf.constant(rows[i:i + port.steps_per_execution]) for i in range(0, n_steps, port.steps_per_execution)]
     ways = {
         "alone": lambda: port.train_steps(staged).numpy(),
         "before": lambda: [port.train_step(X, y).numpy() for X, y in batches],
-        "after": lambda: port.train_batches(iter(batches)),
+        "after": lambda: [gathered(call).numpy() for call in calls],
     }
     times = {way: [] for way in ways}
     for round_ in range(repeats + 1):

@@ -68,6 +68,33 @@ def test_batches_gathered_by_their_rows_train_what_the_stacked_batches_train_bit
         np.testing.assert_array_equal(after[name], value, err_msg=name)
 
 
+def test_a_preparing_port_gathers_from_its_prepared_training_set_what_its_prepared_batches_train_bit_for_bit():
+    """selu standardises its inputs (Port.prepare, row by row): train_rows prepares the training set once and
+    gathers each step's rows from it; the same steps as train_batches on each batch prepared, bit for bit,
+    for batches of two sizes (np.array_split's, as early_stopping draws them: two calls of different shapes)."""
+    from tf1_recipes.data import load_mnist
+
+    train = load_mnist(train_size=2000).train
+    rows = np.array_split(np.random.RandomState(0).permutation(train.num_examples)[: N_BATCHES * BATCH + 5], N_BATCHES)
+    assert {len(r) for r in rows} == {BATCH, BATCH + 1}
+    stacked, gathered = parity.build_port("selu", "book"), parity.build_port("selu", "book")
+    gathered.set_tf1_values(stacked.get_tf1_values())
+    for port in (stacked, gathered):
+        assert port.scale_inputs
+        port.means = train.images.mean(axis=0, keepdims=True)
+        port.stds = train.images.std(axis=0, keepdims=True) + 1e-10
+        port.steps_per_execution = 5
+    assert not np.array_equal(stacked.prepare(train.images[rows[0]]), train.images[rows[0]])
+
+    by_batches = stacked.train_batches((stacked.prepare(train.images[r]), train.labels[r].astype(np.int64)) for r in rows)
+    by_rows = gathered.train_rows(train, iter(rows))
+
+    np.testing.assert_array_equal(by_rows, by_batches)
+    after = gathered.get_tf1_values()
+    for name, value in stacked.get_tf1_values().items():
+        np.testing.assert_array_equal(after[name], value, err_msg=name)
+
+
 def test_a_run_gives_the_same_rows_as_its_batches(tmp_path):
     """Run.batch_rows makes batches()' draws: the same seed gives train.images[rows] == the batch, epoch after epoch."""
     from tf1_recipes.harness import RecipeConfig

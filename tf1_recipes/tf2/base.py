@@ -284,7 +284,12 @@ class Port:
         """Called before each epoch's batches (TF1: values fed per epoch, e.g. a fed learning rate)."""
 
     def prepare(self, X):
-        """What the recipe does to every batch (and the evaluated split) before feeding it: nothing by default."""
+        """What the recipe does to every batch (and the evaluated split) before feeding it: nothing by default.
+
+        Row by row (``prepare(X)[r]`` equals ``prepare(X[r])`` bit for bit, e.g. standardising
+        each pixel by the training set's statistics), so :meth:`train_rows` prepares the whole
+        training set once and gathers the prepared batches from it.
+        """
         return X
 
     def report(self, run, epoch, X_eval, y_eval):
@@ -311,13 +316,16 @@ class Port:
         return np.concatenate(outputs) if outputs else np.zeros((0, 1), np.float32)
 
     def train_rows(self, train, rows):
-        """Train on the batches ``train.images[r], train.labels[r]`` for each ``r`` of ``rows``, in order,
-        ``steps_per_execution`` per call of a :func:`gather_steps_function` (the training set
-        held as tensors once per port).
+        """Train on the batches ``prepare(train.images[r]), train.labels[r]`` for each ``r`` of ``rows``, in
+        order, ``steps_per_execution`` per call of a :func:`gather_steps_function` (the training
+        set, prepared, held as tensors once per port and training set).
 
         Args:
-            train: the training :class:`tf1_recipes.data.DataSet` (``images`` float32 ``[N, d]``, ``labels`` ``[N]``).
-            rows: an iterable of int arrays ``[B]`` (``run.batch_rows``), drawn lazily.
+            train: the training :class:`tf1_recipes.data.DataSet`, or any object with its
+                ``images`` (float32 ``[N, d]``) and ``labels`` (``[N]``), e.g. a subset of it;
+                held until ``train_rows`` is called with another object.
+            rows: an iterable of int arrays ``[B]`` into ``train`` (``run.batch_rows``), drawn lazily;
+                consecutive arrays of another length start a new call (:func:`stacked_runs`).
 
         Returns:
             float32 array ``[steps, k]``: each step's outputs (column 0: its loss).
@@ -325,7 +333,7 @@ class Port:
         if self._gathered_from is not train:
             self._gathered_from = train
             self._gather_steps = gather_steps_function(
-                self._train_step, tf.constant(train.images, tf.float32), tf.constant(train.labels, tf.int64))
+                self._train_step, tf.constant(self.prepare(train.images), tf.float32), tf.constant(train.labels, tf.int64))
         outputs = [
             self._gather_steps(tf.constant(stacked, tf.int64)).numpy()
             for (stacked,) in stacked_runs(((r,) for r in rows), self.steps_per_execution)
@@ -335,19 +343,18 @@ class Port:
     def _gathers(self, run):
         """Whether :meth:`fit` gathers ``run``'s batches by their rows: the run is on the in-graph input
         path (``--input in_graph``, the default of the command and the tests; ``feed_dict`` hands
-        the port NumPy batches), the port does not ``prepare`` its batches, and ``run``'s batches
-        are its reader's (a parity probe's fixed batches are not)."""
+        the port NumPy batches) and ``run``'s batches are its reader's (a parity probe's fixed
+        batches are not)."""
         from tf1_recipes.harness import Run
 
-        return (run.config.input_path == "in_graph" and type(self).prepare is Port.prepare
-                and type(run).batches is Run.batches)
+        return run.config.input_path == "in_graph" and type(run).batches is Run.batches
 
     def fit(self, run):
         """The recipe's epoch loop on ``run``'s batches; reports the metric, saves the model.
 
-        The batches are the TF1 run's, in its order: gathered by their rows from the training
-        set held as tensors (:meth:`train_rows`), or, for a port that ``prepare``\ s its batches
-        or a run with batches of its own, stacked from NumPy (:meth:`train_batches`).
+        The batches are the TF1 run's, in its order: gathered by their rows from the (prepared)
+        training set held as tensors (:meth:`train_rows`), or, on the ``feed_dict`` input path
+        or for a run with batches of its own, stacked from NumPy (:meth:`train_batches`).
         """
         X_eval, y_eval = run.eval_split()
         gathers = self._gathers(run)

@@ -23,6 +23,7 @@ import time
 import keras
 import numpy as np
 
+from tf1_recipes.data import DataSet
 from tf1_recipes.recipes.early_stopping import check_keep_best, RESUMED, SERIES, EarlyStopping, digits_below, record_epoch, report_best_model
 from tf1_recipes.tf2 import port, resume
 from tf1_recipes.tf2.base import Port
@@ -98,6 +99,8 @@ class EarlyStoppingPort(AdamELU):
 
     def fit(self, run):
         X_train1, y_train1 = digits_below(*run.train_split(), self.n_outputs)
+        train1 = DataSet(X_train1, y_train1)  # held as tensors once; each step gathers its batch's rows
+        gathers = self._gathers(run)
         X_valid1, y_valid1 = digits_below(run.mnist.validation.images, run.mnist.validation.labels, self.n_outputs)
         X_test1, y_test1 = digits_below(run.mnist.test.images, run.mnist.test.labels, self.n_outputs)
 
@@ -124,7 +127,10 @@ class EarlyStoppingPort(AdamELU):
             epoch_start = time.perf_counter()
             rnd_idx = np.random.RandomState(seed + epoch).permutation(len(X_train1))
             batches = np.array_split(rnd_idx, len(X_train1) // self.batch_size)
-            self.train_batches((X_train1[rnd_indices], y_train1[rnd_indices]) for rnd_indices in batches)
+            if gathers:
+                self.train_rows(train1, batches)
+            else:
+                self.train_batches((X_train1[rnd_indices], y_train1[rnd_indices]) for rnd_indices in batches)
             acc_val, loss_val = self.evaluate(X_valid1, y_valid1)
             if stopper.check(loss_val):  # a new best model
                 if self.keep_best == "memory":
