@@ -102,6 +102,12 @@ def at_init(mnist_dir):
     return _at_init
 
 
+def _session_root(tmp_path_factory):
+    """The test session's temporary directory, shared by its pytest-xdist workers (each has its own below it)."""
+    root = tmp_path_factory.getbasetemp()
+    return root.parent if os.environ.get("PYTEST_XDIST_WORKER") else root
+
+
 @pytest.fixture(scope="session", autouse=True)
 def checkpoint_cache(tmp_path_factory):
     """This session's cache of pretrained checkpoints (``$TF1_RECIPES_CACHE``), never the user's.
@@ -110,14 +116,61 @@ def checkpoint_cache(tmp_path_factory):
     first time a test needs it; subprocesses inherit the variable. Under pytest-xdist the
     workers share one cache: one of them trains a checkpoint, the others wait on its lock.
     """
-    root = tmp_path_factory.getbasetemp()
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        root = root.parent  # the run's directory, above each worker's own
-    directory = root / "checkpoint_cache"
+    directory = _session_root(tmp_path_factory) / "checkpoint_cache"
     directory.mkdir(exist_ok=True)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("TF1_RECIPES_CACHE", str(directory))
         yield directory
+
+
+#: How long a worker waits for another to finish a shared run (the longest smoke run takes well under a minute).
+SHARED_RUN_WAIT = 600
+
+
+@pytest.fixture(scope="session")
+def smoke_config():
+    """smoke_config(recipe, out_dir=None): the RecipeConfig of :func:`shared_run`'s runs (in-graph path, quiet)."""
+    from tf1_recipes.harness import RecipeConfig
+
+    def _config(recipe, out_dir=None):
+        return RecipeConfig(recipe, preset="smoke", quiet=True, progress=False, input_path="in_graph", out_dir=out_dir)
+
+    return _config
+
+
+@pytest.fixture(scope="session")
+def shared_run(tmp_path_factory, checkpoint_cache, smoke_config):
+    """shared_run(recipe): the recipe's TF1 run of its smoke preset (``smoke_config``), trained once per test session.
+
+    Several tests check the same run: its golden (tests/unit/test_smoke_goldens.py), its Saver
+    checkpoint restored into the shim (tests/parity/test_shim_ports.py), its upgraded code run
+    against it (tests/unit/test_upgrade_v2.py). The first test to ask trains it into
+    ``<session>/shared_runs/<recipe>`` while holding that folder's lock
+    (:func:`tf1_recipes.checkpoints.directory_lock`), so under pytest-xdist one worker trains
+    it and the others wait for it; every caller gets the :class:`~tf1_recipes.harness.RunResult`
+    its ``runs.jsonl`` record holds (``graph`` None), ``checkpoint_path`` in that folder:
+    read it, never write there. Runs of one numerics give the same bits in any process
+    (op determinism, one intra-op thread), so a test reading another worker's run sees what
+    its own run would have given.
+    """
+    import json
+
+    from tf1_recipes.checkpoints import directory_lock
+    from tf1_recipes.harness import RunResult, run_recipe
+    from tf1_recipes.runlog import RUN_RECORD
+
+    folder = _session_root(tmp_path_factory) / "shared_runs"
+
+    def _run(recipe):
+        out = folder / recipe
+        with directory_lock(folder / f"{recipe}.lock", f"the shared run {out}", wait=SHARED_RUN_WAIT):
+            if not (out / RUN_RECORD).is_file():
+                run_recipe(smoke_config(recipe, str(out)))
+        record = json.loads((out / RUN_RECORD).read_text(encoding="utf-8").splitlines()[-1])
+        assert record["status"] == "complete", f"the shared run {out} ended {record['status']}: {record.get('error')}"
+        return RunResult.from_record(record)
+
+    return _run
 
 
 @pytest.fixture

@@ -171,6 +171,11 @@ class RunResult:
         out["final"] = self.final
         return out
 
+    @classmethod
+    def from_record(cls, record):
+        """The result a ``runs.jsonl`` record holds (:meth:`to_dict`'s fields; ``graph`` None, other keys ignored)."""
+        return cls(**{f.name: record[f.name] for f in dataclasses.fields(cls) if f.name != "graph" and f.name in record})
+
 
 class Run:
     """The harness as a recipe sees it: data, batches, evaluation split and reporting."""

@@ -47,7 +47,6 @@ def load_records(runs_dir, skipped=None):
     skipped = [] if skipped is None else skipped
     notes = []
     latest = {}
-    fields = RunResult.__dataclass_fields__
     for path in files:
         for record in runlog.read_record_file(path, notes):
             where = f"{record['_file']}:{record['_line']}"
@@ -63,7 +62,7 @@ def load_records(runs_dir, skipped=None):
             except UnknownRecipeError:
                 skipped.append((where, f"unknown recipe {record['recipe']!r} (recorded by another version?)"))
                 continue
-            result = RunResult(**{k: v for k, v in record.items() if k in fields and k != "graph"})
+            result = RunResult.from_record(record)
             key = (result.recipe, result.preset)
             if key in latest:
                 older = latest[key]

@@ -159,8 +159,7 @@ def comparison_status(record, golden_dir=None):
         return record.get("status", "-")
     if record.get("status") != "complete":
         return record.get("status", "-")
-    fields = RunResult.__dataclass_fields__
-    result = RunResult(**{k: v for k, v in record.items() if k in fields and k != "graph"})
+    result = RunResult.from_record(record)
     return golden.compare(result, golden_dir).status
 
 

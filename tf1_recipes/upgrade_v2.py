@@ -847,12 +847,32 @@ def _comparable_series(extras):
     return {k: ((len(v) if isinstance(v, (list, tuple)) else 1) if k in TIMING_SERIES else v) for k, v in extras.items()}
 
 
-def run_recipe_smoke(name, scratch):
-    """The recipe's own run on the :data:`PRESET` preset, ``--out scratch/recipe``: (RecipeConfig, RunResult)."""
-    from tf1_recipes.harness import RecipeConfig, run_recipe
+def smoke_config(name, out_dir=None):
+    """The ``RecipeConfig`` both sides of a comparison run: the :data:`PRESET` preset, quiet, on the in-graph
+    input path (the batches and numbers of the ``feed_dict`` path, in less time: tests/unit/test_in_graph.py)."""
+    from tf1_recipes.harness import RecipeConfig
 
-    config = RecipeConfig(name, preset=PRESET, quiet=True, out_dir=str(Path(scratch) / "recipe"))
-    return config, run_recipe(config)
+    return RecipeConfig(name, preset=PRESET, quiet=True, progress=False, input_path="in_graph", out_dir=out_dir)
+
+
+def run_recipe_smoke(name, scratch):
+    """The recipe's own run of :func:`smoke_config`, ``--out scratch/recipe``: its RunResult."""
+    from tf1_recipes.harness import run_recipe
+
+    return run_recipe(smoke_config(name, str(Path(scratch) / "recipe")))
+
+
+def recipe_run_once(name, scratch):
+    """A function returning :func:`run_recipe_smoke`'s result, run on the first call only: the ``recipe_run``
+    of several comparisons of one recipe, none of which may need it (code that cannot run needs no recipe run)."""
+    result = []
+
+    def _recipe_run():
+        if not result:
+            result.append(run_recipe_smoke(name, scratch))
+        return result[0]
+
+    return _recipe_run
 
 
 def compare_runs(name, upgrade, scratch, *, recipe_run=None):
@@ -867,8 +887,9 @@ def compare_runs(name, upgrade, scratch, *, recipe_run=None):
         name: a recipe name.
         upgrade: :class:`Upgrade` (its ``work`` folder is put on ``sys.path`` while importing).
         scratch: a folder for the two runs' ``--out`` (``recipe/``, ``upgraded/``).
-        recipe_run: (RecipeConfig, RunResult) of the recipe's own run (:func:`run_recipe_smoke`)
-            to compare with; None runs it here.
+        recipe_run: the RunResult of the recipe's own run of :func:`smoke_config` to compare with, or a
+            function returning it, called only once the other code has run (:func:`recipe_run_once`);
+            None runs it here, then.
 
     Returns:
         :class:`RunComparison`. An import or run failure of the upgraded code is its result
@@ -901,12 +922,12 @@ def compare_package(name, root, package, scratch, *, side, recipe_run=None):
 
     spec = get_recipe(name)
     scratch = Path(scratch)
-    config, recipe = recipe_run if recipe_run is not None else run_recipe_smoke(name, scratch)
+    config = smoke_config(name)
     from tf1_recipes import numerics
 
-    head = [f"Both ran `RecipeConfig({name!r}, preset={PRESET!r})` in one process on numerics fingerprint "
+    head = [f"Both ran `RecipeConfig({name!r}, preset={PRESET!r}, input_path='in_graph')` on numerics fingerprint "
             f"`{numerics.fingerprint()}` (same seed, data and batches; op determinism, 1 intra-op thread): the recipe, "
-            f"then the {side} function under the recipe's spec."]
+            f"and the {side} function under the recipe's spec."]
 
     sys.path.insert(0, str(root))
     try:
@@ -932,6 +953,10 @@ def compare_package(name, root, package, scratch, *, side, recipe_run=None):
         return RunComparison("cannot run", f"cannot run: {message} ({where})",
                              head + [f"The {side} code fails: `{message}`, raised at `{where}` (line of the {side} "
                                      f"code; the same line of the recipe file)."])
+    if recipe_run is None:
+        recipe = run_recipe_smoke(name, scratch)
+    else:
+        recipe = recipe_run() if callable(recipe_run) else recipe_run
 
     lines = list(head)
     differences = []
@@ -997,7 +1022,7 @@ def measured_on(comparison):
 def portable(comparison):
     """What of a comparison holds on any numerics: a tuple to compare a report written elsewhere with a run here.
 
-    Two runs of the same code in one process agree bit for bit on any machine, and a run
+    Two runs of the same code on one numerics agree bit for bit on any machine, and a run
     that cannot run fails the same way; but when the two codes compute differently (the
     tool's ``VarianceScaling``), the sizes of the difference are this machine's numbers.
     So: ``equal`` and ``cannot run`` keep their summary and every line but the first (which
@@ -1035,7 +1060,7 @@ def compare_fixed(name, upgrade, scratch, *, recipe_run=None):
         (max |diff| V); cause: ...`` or ``cannot run: ...``.
     """
     scratch = Path(scratch)
-    recipe_run = recipe_run if recipe_run is not None else run_recipe_smoke(name, scratch)
+    recipe_run = recipe_run if recipe_run is not None else recipe_run_once(name, scratch)
     fixed = compare_package(name, upgrade.work, upgrade.fixed_package, scratch, side="fixed", recipe_run=recipe_run)
     if fixed.verdict == "equal":
         return RunComparison("equal", "equal", fixed.lines, fixed.measures)
@@ -1382,7 +1407,7 @@ def main(argv=None):
                     result = fixed_result = "(not run)"
                 else:
                     scratch = Path(work) / "runs" / name
-                    recipe_run = run_recipe_smoke(name, scratch)
+                    recipe_run = recipe_run_once(name, scratch)
                     run = compare_runs(name, upgrade, scratch, recipe_run=recipe_run)
                     fixed = compare_fixed(name, upgrade, scratch, recipe_run=recipe_run)
                     result, fixed_result = run.summary, fixed.summary

@@ -93,12 +93,12 @@ def test_the_shims_without_the_saver_test_name_the_test_checking_their_checkpoin
 
 
 @pytest.mark.parametrize("recipe", sorted(set(SHIMS) - set(SAVER_ELSEWHERE)))
-def test_the_recipes_saver_checkpoint_loads_into_the_shim_by_name(recipe, run_quiet, tmp_path):
+def test_the_recipes_saver_checkpoint_loads_into_the_shim_by_name(recipe, shared_run, tmp_path):
     """No mapping table: every variable and optimizer slot of the TF1 checkpoint by its own name, and back."""
     import numpy as np
     import tensorflow as tf
 
-    result = run_quiet(recipe, "smoke", out_dir=str(tmp_path / "tf1"))
+    result = shared_run(recipe)
     prefix = result.checkpoint_path
     shim = parity.build_shim(recipe, "smoke")
     shim.restore_tf1(prefix)

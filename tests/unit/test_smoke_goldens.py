@@ -15,8 +15,8 @@ RECIPES = [r.name for r in list_recipes()]
 
 
 @pytest.mark.parametrize("recipe", RECIPES)
-def test_smoke_run_matches_golden(recipe, run_quiet):
-    result = run_quiet(recipe, "smoke")
+def test_smoke_run_matches_golden(recipe, shared_run):
+    result = shared_run(recipe)
     comparison = golden.compare(result)
     assert comparison.checks, f"{recipe}/smoke was compared with nothing: {comparison.notes}"
     assert comparison.status == "PASS", golden.format_table([comparison])

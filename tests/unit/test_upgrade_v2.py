@@ -363,21 +363,23 @@ def test_a_report_without_its_summary_is_one_line_and_left_as_it_is(tmp_path, ca
 
 @pytest.mark.golden
 @pytest.mark.parametrize("name", NAMES)
-def test_the_upgraded_code_runs_as_its_report_says(upgrade, name, tmp_path):
-    """The upgraded code's smoke run equals the recipe's, or differs / fails exactly as the report states."""
+def test_the_upgraded_code_runs_as_its_report_says(upgrade, name, tmp_path, shared_run):
+    """The upgraded code's smoke run equals the recipe's, or differs / fails exactly as the report states.
+
+    The recipe's side is the session's shared run of the same configuration (conftest's ``shared_run``)."""
     path = report_path(name)
     committed = upgrade_v2.read_run(path.read_text(encoding="utf-8"), path)
-    measured = upgrade_v2.compare_runs(name, upgrade, tmp_path)
+    measured = upgrade_v2.compare_runs(name, upgrade, tmp_path, recipe_run=lambda: shared_run(name))
     assert_as_reported(measured, committed, name)
 
 
 @pytest.mark.golden
 @pytest.mark.parametrize("name", NAMES)
-def test_the_fixed_code_runs_as_its_report_says(upgrade, name, tmp_path):
+def test_the_fixed_code_runs_as_its_report_says(upgrade, name, tmp_path, shared_run):
     """After FIXES, the smoke run equals the recipe's, or differs (sizes, cause by probe) / fails as the report states."""
     path = report_path(name)
     committed = upgrade_v2.read_fixed(path.read_text(encoding="utf-8"), path)
-    measured = upgrade_v2.compare_fixed(name, upgrade, tmp_path)
+    measured = upgrade_v2.compare_fixed(name, upgrade, tmp_path, recipe_run=lambda: shared_run(name))
     assert_as_reported(measured, committed, name)
 
 
@@ -398,9 +400,16 @@ def assert_as_reported(measured, committed, name):
         assert upgrade_v2.portable(measured) == upgrade_v2.portable(committed)
 
 
+def test_the_shared_run_the_tests_compare_with_is_the_configuration_the_script_runs(smoke_config):
+    """The golden-tier tests take the recipe's side from conftest's ``shared_run``: it must be the script's own run."""
+    for name in NAMES:
+        assert smoke_config(name) == upgrade_v2.smoke_config(name)
+    assert upgrade_v2.smoke_config("adam", "out").out_dir == "out"
+
+
 def test_a_difference_measured_on_other_numerics_is_compared_by_its_cause_and_variables():
     def comparison(fingerprint, size):
-        lines = [f"Both ran `RecipeConfig('x', preset='smoke')` in one process on numerics fingerprint `{fingerprint}` (...)",
+        lines = [f"Both ran `RecipeConfig('x', preset='smoke', input_path='in_graph')` on numerics fingerprint `{fingerprint}` (...)",
                  "", "| variable | difference | scale |", "| --- | --- | --- |",
                  f"| `hidden1/kernel` | max abs diff {size} (9 of 9 values) | max abs value 1 |"]
         return upgrade_v2.RunComparison("differs", f"differs: 1/1 checkpoint variables; cause: VarianceScaling", lines)
