@@ -165,3 +165,21 @@ def test_steps_function_runs_its_step_once_per_batch_in_order_and_stacks_the_out
     np.testing.assert_array_equal(out, [[1, 4], [12, 5], [123, 6]])
     steps(tf.data.Dataset.from_tensor_slices((Xs[:1, :, :], ys[:1])))  # another length: no retrace
     assert steps.experimental_get_tracing_count() == 1
+
+
+#: Ports whose loops gather from a set of their own (a prepared training set, a subset, cached
+#: activations) or fetch per-step outputs: each on both input paths.
+OWN_GATHERS = ("selu", "early_stopping", "cache_frozen_layers", "clip_by_global_norm", "bn_pitfall_training_flag")
+
+
+@pytest.mark.parametrize("recipe", OWN_GATHERS)
+def test_a_ports_run_gathering_rows_is_its_run_on_numpy_batches_bit_for_bit(recipe):
+    """The in-graph path (train_rows, the command's and the tests' default) and the feed_dict path (train_batches)
+    of a port's whole smoke run report the same metric and series, bit for bit (wall-clock series aside)."""
+    from tf1_recipes.harness import RecipeConfig, run_recipe
+
+    def reported(input_path):
+        result = run_recipe(RecipeConfig(recipe, preset="smoke", quiet=True, progress=False, tf2=True, input_path=input_path))
+        return result.history, {k: v for k, v in result.extras.items() if k != "epoch_seconds"}
+
+    assert reported("in_graph") == reported("feed_dict")

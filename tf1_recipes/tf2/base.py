@@ -8,7 +8,7 @@ inside one ``tf.function`` call (MIGRATION.md, "The training loop")::
 
     for epoch in range(n_epochs):
         rows = run.batch_rows(batch_size)                    # the TF1 run's batches, in order, as rows
-        port.train_rows(run.mnist.train, rows)               # 100 steps per tf.function call, gathered
+        port.train_rows(run.mnist.train, rows)               # 100 steps per tf.function call, gathered (train_epoch)
         run.report(epoch, port.accuracy(X_eval, y_eval))
     tf.train.Checkpoint(model=..., optimizer=...).write(run.checkpoint_path)
 
@@ -202,8 +202,8 @@ class Port:
         self.train_steps = steps_function(self._train_step, self.step_signature())
         #: One step per call (traced on first use): for a look at a single step.
         self.train_step = self.train_steps.single
-        #: :meth:`train_rows`' loop function and the training set it holds (made on first use).
-        self._gather_steps, self._gathered_from = None, None
+        #: :meth:`train_rows`' loop functions: {step: (the training set it holds, its function)}, made on first use.
+        self._gather_steps = {}
 
     def build_optimizer_state(self):
         """Create the optimizer's slots now (not inside the first traced step), so the
@@ -260,6 +260,10 @@ class Port:
         self.optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
         return loss, logits
 
+    def gradient_loss(self, model, X, y):
+        """:meth:`gradient_step`'s loss alone: the step of a part of the model, for :meth:`train_rows`."""
+        return self.gradient_step(model, X, y)[0]
+
     def gradient_steps(self, model):
         """The loop function (:func:`steps_function`) of :meth:`gradient_step` on ``model``, for :meth:`train_batches`.
 
@@ -315,27 +319,32 @@ class Port:
         ]
         return np.concatenate(outputs) if outputs else np.zeros((0, 1), np.float32)
 
-    def train_rows(self, train, rows):
+    def train_rows(self, train, rows, step=None):
         """Train on the batches ``prepare(train.images[r]), train.labels[r]`` for each ``r`` of ``rows``, in
         order, ``steps_per_execution`` per call of a :func:`gather_steps_function` (the training
-        set, prepared, held as tensors once per port and training set).
+        set, prepared, held as tensors once per port, step and training set).
 
         Args:
             train: the training :class:`tf1_recipes.data.DataSet`, or any object with its
-                ``images`` (float32 ``[N, d]``) and ``labels`` (``[N]``), e.g. a subset of it;
-                held until ``train_rows`` is called with another object.
+                ``images`` (float32 ``[N, d]``) and ``labels`` (``[N]``), e.g. a subset of it or
+                cached activations; held until ``train_rows`` is called with another object.
             rows: an iterable of int arrays ``[B]`` into ``train`` (``run.batch_rows``), drawn lazily;
                 consecutive arrays of another length start a new call (:func:`stacked_runs`).
+            step: the training step, ``step(X, y)`` as for :func:`steps_function` (default
+                ``self._train_step``; a port training a part of its model passes its own, the same
+                object every epoch, e.g. ``functools.partial(self.gradient_loss, model)``).
 
         Returns:
             float32 array ``[steps, k]``: each step's outputs (column 0: its loss).
         """
-        if self._gathered_from is not train:
-            self._gathered_from = train
-            self._gather_steps = gather_steps_function(
-                self._train_step, tf.constant(self.prepare(train.images), tf.float32), tf.constant(train.labels, tf.int64))
+        step = step or self._train_step
+        held, function = self._gather_steps.get(step, (None, None))
+        if held is not train:
+            function = gather_steps_function(
+                step, tf.constant(self.prepare(train.images), tf.float32), tf.constant(train.labels, tf.int64))
+            self._gather_steps[step] = (train, function)
         outputs = [
-            self._gather_steps(tf.constant(stacked, tf.int64)).numpy()
+            function(tf.constant(stacked, tf.int64)).numpy()
             for (stacked,) in stacked_runs(((r,) for r in rows), self.steps_per_execution)
         ]
         return np.concatenate(outputs) if outputs else np.zeros((0, 1), np.float32)
@@ -357,15 +366,22 @@ class Port:
         or for a run with batches of its own, stacked from NumPy (:meth:`train_batches`).
         """
         X_eval, y_eval = run.eval_split()
-        gathers = self._gathers(run)
         for epoch in range(self.n_epochs):
             self.start_epoch(epoch)
-            if gathers:
-                self.train_rows(run.mnist.train, run.batch_rows(self.batch_size))
-            else:
-                self.train_batches((self.prepare(X_batch), y_batch) for X_batch, y_batch in run.batches(self.batch_size))
+            self.train_epoch(run)
             self.report(run, epoch, self.prepare(X_eval), y_eval)
         self.save(run.checkpoint_path)
+
+    def train_epoch(self, run):
+        """One epoch of ``run``'s batches (the TF1 run's, in its order), ``prepare``\ d: gathered by their rows
+        (:meth:`train_rows`) where :meth:`_gathers` allows, else stacked from NumPy (:meth:`train_batches`).
+
+        Returns:
+            float32 array ``[steps, k]``: each step's outputs (column 0: its loss; then what ``_train_step`` returns).
+        """
+        if self._gathers(run):
+            return self.train_rows(run.mnist.train, run.batch_rows(self.batch_size))
+        return self.train_batches((self.prepare(X_batch), y_batch) for X_batch, y_batch in run.batches(self.batch_size))
 
     def save(self, path):
         """Write the run's checkpoint to ``path`` (a prefix, as ``run.checkpoint_path``)."""

@@ -55,7 +55,7 @@ class BNPitfallNoUpdateOps(Port):
         """The recipe's loop: the moving-variance ratio per epoch, with valid/train accuracy and the loss."""
         X_eval, y_eval = run.eval_split()
         for epoch in range(self.n_epochs):
-            train_accuracies = self.train_batches(run.batches(self.batch_size))[:, 1]  # per step: (loss, accuracy)
+            train_accuracies = self.train_epoch(run)[:, 1]  # per step: (loss, accuracy)
             accuracy, loss = self.evaluate(X_eval, y_eval)
             ratio = mean_variance_ratio(self.moving_variance(), np.var(self.hidden1_output(X_eval), axis=0))
             run.report(epoch, ratio, valid_accuracy=accuracy, train_accuracy=float(np.mean(train_accuracies)), loss=loss)

@@ -63,7 +63,7 @@ class ClipByGlobalNorm(Port):
         X_eval, y_eval = run.eval_split()
         step = 0
         for epoch in range(self.n_epochs):
-            norms = self.train_batches(run.batches(self.batch_size))[:, 1:]  # per step: (loss, before, after)
+            norms = self.train_epoch(run)[:, 1:]  # per step: (loss, before, after)
             with writer.as_default():
                 for before, after in norms:
                     scalar("per_step/global_norm_before", before, step)
