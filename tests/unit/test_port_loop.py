@@ -168,8 +168,9 @@ def test_steps_function_runs_its_step_once_per_batch_in_order_and_stacks_the_out
 
 
 #: Ports whose loops gather from a set of their own (a prepared training set, a subset, cached
-#: activations) or fetch per-step outputs beside the loss (Port.train_epoch): each on both input paths.
-OWN_GATHERS = ("selu", "early_stopping", "cache_frozen_layers", "clip_by_global_norm")
+#: activations, rows drawn with replacement) or fetch per-step outputs beside the loss
+#: (Port.train_epoch): each on both input paths.
+OWN_GATHERS = ("selu", "early_stopping", "cache_frozen_layers", "clip_by_global_norm", "logistic_regression_tensorboard")
 
 
 @pytest.mark.parametrize("recipe", OWN_GATHERS)

@@ -79,7 +79,7 @@ def gather_steps_function(step, images, labels):
         step: one training step, as for :func:`steps_function`.
         images: the training images, a float32 tensor ``[N, d]`` (held once; each call's
             function reads it as a captured tensor, nothing is copied per call).
-        labels: their int64 classes ``[N]``.
+        labels: their labels, ``[N, ...]`` (int64 classes ``[N]`` for the MNIST ports).
 
     Returns:
         ``steps(rows)``: ``rows`` an int64 tensor ``[n, B]`` (n batches of B row indices, in
@@ -326,8 +326,9 @@ class Port:
 
         Args:
             train: the training :class:`tf1_recipes.data.DataSet`, or any object with its
-                ``images`` (float32 ``[N, d]``) and ``labels`` (``[N]``), e.g. a subset of it or
-                cached activations; held until ``train_rows`` is called with another object.
+                ``images`` (float32 ``[N, d]``) and ``labels`` (``[N]``, or as :meth:`step_signature`
+                says), e.g. a subset of it or cached activations; held until ``train_rows`` is
+                called with another object.
             rows: an iterable of int arrays ``[B]`` into ``train`` (``run.batch_rows``), drawn lazily;
                 consecutive arrays of another length start a new call (:func:`stacked_runs`).
             step: the training step, ``step(X, y)`` as for :func:`steps_function` (default
@@ -340,8 +341,9 @@ class Port:
         step = step or self._train_step
         held, function = self._gather_steps.get(step, (None, None))
         if held is not train:
+            images, labels = self.step_signature()
             function = gather_steps_function(
-                step, tf.constant(self.prepare(train.images), tf.float32), tf.constant(train.labels, tf.int64))
+                step, tf.constant(self.prepare(train.images), images.dtype), tf.constant(train.labels, labels.dtype))
             self._gather_steps[step] = (train, function)
         outputs = [
             function(tf.constant(stacked, tf.int64)).numpy()

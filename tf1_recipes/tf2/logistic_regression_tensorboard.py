@@ -28,6 +28,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from tf1_recipes.data import DataSet
 from tf1_recipes.recipes.logistic_regression_tensorboard import enhance, log_dir, make_moons, random_batch
 from tf1_recipes.tf2 import port
 from tf1_recipes.tf2.base import Port
@@ -46,6 +47,12 @@ def log_loss(labels, predictions, epsilon=LOG_LOSS_EPSILON):
     """``tf.compat.v1.losses.log_loss(labels, predictions)``: the mean of ``-y log(p + eps) - (1 - y) log(1 - p + eps)``."""
     losses = -labels * tf.math.log(predictions + epsilon) - (1 - labels) * tf.math.log(1 - predictions + epsilon)
     return tf.reduce_mean(losses)
+
+
+def random_rows(n_rows, batch_size):
+    """The rows :func:`~tf1_recipes.recipes.logistic_regression_tensorboard.random_batch` draws, by its own
+    ``np.random.randint`` call: ``batch_size`` of ``range(n_rows)``, with replacement."""
+    return np.random.randint(0, n_rows, batch_size)
 
 
 def uniform_theta(shape, dtype=None):
@@ -95,8 +102,13 @@ class LogisticRegressionTensorBoard(Port):
             tf.summary.graph(self.train_step.get_concrete_function().graph)
         manager = tf.train.CheckpointManager(self.checkpoint(), str(run.out_dir), max_to_keep=None, checkpoint_name=CHECKPOINT_NAME)
         n_batches = int(np.ceil(len(self.X_train) / self.batch_size))
+        moons = DataSet(self.X_train, self.y_train)
+        gathers = self._gathers(run)
         for epoch in range(self.n_epochs):
-            self.train_batches(random_batch(self.X_train, self.y_train, self.batch_size) for batch_index in range(n_batches))
+            if gathers:  # random_batch's rows, gathered from the training set held as tensors
+                self.train_rows(moons, (random_rows(len(self.X_train), self.batch_size) for batch_index in range(n_batches)))
+            else:
+                self.train_batches(random_batch(self.X_train, self.y_train, self.batch_size) for batch_index in range(n_batches))
             loss_val = float(self.loss(self.X_test, self.y_test))
             with writer.as_default():
                 scalar(LOSS_TAG, loss_val, epoch)
