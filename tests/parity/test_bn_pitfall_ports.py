@@ -64,6 +64,22 @@ def test_the_ports_training_mode_evaluation_leaves_the_moving_statistics_alone()
     assert not all(np.array_equal(a, b) for a, b in zip(before, statistics()))
 
 
+@pytest.mark.parametrize("build", [parity.build_port, parity.build_shim], ids=["port", "shim"])
+def test_a_whole_split_in_one_call_is_the_accuracy_of_one_call_per_10_images_bit_for_bit(build):
+    """accuracy_in_batches runs every 10-image slice in one tf.function (training_mode_accuracies): the same
+    weighted accuracy as one call of training_mode_accuracy per slice, the last slice short, bit for bit."""
+    import tensorflow as tf
+
+    port = build("bn_pitfall_training_flag", "pitfall")
+    port.train_batches(iter(parity.fixed_batches(5, 50)))
+    (X, y), = parity.fixed_batches(1, 205)
+    single = tf.function(port.training_mode_accuracy, input_signature=port.step_signature())
+    total = 0.0
+    for start in range(0, len(X), 10):
+        total += float(single(X[start : start + 10], y[start : start + 10])) * len(X[start : start + 10])
+    assert port.accuracy_in_batches(X, y, 10) == total / len(X)
+
+
 # --------------------------------------------------------------------------- bn_shared_between_towers
 
 

@@ -24,10 +24,6 @@ class Shim(BatchNormDNN, native.BNPitfallTrainingFlag):
 
     def build(self, **hyper):
         self.eval_batch_size = hyper["eval_batch_size"]
-        self._training_mode_accuracy = tf.function(
-            self.training_mode_accuracy,
-            input_signature=(tf.TensorSpec([None, self.input_width()], tf.float32), tf.TensorSpec([None], tf.int64)),
-        )
         return super().build(**hyper)
 
     def training_mode_accuracy(self, X, y):

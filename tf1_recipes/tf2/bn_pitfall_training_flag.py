@@ -33,10 +33,6 @@ class BNPitfallTrainingFlag(Port):
 
     def build(self, *, n_inputs, n_hidden1, n_hidden2, n_outputs, learning_rate, batch_norm_momentum, eval_batch_size):
         self.eval_batch_size = eval_batch_size
-        self._training_mode_accuracy = tf.function(
-            self.training_mode_accuracy,
-            input_signature=(tf.TensorSpec([None, n_inputs], tf.float32), tf.TensorSpec([None], tf.int64)),
-        )
         model = batch_norm_model(self.recipe, n_inputs, n_hidden1, n_hidden2, n_outputs, batch_norm_momentum, contrib_he_init)
         return model, keras.optimizers.SGD(learning_rate)
 
@@ -51,12 +47,31 @@ class BNPitfallTrainingFlag(Port):
         """TF1's ``accuracy`` fetched with ``training`` fed True (no update ops run)."""
         return tf.reduce_mean(tf.cast(tf.math.in_top_k(targets=y, predictions=self.training_mode_logits(X), k=1), tf.float32))
 
+    def training_mode_accuracies(self, X, y, batch_size):
+        """:meth:`training_mode_accuracy` of each ``batch_size`` rows of ``X``, ``y`` in order (the last
+        slice may be shorter), float32 ``[n_slices]``: a whole split's slices in one ``tf.while_loop``."""
+        starts = tf.range(0, tf.shape(X)[0], batch_size)
+        accuracies = tf.TensorArray(tf.float32, size=tf.size(starts))
+        for i in tf.range(tf.size(starts)):
+            start = starts[i]
+            accuracies = accuracies.write(i, self.training_mode_accuracy(X[start : start + batch_size], y[start : start + batch_size]))
+        return accuracies.stack()
+
     def accuracy_in_batches(self, X, y, batch_size):
-        """The training-mode accuracy over a split, ``batch_size`` images at a time, weighted by batch size."""
+        """The training-mode accuracy over a split, ``batch_size`` images at a time, weighted by batch size.
+
+        One call of :meth:`training_mode_accuracies` (a ``tf.function``) for the whole split, not
+        one per 10 images; the weighted sum is TF1's (``families.pitfalls.accuracy_in_batches``), in Python floats.
+        """
+        if getattr(self, "_accuracies", None) is None:
+            X_spec, y_spec = self.step_signature()
+            self._accuracies = tf.function(self.training_mode_accuracies,
+                                           input_signature=(X_spec, y_spec, tf.TensorSpec([], tf.int32)))
+        accuracies = self._accuracies(tf.convert_to_tensor(X, tf.float32), tf.convert_to_tensor(y, tf.int64),
+                                      tf.constant(batch_size, tf.int32)).numpy()
         total = 0.0
-        for start in range(0, len(X), batch_size):
-            X_batch, y_batch = X[start : start + batch_size], y[start : start + batch_size]
-            total += float(self._training_mode_accuracy(X_batch, y_batch)) * len(X_batch)
+        for start, accuracy in zip(range(0, len(X), batch_size), accuracies):
+            total += float(accuracy) * len(X[start : start + batch_size])
         return total / len(X)
 
     def report(self, run, epoch, X_eval, y_eval):
