@@ -58,17 +58,27 @@ class ClipByGlobalNorm(Port):
         self.optimizer.apply_gradients(zip(capped, variables))
         return loss, global_norm, tf.linalg.global_norm(capped)
 
+    @staticmethod
+    def write_norms(norms, first_step):
+        """An epoch's per-step ``[before, after]`` norms, as TF1 added them: both tags at steps ``first_step``,
+        ``first_step + 1``, ... (:meth:`fit` calls it as one ``tf.function`` per epoch under its writer, which
+        the function holds from its first trace: not two eager writes per step)."""
+        for i in tf.range(tf.shape(norms)[0]):
+            step = first_step + tf.cast(i, tf.int64)
+            scalar("per_step/global_norm_before", norms[i, 0], step)
+            scalar("per_step/global_norm_after", norms[i, 1], step)
+
     def fit(self, run):
         writer = tf.summary.create_file_writer(run.log_dir)
         X_eval, y_eval = run.eval_split()
+        write_norms = tf.function(self.write_norms, input_signature=[tf.TensorSpec([None, 2], tf.float32),
+                                                                    tf.TensorSpec([], tf.int64)])
         step = 0
         for epoch in range(self.n_epochs):
             norms = self.train_epoch(run)[:, 1:]  # per step: (loss, before, after)
             with writer.as_default():
-                for before, after in norms:
-                    scalar("per_step/global_norm_before", before, step)
-                    scalar("per_step/global_norm_after", after, step)
-                    step += 1
+                write_norms(norms, tf.constant(step, tf.int64))
+            step += len(norms)
             accuracy, loss = self.evaluate(X_eval, y_eval)
             before, after = np.mean(norms, axis=0)
             clipped = np.mean([a < b for b, a in norms])
