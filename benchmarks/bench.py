@@ -645,10 +645,12 @@ def port_summary_lines(report):
         f"at end {report['load_average_end']}",
         f"Each s column: median over {s['repeats']} interleaved rounds (TF1, port before, port after) of the mean of "
         f"{s['epochs']} epoch(s) after {s['warmup']} warm-up epoch(s); harness epoch_seconds (first batch to report, "
-        "evaluation included). TF1 input path: " + (s.get("input_path") or "feed_dict") + ".",
+        "evaluation included). Input path (TF1 and ports): " + (s.get("input_path") or "feed_dict") + ".",
         "before: one tf.function call per batch (the ports' loop before issue 15); after: the ports' loop "
-        "(steps_per_execution batches per call). port step alone: one train_steps call on a staged dataset of 200 "
-        "batches, per step; overhead/step: a loop's time per step beyond that. TF1 ms/step: its epoch / steps.",
+        "(Port.fit: on the in_graph path each batch gathered by its rows, steps_per_execution per call). port step "
+        "alone: one train_steps call on a staged dataset of 200 batches, per step; overhead/step: a loop's time per "
+        "step beyond that (after: the gathering loop, so below 0 where gathering beats iterating the staged "
+        "dataset). TF1 ms/step: its epoch / steps.",
         f"ports at most 1.0x their TF1 recipe after: {len(rows) - len(over)} of {len(rows)}"
         + (f"; above: {', '.join(over)}" if over else ""),
     ]
