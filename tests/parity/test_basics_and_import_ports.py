@@ -362,3 +362,18 @@ def test_the_pretrained_model_is_restored_from_a_tf1_or_a_tf2_checkpoint_and_ano
     other = run_quiet("shared_variables", "book", out_dir=str(tmp_path / "other"))
     with pytest.raises(CheckpointMismatchError, match=r"missing from the checkpoint: hidden1/bias.*not variables of reuse_import_meta_graph: relu/bias"):
         restore_pretrained(parity.build_port("reuse_import_meta_graph", "smoke"), other.checkpoint_path)
+
+
+def test_the_ports_random_rows_are_the_rows_random_batch_draws():
+    """The logistic regression port gathers ``random_rows``: the same NumPy draw as the recipe's ``random_batch``."""
+    from tf1_recipes.recipes.logistic_regression_tensorboard import random_batch
+    from tf1_recipes.tf2.logistic_regression_tensorboard import random_rows
+
+    X, y = np.arange(800 * 3, dtype=np.float32).reshape(800, 3), np.arange(800, dtype=np.float32).reshape(800, 1)
+    np.random.seed(7)
+    drawn = [random_batch(X, y, 50) for _ in range(16)]
+    np.random.seed(7)
+    rows = [random_rows(len(X), 50) for _ in range(16)]
+    for (X_batch, y_batch), r in zip(drawn, rows):
+        np.testing.assert_array_equal(X_batch, X[r])
+        np.testing.assert_array_equal(y_batch, y[r])

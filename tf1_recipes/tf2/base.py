@@ -204,6 +204,8 @@ class Port:
         self.train_step = self.train_steps.single
         #: :meth:`train_rows`' loop functions: {step: (the training set it holds, its function)}, made on first use.
         self._gather_steps = {}
+        #: :meth:`train_held`'s stacked-batch loop functions of steps other than ``_train_step``: {step: function}.
+        self._stacked_steps = {}
 
     def build_optimizer_state(self):
         """Create the optimizer's slots now (not inside the first traced step), so the
@@ -350,6 +352,29 @@ class Port:
             for (stacked,) in stacked_runs(((r,) for r in rows), self.steps_per_execution)
         ]
         return np.concatenate(outputs) if outputs else np.zeros((0, 1), np.float32)
+
+    def train_held(self, run, held, rows, step=None):
+        """Train on the batches ``prepare(held.images[r]), held.labels[r]`` for each ``r`` of ``rows``, a set of the
+        port's own (a subset of the training set, cached activations, rows drawn with replacement): gathered
+        (:meth:`train_rows`) where :meth:`_gathers` allows ``run``, else stacked from NumPy (:meth:`train_batches`,
+        the ``feed_dict`` input path), the same steps either way.
+
+        Args:
+            run: the harness run (its input path).
+            held, rows, step: as for :meth:`train_rows` (``rows`` drawn lazily, once).
+
+        Returns:
+            float32 array ``[steps, k]``: each step's outputs (column 0: its loss).
+        """
+        if self._gathers(run):
+            return self.train_rows(held, rows, step)
+        batches = ((self.prepare(held.images[r]), held.labels[r]) for r in rows)
+        if step is None:
+            return self.train_batches(batches)
+        if step not in self._stacked_steps:
+            X_spec, y_spec = self.step_signature()
+            self._stacked_steps[step] = steps_function(step, (tf.TensorSpec([None, held.images.shape[-1]], X_spec.dtype), y_spec))
+        return self.train_batches(batches, self._stacked_steps[step])
 
     def _gathers(self, run):
         """Whether :meth:`fit` gathers ``run``'s batches by their rows: the run is on the in-graph input

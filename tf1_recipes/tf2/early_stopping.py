@@ -99,8 +99,7 @@ class EarlyStoppingPort(AdamELU):
 
     def fit(self, run):
         X_train1, y_train1 = digits_below(*run.train_split(), self.n_outputs)
-        train1 = DataSet(X_train1, y_train1)  # held as tensors once; each step gathers its batch's rows
-        gathers = self._gathers(run)
+        train1 = DataSet(X_train1, y_train1)
         X_valid1, y_valid1 = digits_below(run.mnist.validation.images, run.mnist.validation.labels, self.n_outputs)
         X_test1, y_test1 = digits_below(run.mnist.test.images, run.mnist.test.labels, self.n_outputs)
 
@@ -127,10 +126,7 @@ class EarlyStoppingPort(AdamELU):
             epoch_start = time.perf_counter()
             rnd_idx = np.random.RandomState(seed + epoch).permutation(len(X_train1))
             batches = np.array_split(rnd_idx, len(X_train1) // self.batch_size)
-            if gathers:
-                self.train_rows(train1, batches)
-            else:
-                self.train_batches((X_train1[rnd_indices], y_train1[rnd_indices]) for rnd_indices in batches)
+            self.train_held(run, train1, batches)
             acc_val, loss_val = self.evaluate(X_valid1, y_valid1)
             if stopper.check(loss_val):  # a new best model
                 if self.keep_best == "memory":

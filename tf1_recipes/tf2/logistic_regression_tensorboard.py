@@ -29,7 +29,7 @@ import numpy as np
 import tensorflow as tf
 
 from tf1_recipes.data import DataSet
-from tf1_recipes.recipes.logistic_regression_tensorboard import enhance, log_dir, make_moons, random_batch
+from tf1_recipes.recipes.logistic_regression_tensorboard import enhance, log_dir, make_moons
 from tf1_recipes.tf2 import port
 from tf1_recipes.tf2.base import Port
 from tf1_recipes.tf2.clip_by_global_norm import scalar
@@ -103,12 +103,8 @@ class LogisticRegressionTensorBoard(Port):
         manager = tf.train.CheckpointManager(self.checkpoint(), str(run.out_dir), max_to_keep=None, checkpoint_name=CHECKPOINT_NAME)
         n_batches = int(np.ceil(len(self.X_train) / self.batch_size))
         moons = DataSet(self.X_train, self.y_train)
-        gathers = self._gathers(run)
-        for epoch in range(self.n_epochs):
-            if gathers:  # random_batch's rows, gathered from the training set held as tensors
-                self.train_rows(moons, (random_rows(len(self.X_train), self.batch_size) for batch_index in range(n_batches)))
-            else:
-                self.train_batches(random_batch(self.X_train, self.y_train, self.batch_size) for batch_index in range(n_batches))
+        for epoch in range(self.n_epochs):  # random_batch's rows, each batch X_train[rows], y_train[rows]
+            self.train_held(run, moons, (random_rows(len(self.X_train), self.batch_size) for batch_index in range(n_batches)))
             loss_val = float(self.loss(self.X_test, self.y_test))
             with writer.as_default():
                 scalar(LOSS_TAG, loss_val, epoch)

@@ -106,18 +106,10 @@ class ReuseHiddenLayers(Port):
         X_valid, y_valid = run.eval_split()
         h2_cache, h2_cache_valid = self.bottom(X_train).numpy(), self.bottom(X_valid).numpy()
         n_batches = len(X_train) // self.batch_size
-        gathers = self._gathers(run)
-        if gathers:  # the cache held as tensors once, each step gathering its batch's rows
-            cached, top_step = DataSet(h2_cache, y_train), functools.partial(self.gradient_loss, self.top)
-        else:
-            top_steps = self.gradient_steps(self.top)
+        cached, top_step = DataSet(h2_cache, y_train), functools.partial(self.gradient_loss, self.top)
         for epoch in range(self.n_epochs):
             shuffled_idx = np.random.permutation(len(X_train))  # the same NumPy draws as the TF1 loop
-            if gathers:
-                self.train_rows(cached, np.array_split(shuffled_idx, n_batches), top_step)
-            else:
-                batches = zip(np.array_split(h2_cache[shuffled_idx], n_batches), np.array_split(y_train[shuffled_idx], n_batches))
-                self.train_batches(batches, top_steps)
+            self.train_held(run, cached, np.array_split(shuffled_idx, n_batches), top_step)
             logits = self.top(h2_cache_valid)
             run.report(epoch, float(tf.reduce_mean(tf.cast(tf.math.in_top_k(y_valid, logits, 1), tf.float32))))
         self.checkpoint().write(run.checkpoint_path)
