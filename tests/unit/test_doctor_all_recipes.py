@@ -1,8 +1,9 @@
 """``doctor`` runs on every recipe of the suite, and fails only the ones built to fail.
 
 The fast tier runs the checks that need no training of their own (initial loss, wiring,
-batch norm, regularisation) after at most three of the recipe's own steps; the golden tier runs all
-seven in quick mode. A check that cannot apply to a recipe says SKIP or WARN, never raises.
+batch norm, regularisation) on each recipe's ``smoke`` preset (a reuse recipe then restores the smoke
+run of the recipe it reuses, which the smoke goldens train anyway) after at most three of the recipe's
+own steps; the golden tier runs all seven on the reference configuration in quick mode. A check that cannot apply to a recipe says SKIP or WARN, never raises.
 """
 
 import pytest
@@ -28,7 +29,7 @@ def _assert_sane(recipe, report, checks):
 
 @pytest.mark.parametrize("recipe", RECIPES)
 def test_doctor_runs_on_every_recipe(recipe):
-    report = doctor.diagnose_recipe(recipe, budget=doctor.Budget.quick(), checks=CHEAP, max_steps=3)
+    report = doctor.diagnose_recipe(recipe, "smoke", budget=doctor.Budget.quick(), checks=CHEAP, max_steps=3)
     _assert_sane(recipe, report, CHEAP)
 
 
