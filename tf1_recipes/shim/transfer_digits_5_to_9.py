@@ -57,9 +57,9 @@ class Shim(AdamELU, PartedShimPort, TransferDigits5To9):
     def training_inputs(self, X_train, X_valid):
         """As the native port's; with ``cache_frozen``, the shim layer's halves: hidden5's output once, the outputs layer trained on it."""
         if not self.cache_frozen:
-            return self.model, self.train_steps, X_train, X_valid
+            return self.model, None, X_train, X_valid
 
         def outputs_layer(hidden5, training=False):
             return self.model(hidden5, training=training, part="upper")
 
-        return outputs_layer, self.upper_steps(self.hyper["n_neurons"]), self.frozen_output(X_train), self.frozen_output(X_valid)
+        return outputs_layer, self._upper_step, self.frozen_output(X_train), self.frozen_output(X_valid)

@@ -17,6 +17,7 @@ The batches come from NumPy's global RNG as in the TF1 loop (the harness seeds i
 way); the stopping rule and what is recorded are the TF1 recipe's own functions.
 """
 
+import functools
 import re
 import time
 
@@ -24,6 +25,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from tf1_recipes.data import DataSet
 from tf1_recipes.recipes.early_stopping import EarlyStopping, record_epoch, report_best_model
 from tf1_recipes.recipes.transfer_digits_5_to_9 import FROZEN_ALL, sample_n_instances_per_class
 from tf1_recipes.tf2 import port
@@ -86,16 +88,17 @@ class TransferDigits5To9(AdamELU):
         return restore_matching(self, path, self.reuse_scope)
 
     def training_inputs(self, X_train, X_valid):
-        """(model, loop function, training inputs, validation inputs) of the training loop.
+        """(model, training step, training inputs, validation inputs) of the training loop.
 
         ``X_train``, ``X_valid``: float32 images ``[N, n_inputs]``. Without ``cache_frozen``: the
-        whole model, ``train_steps`` and the images. With it (TF1: ``hidden5`` fed its cached
-        value): the ``outputs`` layer alone, its own loop function, and the frozen layers'
-        output ``[N, n_neurons]`` computed once. ``model(inputs, training=False)`` -> logits.
+        whole model, None (the port's own ``_train_step``) and the images. With it (TF1: ``hidden5``
+        fed its cached value): the ``outputs`` layer alone, its step (for :meth:`train_held`), and
+        the frozen layers' output ``[N, n_neurons]`` computed once. ``model(inputs, training=False)`` -> logits.
         """
         if self.cache_frozen:  # the outputs layer alone, trained on the frozen layers' cached output
-            return self.head, self.gradient_steps(self.head), self.frozen(X_train).numpy(), self.frozen(X_valid).numpy()
-        return self.model, self.train_steps, X_train, X_valid
+            head_step = functools.partial(self.gradient_loss, self.head)
+            return self.head, head_step, self.frozen(X_train).numpy(), self.frozen(X_valid).numpy()
+        return self.model, None, X_train, X_valid
 
     def fit(self, run):
         self.restore_pretrained(run)
@@ -112,16 +115,17 @@ class TransferDigits5To9(AdamELU):
         stopper = EarlyStopping(self.max_checks_without_progress)
         t0 = time.perf_counter()
 
-        model, steps, inputs_train, inputs_valid = self.training_inputs(X_train2, X_valid2)
+        model, step, inputs_train, inputs_valid = self.training_inputs(X_train2, X_valid2)
+        train2 = DataSet(inputs_train, y_train2)
+        evaluate = loss_and_accuracy(model)
+        inputs_valid, y_valid2 = tf.constant(inputs_valid, tf.float32), tf.constant(y_valid2, tf.int64)
 
         for epoch in range(self.n_epochs):
             epoch_start = time.perf_counter()
             rnd_idx = np.random.permutation(len(X_train2))
             batches = np.array_split(rnd_idx, len(X_train2) // self.batch_size)
-            self.train_batches(((inputs_train[rnd_indices], y_train2[rnd_indices]) for rnd_indices in batches), steps)
-            logits = model(inputs_valid, training=False)
-            loss_val = float(mean_xentropy(y_valid2, logits))
-            acc_val = float(tf.reduce_mean(tf.cast(tf.math.in_top_k(y_valid2, logits, 1), tf.float32)))
+            self.train_held(run, train2, batches, step)
+            loss_val, acc_val = (float(value) for value in evaluate(inputs_valid, y_valid2))
             if stopper.check(loss_val):  # a new best model
                 self.save(run.checkpoint_path)
             record_epoch(run, epoch, loss_val, acc_val, stopper.best_loss, time.perf_counter() - epoch_start)
@@ -137,3 +141,23 @@ class TransferDigits5To9(AdamELU):
 
         run.extras["training_seconds"] = round(t1 - t0, 4)
         report_best_model(run, stopper.best_loss, acc_test)
+
+
+def loss_and_accuracy(model):
+    """``sess.run([loss, accuracy], feed_dict={...})`` of the TF1 loop as one ``tf.function``.
+
+    Args:
+        model: ``model(inputs, training=False)`` -> logits ``[N, n_outputs]`` (the port's model, or
+            the ``outputs`` layer alone on the cached ``hidden5``).
+
+    Returns:
+        ``evaluate(inputs, y)`` -> (mean cross-entropy, top-1 accuracy as ``in_top_k`` counts it), float32
+        scalar tensors from one forward pass (eagerly, each epoch's evaluation ran its ops one by one).
+    """
+
+    @tf.function
+    def evaluate(inputs, y):
+        logits = model(inputs, training=False)
+        return mean_xentropy(y, logits), tf.reduce_mean(tf.cast(tf.math.in_top_k(y, logits, 1), tf.float32))
+
+    return evaluate
