@@ -4,15 +4,17 @@ TF1 → TF2: the layers as batch_norm's port (Keras ``BatchNormalization(momentu
 epsilon=1e-3)``, contrib He init), ``tf.layers.dropout(rate, training=training)`` →
 ``keras.layers.Dropout(rate)``, active when the model is called with ``training=True``.
 The variance-shift extra needs the second dense layer's output: a second Keras model on
-the same layers (``hidden2_model``) computes it, as TF1 fetched the ``hidden2`` tensor.
+the same layers (``hidden2_model``: logits and ``hidden2``) computes it, as TF1 fetched the
+``hidden2`` tensor with ``accuracy`` and ``loss`` in one ``sess.run``: one traced forward pass.
 """
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 from tf1_recipes.recipes.families.pitfalls import mean_variance_ratio
 from tf1_recipes.tf2 import port
-from tf1_recipes.tf2.base import Port
+from tf1_recipes.tf2.base import Port, mean_xentropy
 from tf1_recipes.tf2.defaults import BATCH_NORM_EPSILON, contrib_he_init
 
 POSITIONS = ("before_bn", "after_bn")
@@ -57,12 +59,34 @@ class DropoutBNOrder(Port):
         if dropout_position == "after_bn":
             bn2 = keras.layers.Dropout(dropout_rate, name="dropout")(bn2)  # after the last batch norm: no shift
         logits = dense(n_outputs, "outputs")(bn2)
-        self.hidden2_model = keras.Model(X, hidden2, name="hidden2")
+        self.hidden2_model = keras.Model(X, [logits, hidden2], name="hidden2")
+        self._report_values = None
         return keras.Model(X, logits, name=self.recipe), keras.optimizers.SGD(learning_rate)
 
+    def report_values(self, X, y):
+        """``sess.run([accuracy, loss, hidden2], feed_dict={X: X, y: y})``: one traced forward pass in inference mode.
+
+        Args:
+            X: float32 images ``[N, n_inputs]``; y: int64 classes ``[N]``.
+
+        Returns:
+            (accuracy, loss, hidden2): float32 scalars (top-1 as ``in_top_k`` counts it; mean cross-entropy,
+            the model having no regularisation losses) and hidden2's output ``[N, n_hidden2]``, as tensors.
+        """
+        if self._report_values is None:  # traced on first use, once for any split size
+
+            @tf.function(input_signature=self.step_signature())
+            def report_values(X, y):
+                logits, hidden2 = self.hidden2_model(X, training=False)
+                correct = tf.math.in_top_k(targets=y, predictions=logits, k=1)
+                return tf.reduce_mean(tf.cast(correct, tf.float32)), mean_xentropy(y, logits), hidden2
+
+            self._report_values = report_values
+        return self._report_values(tf.convert_to_tensor(X, tf.float32), tf.convert_to_tensor(y, tf.int64))
+
     def report(self, run, epoch, X_eval, y_eval):
-        accuracy_val, loss_val = self.evaluate(X_eval, y_eval)
-        hidden2_val = self.hidden2_model(X_eval, training=False).numpy()
+        accuracy_val, loss_val, hidden2_val = self.report_values(X_eval, y_eval)
+        accuracy_val, loss_val, hidden2_val = float(accuracy_val), float(loss_val), hidden2_val.numpy()
         moving_variance_val = self.model.get_layer("bn2").moving_variance.numpy()
         shift = mean_variance_ratio(moving_variance_val, np.var(hidden2_val, axis=0))
         run.report(epoch, accuracy_val, variance_shift=shift, loss=loss_val)
