@@ -81,7 +81,10 @@ class BNSharedBetweenTowers(Port):
             hidden2 = dense["hidden2"](keras.activations.elu(batch_norm[bn1](hidden1[tower])))
             logits[tower] = dense["outputs"](keras.activations.elu(batch_norm[bn2](hidden2)))
         self.towers = [keras.Model(X, logits[tower], name=tower) for tower in ("tower_a", "tower_b")]
-        self.hidden1_model = keras.Model(X, [hidden1["tower_a"], hidden1["tower_b"]], name="hidden1")
+        # What the report fetches in one sess.run in TF1: both towers' hidden1 and logits, one forward pass.
+        self.report_model = keras.Model(X, [hidden1["tower_a"], hidden1["tower_b"], logits["tower_a"], logits["tower_b"]],
+                                        name="report")
+        self._report_values = None
         self.first_batch_norm = {tower: batch_norm[names[0]] for tower, names in batch_norm_names(share_batch_norm).items()}
         # TF1 names every variable under the "dnn" variable scope; the Keras layers carry the same names.
         self.variables = {f"dnn/{name}/{kind}": f"{name}/{kind}" for name in DENSE for kind in ("kernel", "bias")}
@@ -122,12 +125,29 @@ class BNSharedBetweenTowers(Port):
             variable.assign(before[path] + change[path])
         return loss
 
+    def report_values(self, X, y):
+        """Both towers' hidden1 outputs, their accuracies and the loss on a split: one traced forward pass in inference mode.
+
+        Args:
+            X: float32 images ``[N, n_inputs]``; y: int64 classes ``[N]``.
+
+        Returns:
+            ``(h_a, h_b, accuracy_a, accuracy_b, loss)`` as tensors: hidden1's outputs ``[N, n_hidden1]``, top-1
+            accuracies as ``in_top_k`` counts them, ``reduce_mean(concat([xentropy_a, xentropy_b]))`` (``loss/loss``).
+        """
+        if self._report_values is None:  # traced on first use, once for any split size
+
+            @tf.function(input_signature=self.step_signature())
+            def report_values(X, y):
+                h_a, h_b, logits_a, logits_b = self.report_model(X, training=False)
+                acc_a, acc_b = (tf.reduce_mean(tf.cast(tf.math.in_top_k(y, logits, 1), tf.float32)) for logits in (logits_a, logits_b))
+                return h_a, h_b, acc_a, acc_b, tf.reduce_mean(tf.concat([xentropy(y, logits_a), xentropy(y, logits_b)], axis=0))
+
+            self._report_values = report_values
+        return self._report_values(tf.convert_to_tensor(X, tf.float32), tf.convert_to_tensor(y, tf.int64))
+
     def report(self, run, epoch, X_eval, y_eval):
-        X_eval = tf.convert_to_tensor(X_eval, tf.float32)
-        h_a, h_b = (h.numpy() for h in self.hidden1_model(X_eval, training=False))
+        h_a, h_b, acc_a, acc_b, loss = (value.numpy() for value in self.report_values(X_eval, y_eval))
         mean_a, mean_b = (self.first_batch_norm[tower].moving_mean.numpy() for tower in ("tower_a", "tower_b"))
         mismatch = [np.mean(np.abs(m - h.mean(axis=0)) / (h.std(axis=0) + STD_FLOOR)) for m, h in ((mean_a, h_a), (mean_b, h_b))]
-        logits_a, logits_b = self.model(X_eval, training=False)
-        y = tf.convert_to_tensor(y_eval, tf.int64)
-        acc_a, acc_b = (float(tf.reduce_mean(tf.cast(tf.math.in_top_k(y, logits, 1), tf.float32))) for logits in (logits_a, logits_b))
-        run.report(epoch, float(np.mean(mismatch)), accuracy_a=acc_a, accuracy_b=acc_b, loss=float(self.loss(X_eval, y)))
+        run.report(epoch, float(np.mean(mismatch)), accuracy_a=float(acc_a), accuracy_b=float(acc_b), loss=float(loss))
