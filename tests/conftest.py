@@ -59,7 +59,10 @@ def run_quiet(tmp_path):
 
 @pytest.fixture
 def compared_run(run_quiet, record_property):
-    """compared_run(recipe, preset, **kwargs): run_quiet's run compared with its golden (golden.compare).
+    """compared_run(recipe, preset, cached=False, **kwargs): run_quiet's run compared with its golden (golden.compare).
+
+    ``cached=True``: the run of :func:`tf1_recipes.checkpoints.cached_run` instead, the one a reuse
+    recipe's pretraining trains into the session's cache (``checkpoint_cache``).
 
     Prints the comparison table and records the run's wall time (``seconds``) and the whole
     comparison (``comparison``, JSON) in the JUnit XML, where the golden table is read from.
@@ -69,9 +72,12 @@ def compared_run(run_quiet, record_property):
 
     from tf1_recipes import golden
 
-    def _run(recipe, preset, **kwargs):
+    from tf1_recipes import checkpoints
+
+    def _run(recipe, preset, cached=False, **kwargs):
         start = time.perf_counter()
-        result = run_quiet(recipe, preset, **kwargs)
+        # cached: the run of the pretrained-checkpoint cache (trained there once per session, whoever asks first).
+        result = checkpoints.cached_run(recipe, preset) if cached else run_quiet(recipe, preset, **kwargs)
         record_property("seconds", round(time.perf_counter() - start, 1))
         comparison = golden.compare(result)
         record_property("comparison", json.dumps(comparison.to_dict(), default=float))
@@ -127,6 +133,27 @@ def checkpoint_cache(tmp_path_factory):
 SHARED_RUN_WAIT = 600
 
 
+def pretrained_configurations():
+    """{(recipe, preset)} that some preset pretrains from (``tf1_recipes.checkpoints.pretrained_checkpoint``).
+
+    Read from the presets' hyperparameters: ``pretrained_preset`` of ``pretrained_recipe``, or of
+    ``pretrain_5layer`` where the recipe names none (the reuse families' source). A test of one of
+    these runs asks for the cache's run (``checkpoints.cached_run``): the session trains it once.
+    """
+    from tf1_recipes.registry import list_recipes
+
+    return {
+        (hyper.get("pretrained_recipe", "pretrain_5layer"), hyper["pretrained_preset"])
+        for spec in list_recipes() for _, hyper in map(spec.preset, spec.presets) if "pretrained_preset" in hyper
+    }
+
+
+@pytest.fixture(scope="session")
+def pretrained():
+    """:func:`pretrained_configurations`, for the tests that choose the cache's run of those."""
+    return pretrained_configurations()
+
+
 @pytest.fixture(scope="session")
 def smoke_config():
     """smoke_config(recipe, out_dir=None): the RecipeConfig of :func:`shared_run`'s runs (in-graph path, quiet)."""
@@ -149,7 +176,8 @@ def shared_run(tmp_path_factory, checkpoint_cache, smoke_config):
     (:func:`tf1_recipes.checkpoints.directory_lock`), so under pytest-xdist one worker trains
     it and the others wait for it; every caller gets the :class:`~tf1_recipes.harness.RunResult`
     its ``runs.jsonl`` record holds (``graph`` None), ``checkpoint_path`` in that folder:
-    read it, never write there. Runs of one numerics give the same bits in any process
+    read it, never write there. A smoke run a reuse recipe pretrains from (``pretrained_configurations``)
+    is the one in the session's checkpoint cache (``checkpoints.cached_run``), trained once for both. Runs of one numerics give the same bits in any process
     (op determinism, one intra-op thread), so a test reading another worker's run sees what
     its own run would have given.
     """
@@ -159,9 +187,14 @@ def shared_run(tmp_path_factory, checkpoint_cache, smoke_config):
     from tf1_recipes.harness import RunResult, run_recipe
     from tf1_recipes.runlog import RUN_RECORD
 
+    from tf1_recipes import checkpoints
+
     folder = _session_root(tmp_path_factory) / "shared_runs"
+    pretrained = pretrained_configurations()
 
     def _run(recipe):
+        if (recipe, "smoke") in pretrained:  # a reuse recipe's smoke run pretrains from it: the cache's run
+            return checkpoints.cached_run(recipe, "smoke")
         out = folder / recipe
         with directory_lock(folder / f"{recipe}.lock", f"the shared run {out}", wait=SHARED_RUN_WAIT):
             if not (out / RUN_RECORD).is_file():

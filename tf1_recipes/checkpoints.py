@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from tf1_recipes.compat import configure_tensorflow, tf, tf1
-from tf1_recipes.harness import RecipeConfig, run_recipe
+from tf1_recipes.harness import RecipeConfig, RunResult, run_recipe
 
 ENV_VAR = "TF1_RECIPES_CACHE"
 CACHE_DIR = Path("~/.cache/tf1_recipes/checkpoints")
@@ -341,8 +341,10 @@ def pretrained_checkpoint(recipe, preset, run=None):
     base = run.config if run is not None else RecipeConfig(recipe)
     log = run.log if run is not None else functools.partial(print, flush=True)
     seed = run.settings["seed"] if run is not None else None
+    # The in-graph input path: the feed_dict path's numbers in less time (tests/unit/test_in_graph.py).
     config = RecipeConfig(
-        recipe, preset=preset, seed=seed, data_dir=base.data_dir, threads=base.threads, quiet=base.quiet, progress=False
+        recipe, preset=preset, seed=seed, data_dir=base.data_dir, threads=base.threads, quiet=base.quiet, progress=False,
+        input_path="in_graph",
     )
     spec, preset, settings, hyper = config.resolve()
     threads = configure_tensorflow(base.threads)["intra_op_threads"]
@@ -358,6 +360,30 @@ def pretrained_checkpoint(recipe, preset, run=None):
         if not _complete(path):  # nobody produced it while we waited for the lock
             _produce(log, dataclasses.replace(config, preset=preset), directory)
     return str(path)
+
+
+def cached_run(recipe, preset, run=None):
+    """The run that produced the cached checkpoint of ``recipe``/``preset`` (:func:`pretrained_checkpoint`; trained first when missing).
+
+    A golden test of a configuration that other recipes pretrain from compares this run, so the
+    session trains it once, whichever asks first (tests/golden/test_goldens.py).
+
+    Returns:
+        The :class:`~tf1_recipes.harness.RunResult` its ``runs.jsonl`` record in the cache holds
+        (``graph`` None), ``checkpoint_path`` the cached checkpoint.
+
+    Raises:
+        CheckpointError: the cached folder holds no run record (made by another version: delete it).
+    """
+    from tf1_recipes.runlog import RUN_RECORD
+
+    path = pretrained_checkpoint(recipe, preset, run)
+    record_path = Path(path).parent / RUN_RECORD
+    if not record_path.is_file():
+        raise CheckpointError(f"the cached {recipe}/{preset} checkpoint {path} has no {RUN_RECORD}: "
+                              f"delete {Path(path).parent} so that it is trained again")
+    record = json.loads(record_path.read_text(encoding="utf-8").splitlines()[-1])
+    return RunResult.from_record({**record, "checkpoint_path": path})
 
 
 def _complete(path):
