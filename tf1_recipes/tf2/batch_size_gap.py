@@ -1,12 +1,15 @@
 """TF2 port of :mod:`tf1_recipes.recipes.batch_size_gap`: the 300/100 ReLU MLP, GD 0.1, small vs large batches.
 
 TF1's ``global_step`` (advanced by ``minimize``) is the optimizer's ``iterations`` counter.
+The epoch's ``sess.run([accuracy, loss, global_step])`` is one traced forward pass
+(:meth:`BatchSizeGap.report_values`).
 """
 
 import keras
+import tensorflow as tf
 
 from tf1_recipes.tf2 import port
-from tf1_recipes.tf2.base import Port
+from tf1_recipes.tf2.base import Port, mean_xentropy
 from tf1_recipes.tf2.models import dense_variables, mlp
 
 
@@ -18,8 +21,30 @@ class BatchSizeGap(Port):
     tf1_optimizer_globals = ("train/global_step",)
 
     def build(self, *, n_inputs, n_hidden1, n_hidden2, n_outputs, learning_rate):
+        self._report_values = None
         return mlp(self.recipe, n_inputs, [n_hidden1, n_hidden2], n_outputs), keras.optimizers.SGD(learning_rate)
 
+    def report_values(self, X, y):
+        """``sess.run([accuracy, loss, global_step], feed_dict={X: X, y: y})``: one traced forward pass in inference mode.
+
+        Args:
+            X: float32 images ``[N, n_inputs]``; y: int64 classes ``[N]``.
+
+        Returns:
+            (accuracy, loss, steps) as tensors: top-1 as ``in_top_k`` counts it, the mean cross-entropy (the model
+            has no regularisation losses), the optimizer's ``iterations``.
+        """
+        if self._report_values is None:  # traced on first use, once for any split size
+
+            @tf.function(input_signature=self.step_signature())
+            def report_values(X, y):
+                logits = self.model(X, training=False)
+                correct = tf.math.in_top_k(targets=y, predictions=logits, k=1)
+                return tf.reduce_mean(tf.cast(correct, tf.float32)), mean_xentropy(y, logits), self.optimizer.iterations
+
+            self._report_values = report_values
+        return self._report_values(tf.convert_to_tensor(X, tf.float32), tf.convert_to_tensor(y, tf.int64))
+
     def report(self, run, epoch, X_eval, y_eval):
-        accuracy, loss = self.evaluate(X_eval, y_eval)
-        run.report(epoch, accuracy, steps=int(self.optimizer.iterations), loss=loss)
+        accuracy, loss, steps = self.report_values(X_eval, y_eval)
+        run.report(epoch, float(accuracy), steps=int(steps), loss=float(loss))
