@@ -14,9 +14,16 @@ from tf1_recipes.tf2 import list_ports
 
 #: Presets whose port run is another preset's, bit for bit, against the same band: trained once, under the
 #: other's name. early_stopping's ``in_memory`` keeps the best weights in memory instead of a checkpoint;
-#: the training is the same (test_early_stopping_ports.py::test_port_in_memory_variant_gives_the_same_result)
-#: and the two TF1 goldens' bands are one (test_a_preset_left_out_has_the_band_of_the_run_that_stands_for_it).
-SAME_PORT_RUN = {("early_stopping", "in_memory"): ("early_stopping", "book")}
+#: batch_norm's ``control_deps`` wires TF1's UPDATE_OPS as control dependencies of the training op instead of
+#: fetching them, where Keras updates the moving statistics in the training call either way. The port's runs
+#: are the same (test_the_ports_run_of_a_preset_left_out_is_the_run_that_stands_for_it) and so are the TF1
+#: goldens' bands (test_a_preset_left_out_has_the_band_of_the_run_that_stands_for_it).
+SAME_PORT_RUN = {
+    ("early_stopping", "in_memory"): ("early_stopping", "book"),
+    ("batch_norm", "control_deps"): ("batch_norm", "reference"),
+}
+#: A run's series and extras that hold wall-clock seconds.
+WALL_CLOCK = ("epoch_seconds", "training_seconds")
 CASES = [(name, p) for name in list_ports() for p in get_recipe(name).presets
          if p != "smoke" and (name, p) not in SAME_PORT_RUN]
 #: Presets with a second, measured outcome the seed band does not describe. The exercise's Adam
@@ -46,7 +53,24 @@ def test_port_full_run_lands_in_the_tf1_golden_band(recipe, preset, compared_run
     assert comparison.status == "PASS", golden.format_table([comparison])
 
 
-@pytest.mark.parametrize("left_out,stands_for", SAME_PORT_RUN.items())
+SAME_IDS = [f"{r}-{p}" for r, p in SAME_PORT_RUN]
+
+
+@pytest.mark.parametrize("left_out,stands_for", SAME_PORT_RUN.items(), ids=SAME_IDS)
+def test_the_ports_run_of_a_preset_left_out_is_the_run_that_stands_for_it(left_out, stands_for, run_quiet):
+    """The port's smoke run with each preset's values of the hyperparameters the two differ in: the same, bit for bit."""
+    spec = get_recipe(left_out[0])
+    (settings, hyper), (other_settings, other_hyper) = spec.preset(left_out[1]), spec.preset(stands_for[1])
+    assert settings == other_settings
+    differ = sorted(k for k in hyper.keys() | other_hyper.keys() if hyper.get(k) != other_hyper.get(k))
+    assert differ  # two presets
+    runs = [run_quiet(left_out[0], "smoke", overrides={k: h[k] for k in differ}, tf2=True) for h in (hyper, other_hyper)]
+    assert runs[0].history == runs[1].history
+    extras = [{k: v for k, v in run.extras.items() if k not in WALL_CLOCK} for run in runs]
+    assert extras[0] == extras[1]
+
+
+@pytest.mark.parametrize("left_out,stands_for", SAME_PORT_RUN.items(), ids=SAME_IDS)
 def test_a_preset_left_out_has_the_band_of_the_run_that_stands_for_it(left_out, stands_for):
     band = golden.load_golden(*left_out)["band"]
     assert band == golden.load_golden(*stands_for)["band"]
