@@ -70,9 +70,7 @@ def compared_run(run_quiet, record_property):
     import json
     import time
 
-    from tf1_recipes import golden
-
-    from tf1_recipes import checkpoints
+    from tf1_recipes import checkpoints, golden
 
     def _run(recipe, preset, cached=False, **kwargs):
         start = time.perf_counter()
@@ -176,18 +174,17 @@ def shared_run(tmp_path_factory, checkpoint_cache, smoke_config):
     (:func:`tf1_recipes.checkpoints.directory_lock`), so under pytest-xdist one worker trains
     it and the others wait for it; every caller gets the :class:`~tf1_recipes.harness.RunResult`
     its ``runs.jsonl`` record holds (``graph`` None), ``checkpoint_path`` in that folder:
-    read it, never write there. A smoke run a reuse recipe pretrains from (``pretrained_configurations``)
-    is the one in the session's checkpoint cache (``checkpoints.cached_run``), trained once for both. Runs of one numerics give the same bits in any process
-    (op determinism, one intra-op thread), so a test reading another worker's run sees what
-    its own run would have given.
+    read it, never write there. A smoke run a reuse recipe pretrains from
+    (``pretrained_configurations``) is the one in the session's checkpoint cache
+    (``checkpoints.cached_run``), trained once for both. Runs of one numerics give the same bits
+    in any process (op determinism, one intra-op thread), so a test reading another worker's run
+    sees what its own run would have given.
     """
     import json
 
-    from tf1_recipes.checkpoints import directory_lock
+    from tf1_recipes import checkpoints
     from tf1_recipes.harness import RunResult, run_recipe
     from tf1_recipes.runlog import RUN_RECORD
-
-    from tf1_recipes import checkpoints
 
     folder = _session_root(tmp_path_factory) / "shared_runs"
     pretrained = pretrained_configurations()
@@ -196,7 +193,7 @@ def shared_run(tmp_path_factory, checkpoint_cache, smoke_config):
         if (recipe, "smoke") in pretrained:  # a reuse recipe's smoke run pretrains from it: the cache's run
             return checkpoints.cached_run(recipe, "smoke")
         out = folder / recipe
-        with directory_lock(folder / f"{recipe}.lock", f"the shared run {out}", wait=SHARED_RUN_WAIT):
+        with checkpoints.directory_lock(folder / f"{recipe}.lock", f"the shared run {out}", wait=SHARED_RUN_WAIT):
             if not (out / RUN_RECORD).is_file():
                 run_recipe(smoke_config(recipe, str(out)))
         record = json.loads((out / RUN_RECORD).read_text(encoding="utf-8").splitlines()[-1])

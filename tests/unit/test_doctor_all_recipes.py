@@ -3,7 +3,8 @@
 The fast tier runs the checks that need no training of their own (initial loss, wiring,
 batch norm, regularisation) on each recipe's ``smoke`` preset (a reuse recipe then restores the smoke
 run of the recipe it reuses, which the smoke goldens train anyway) after at most three of the recipe's
-own steps; the golden tier runs all seven on the reference configuration in quick mode. A check that cannot apply to a recipe says SKIP or WARN, never raises.
+own steps; the golden tier runs all seven on the reference configuration in quick mode. A check that
+cannot apply to a recipe says SKIP or WARN, never raises.
 """
 
 import pytest

@@ -285,6 +285,20 @@ class Port:
         X = tf.convert_to_tensor(X, tf.float32)
         return self.accuracy(X, y), float(self.loss(X, tf.convert_to_tensor(y, tf.int64), training=False))
 
+    def split_function(self, values):
+        """``values(X, y)`` as one ``tf.function`` over a whole split, for what a TF1 recipe fetches in one ``sess.run``.
+
+        Args:
+            values: ``values(X, y)`` -> tensors, ``X`` and ``y`` of :meth:`step_signature` (any number of rows).
+
+        Returns:
+            ``function(X, y)``: NumPy arrays or tensors, converted to the signature's dtypes; traced on first
+            call, once for any split size; returns ``values``' tensors.
+        """
+        X_spec, y_spec = self.step_signature()
+        traced = tf.function(values, input_signature=(X_spec, y_spec))
+        return lambda X, y: traced(tf.convert_to_tensor(X, X_spec.dtype), tf.convert_to_tensor(y, y_spec.dtype))
+
     # -- the loop ----------------------------------------------------------------------
     def start_epoch(self, epoch):
         """Called before each epoch's batches (TF1: values fed per epoch, e.g. a fed learning rate)."""

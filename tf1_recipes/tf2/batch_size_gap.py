@@ -5,6 +5,8 @@ The epoch's ``sess.run([accuracy, loss, global_step])`` is one traced forward pa
 (:meth:`BatchSizeGap.report_values`).
 """
 
+import functools
+
 import keras
 import tensorflow as tf
 
@@ -21,29 +23,24 @@ class BatchSizeGap(Port):
     tf1_optimizer_globals = ("train/global_step",)
 
     def build(self, *, n_inputs, n_hidden1, n_hidden2, n_outputs, learning_rate):
-        self._report_values = None
         return mlp(self.recipe, n_inputs, [n_hidden1, n_hidden2], n_outputs), keras.optimizers.SGD(learning_rate)
 
-    def report_values(self, X, y):
+    @functools.cached_property
+    def report_values(self):
         """``sess.run([accuracy, loss, global_step], feed_dict={X: X, y: y})``: one traced forward pass in inference mode.
 
-        Args:
-            X: float32 images ``[N, n_inputs]``; y: int64 classes ``[N]``.
-
-        Returns:
-            (accuracy, loss, steps) as tensors: top-1 as ``in_top_k`` counts it, the mean cross-entropy (the model
-            has no regularisation losses), the optimizer's ``iterations``.
+        ``report_values(X, y)``: X float32 images ``[N, n_inputs]``, y int64 classes ``[N]``
+        (:meth:`~tf1_recipes.tf2.base.Port.split_function`). Returns (accuracy, loss, steps) as tensors: top-1
+        as ``in_top_k`` counts it, the mean cross-entropy (the model has no regularisation losses), the
+        optimizer's ``iterations``.
         """
-        if self._report_values is None:  # traced on first use, once for any split size
 
-            @tf.function(input_signature=self.step_signature())
-            def report_values(X, y):
-                logits = self.model(X, training=False)
-                correct = tf.math.in_top_k(targets=y, predictions=logits, k=1)
-                return tf.reduce_mean(tf.cast(correct, tf.float32)), mean_xentropy(y, logits), self.optimizer.iterations
+        def values(X, y):
+            logits = self.model(X, training=False)
+            correct = tf.math.in_top_k(targets=y, predictions=logits, k=1)
+            return tf.reduce_mean(tf.cast(correct, tf.float32)), mean_xentropy(y, logits), self.optimizer.iterations
 
-            self._report_values = report_values
-        return self._report_values(tf.convert_to_tensor(X, tf.float32), tf.convert_to_tensor(y, tf.int64))
+        return self.split_function(values)
 
     def report(self, run, epoch, X_eval, y_eval):
         accuracy, loss, steps = self.report_values(X_eval, y_eval)

@@ -23,6 +23,8 @@ takes the order above, which the port reproduces; its parity runs use that sched
 (``tf1_caller_thread``).
 """
 
+import functools
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -84,7 +86,6 @@ class BNSharedBetweenTowers(Port):
         # What the report fetches in one sess.run in TF1: both towers' hidden1 and logits, one forward pass.
         self.report_model = keras.Model(X, [hidden1["tower_a"], hidden1["tower_b"], logits["tower_a"], logits["tower_b"]],
                                         name="report")
-        self._report_values = None
         self.first_batch_norm = {tower: batch_norm[names[0]] for tower, names in batch_norm_names(share_batch_norm).items()}
         # TF1 names every variable under the "dnn" variable scope; the Keras layers carry the same names.
         self.variables = {f"dnn/{name}/{kind}": f"{name}/{kind}" for name in DENSE for kind in ("kernel", "bias")}
@@ -125,26 +126,22 @@ class BNSharedBetweenTowers(Port):
             variable.assign(before[path] + change[path])
         return loss
 
-    def report_values(self, X, y):
+    @functools.cached_property
+    def report_values(self):
         """Both towers' hidden1 outputs, their accuracies and the loss on a split: one traced forward pass in inference mode.
 
-        Args:
-            X: float32 images ``[N, n_inputs]``; y: int64 classes ``[N]``.
-
-        Returns:
-            ``(h_a, h_b, accuracy_a, accuracy_b, loss)`` as tensors: hidden1's outputs ``[N, n_hidden1]``, top-1
-            accuracies as ``in_top_k`` counts them, ``reduce_mean(concat([xentropy_a, xentropy_b]))`` (``loss/loss``).
+        ``report_values(X, y)``: X float32 images ``[N, n_inputs]``, y int64 classes ``[N]``
+        (:meth:`~tf1_recipes.tf2.base.Port.split_function`). Returns ``(h_a, h_b, accuracy_a, accuracy_b, loss)``
+        as tensors: hidden1's outputs ``[N, n_hidden1]``, top-1 accuracies as ``in_top_k`` counts them,
+        ``reduce_mean(concat([xentropy_a, xentropy_b]))`` (``loss/loss``).
         """
-        if self._report_values is None:  # traced on first use, once for any split size
 
-            @tf.function(input_signature=self.step_signature())
-            def report_values(X, y):
-                h_a, h_b, logits_a, logits_b = self.report_model(X, training=False)
-                acc_a, acc_b = (tf.reduce_mean(tf.cast(tf.math.in_top_k(y, logits, 1), tf.float32)) for logits in (logits_a, logits_b))
-                return h_a, h_b, acc_a, acc_b, tf.reduce_mean(tf.concat([xentropy(y, logits_a), xentropy(y, logits_b)], axis=0))
+        def values(X, y):
+            h_a, h_b, logits_a, logits_b = self.report_model(X, training=False)
+            acc_a, acc_b = (tf.reduce_mean(tf.cast(tf.math.in_top_k(y, logits, 1), tf.float32)) for logits in (logits_a, logits_b))
+            return h_a, h_b, acc_a, acc_b, tf.reduce_mean(tf.concat([xentropy(y, logits_a), xentropy(y, logits_b)], axis=0))
 
-            self._report_values = report_values
-        return self._report_values(tf.convert_to_tensor(X, tf.float32), tf.convert_to_tensor(y, tf.int64))
+        return self.split_function(values)
 
     def report(self, run, epoch, X_eval, y_eval):
         h_a, h_b, acc_a, acc_b, loss = (value.numpy() for value in self.report_values(X_eval, y_eval))

@@ -8,6 +8,8 @@ the same layers (``hidden2_model``: logits and ``hidden2``) computes it, as TF1 
 ``hidden2`` tensor with ``accuracy`` and ``loss`` in one ``sess.run``: one traced forward pass.
 """
 
+import functools
+
 import keras
 import numpy as np
 import tensorflow as tf
@@ -60,29 +62,24 @@ class DropoutBNOrder(Port):
             bn2 = keras.layers.Dropout(dropout_rate, name="dropout")(bn2)  # after the last batch norm: no shift
         logits = dense(n_outputs, "outputs")(bn2)
         self.hidden2_model = keras.Model(X, [logits, hidden2], name="hidden2")
-        self._report_values = None
         return keras.Model(X, logits, name=self.recipe), keras.optimizers.SGD(learning_rate)
 
-    def report_values(self, X, y):
+    @functools.cached_property
+    def report_values(self):
         """``sess.run([accuracy, loss, hidden2], feed_dict={X: X, y: y})``: one traced forward pass in inference mode.
 
-        Args:
-            X: float32 images ``[N, n_inputs]``; y: int64 classes ``[N]``.
-
-        Returns:
-            (accuracy, loss, hidden2): float32 scalars (top-1 as ``in_top_k`` counts it; mean cross-entropy,
-            the model having no regularisation losses) and hidden2's output ``[N, n_hidden2]``, as tensors.
+        ``report_values(X, y)``: X float32 images ``[N, n_inputs]``, y int64 classes ``[N]``
+        (:meth:`~tf1_recipes.tf2.base.Port.split_function`). Returns (accuracy, loss, hidden2) as tensors:
+        float32 scalars (top-1 as ``in_top_k`` counts it; mean cross-entropy, the model having no
+        regularisation losses) and hidden2's output ``[N, n_hidden2]``.
         """
-        if self._report_values is None:  # traced on first use, once for any split size
 
-            @tf.function(input_signature=self.step_signature())
-            def report_values(X, y):
-                logits, hidden2 = self.hidden2_model(X, training=False)
-                correct = tf.math.in_top_k(targets=y, predictions=logits, k=1)
-                return tf.reduce_mean(tf.cast(correct, tf.float32)), mean_xentropy(y, logits), hidden2
+        def values(X, y):
+            logits, hidden2 = self.hidden2_model(X, training=False)
+            correct = tf.math.in_top_k(targets=y, predictions=logits, k=1)
+            return tf.reduce_mean(tf.cast(correct, tf.float32)), mean_xentropy(y, logits), hidden2
 
-            self._report_values = report_values
-        return self._report_values(tf.convert_to_tensor(X, tf.float32), tf.convert_to_tensor(y, tf.int64))
+        return self.split_function(values)
 
     def report(self, run, epoch, X_eval, y_eval):
         accuracy_val, loss_val, hidden2_val = self.report_values(X_eval, y_eval)
