@@ -8,7 +8,8 @@
 * :class:`TF1RMSprop`: TF1's ``RMSPropOptimizer`` starts its mean-square accumulator at
   **1** (its ``rms`` slot is initialised with ones); Keras' ``RMSprop`` starts it at 0, which
   makes the first steps about ``1/sqrt(1 - rho)`` = 3.2 times larger. Its ``decay`` is
-  Keras' ``rho``; its ``epsilon`` default is 1e-10 (Keras: 1e-7).
+  Keras' ``rho``; its ``epsilon`` default is 1e-10 (Keras: 1e-7). With momentum, each
+  variable's update is TF1's one fused kernel (``ResourceApplyRMSProp``).
 * :class:`FusedAdam`: the same rule as Keras' ``Adam``, each variable's update run as the one
   fused kernel TF1's ``AdamOptimizer`` runs (``ResourceApplyAdam``) instead of Keras 3's ten
   element-wise ops: the speed of the TF1 step (README, "Benchmarks").
@@ -46,7 +47,17 @@ class TF1Momentum(keras.optimizers.SGD):
 
 
 class TF1RMSprop(keras.optimizers.RMSprop):
-    """``keras.optimizers.RMSprop`` whose mean-square accumulators start at 1, as TF1's do."""
+    """``keras.optimizers.RMSprop`` whose mean-square accumulators start at 1, as TF1's do.
+
+    With ``momentum > 0`` (TF1's ``RMSPropOptimizer`` always keeps a momentum slot; Keras
+    only then) each variable's update is the one kernel TF1 runs, ``ResourceApplyRMSProp``
+    (``ResourceApplyCenteredRMSProp`` when ``centered``), on Keras' slots: ``ms <- ms + (g^2 - ms)(1 - rho)``,
+    ``mom <- momentum mom + lr g / sqrt(ms + eps)``, ``w <- w - mom`` (centered: ``ms - mg^2`` under
+    the root; ``tensorflow/core/kernels/training_ops.cc``, ``ApplyRMSProp``). Keras writes the
+    same rule as about eight element-wise ops per variable (``keras/src/optimizers/rmsprop.py``,
+    ``update_step``, its accumulator as ``rho ms + (1 - rho) g^2``: a float32 rounding apart).
+    Without momentum the update is Keras' ops.
+    """
 
     def build(self, var_list):
         if self.built:
@@ -54,6 +65,21 @@ class TF1RMSprop(keras.optimizers.RMSprop):
         super().build(var_list)
         for velocity in self._velocities:
             velocity.assign(tf.ones_like(velocity))
+
+    def update_step(self, gradient, variable, learning_rate):
+        if not self.momentum > 0:
+            return super().update_step(gradient, variable, learning_rate)
+        dtype = variable.dtype
+        slots = keras_slots(self, variable)
+        hyper = dict(lr=tf.cast(learning_rate, dtype), rho=tf.cast(self.rho, dtype),
+                     momentum=tf.cast(self.momentum, dtype), epsilon=tf.cast(self.epsilon, dtype),
+                     grad=tf.cast(gradient, dtype))
+        if self.centered:
+            tf.raw_ops.ResourceApplyCenteredRMSProp(var=variable.handle, mg=slots["mg"].handle, ms=slots["rms"].handle,
+                                                    mom=slots["momentum"].handle, **hyper)
+        else:
+            tf.raw_ops.ResourceApplyRMSProp(var=variable.handle, ms=slots["rms"].handle, mom=slots["momentum"].handle,
+                                            **hyper)
 
 
 class FusedAdam(keras.optimizers.Adam):
