@@ -26,8 +26,9 @@ harness instead, and then runs on either input path (``RecipeConfig.input_path``
 
 The run's graph is finalized when the first training batch is requested: a recipe that
 adds ops while it trains fails instead of slowing down epoch after epoch. It is opened
-again when the run ends, for tools that inspect it. (``tests/unit/test_graph_growth.py``
-checks the recipes with loops of their own too.)
+again when the run ends, for tools that inspect it; the result says whether it was
+(``RunResult.graph_finalized``). (``tests/unit/test_graph_growth.py`` checks the recipes with
+loops of their own too.)
 """
 
 import dataclasses
@@ -145,6 +146,10 @@ class RunResult:
         checkpoint_path: ``<out_dir>/model.ckpt`` when the run saved one there, else None.
         status: ``"complete"`` (a result returned by :func:`run_recipe` is always complete;
             the run record of a failed or interrupted run says ``"failed"`` / ``"interrupted"``).
+        graph_finalized: for a TF1 run, whether its graph was finalized while it trained, so that no
+            op could be added (the harness finalizes it when the first batch of ``run.batches`` or
+            ``run.batch_rows`` is requested); False for a recipe with batches of its own, None for a
+            TF2 or shim run.
         graph: the run's ``tf.Graph`` (None for a TF2 run), for tests and tools; not serialised.
     """
 
@@ -158,6 +163,7 @@ class RunResult:
     extras: dict = dataclasses.field(default_factory=dict)
     checkpoint_path: str = None
     status: str = "complete"
+    graph_finalized: bool = None
     graph: object = dataclasses.field(default=None, repr=False, compare=False)
 
     @property
@@ -481,9 +487,10 @@ def _run_recipe(config, spec, preset, settings, hyper, out_dir):
         status, error = "failed", f"{type(err).__name__}: {err}"
         raise
     finally:
-        if graph is not None and graph.finalized:
+        finalized = None if graph is None else graph.finalized
+        if finalized:
             tf_private.unfinalize_graph(graph)  # training is over: tools that inspect the graph may add ops
-        result = _result(run, threads, status, graph)
+        result = _result(run, threads, status, graph, finalized)
         run.summaries.close()
         if config.out_dir:
             more = {"error": error} if error else {}
@@ -509,7 +516,7 @@ def _train(run, spec, settings, hyper, graph):
         spec.fn(run, **hyper)
 
 
-def _result(run, threads, status, graph):
+def _result(run, threads, status, graph, graph_finalized=None):
     """The :class:`RunResult` of ``run`` as it stands (complete, or cut short by an error)."""
     saved = run.checkpoint_path if run.config.out_dir and Path(run.checkpoint_path + ".index").exists() else None
     data = run.data_provenance
@@ -527,5 +534,6 @@ def _result(run, threads, status, graph):
         extras=run.extras,
         checkpoint_path=saved,
         status=status,
+        graph_finalized=graph_finalized,
         graph=graph,
     )
