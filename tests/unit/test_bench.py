@@ -5,10 +5,11 @@ FLOPs) follow from the recipe's configuration, that the ratios are the quotients
 columns they divide, and that the matmuls counted are the ones TensorFlow runs.
 """
 
+import contextlib
 import dataclasses
+import io
 import json
 import runpy
-import subprocess
 import sys
 from pathlib import Path
 
@@ -24,19 +25,26 @@ SCRIPT = bench.project_root() / "scripts" / "bench.py"
 TRAIN_SIZE = 500
 
 
+def run_script(argv):
+    """(exit code, stdout) of scripts/bench.py's ``main(argv)``, run in this process (TensorFlow is loaded already)."""
+    stdout = io.StringIO()
+    with contextlib.redirect_stdout(stdout):
+        code = runpy.run_path(str(SCRIPT))["main"](argv)
+    return code, stdout.getvalue()
+
+
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     """scripts/bench.py on gradient_clipping (500 images) and a recipe that does not train."""
     out = tmp_path_factory.mktemp("bench")
-    command = [
-        sys.executable, str(SCRIPT), "--recipes", "gradient_clipping", "graph_session_basics",
+    code, stdout = run_script([
+        "--recipes", "gradient_clipping", "graph_session_basics",
         "--train-size", str(TRAIN_SIZE), "--square", "256", "--memory", "gradient_clipping/smoke",
         "--json", str(out / "bench.json"), "--markdown", str(out / "bench.md"), "--quiet",
-    ]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr[-3000:]
+    ])
+    assert code == 0
     return {
-        "stdout": done.stdout,
+        "stdout": stdout,
         "json": json.loads((out / "bench.json").read_text()),
         "markdown": (out / "bench.md").read_text(),
     }
@@ -185,12 +193,11 @@ def test_the_probe_counts_the_same_steps_on_both_input_paths():
 
 def test_ports_table_compares_each_port_with_its_tf1_recipe_before_and_after_the_loop(tmp_path):
     """scripts/bench.py --ports on he_init (500 images, one round): every column, ratios as quotients, a step count."""
-    command = [sys.executable, str(SCRIPT), "--ports", "--repeats", "1", "--recipes", "he_init", "graph_session_basics",
-               "--train-size", str(TRAIN_SIZE), "--json", str(tmp_path / "ports.json"), "--quiet"]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=600)
-    assert done.returncode == 0, done.stderr[-3000:]
+    code, stdout = run_script(["--ports", "--repeats", "1", "--recipes", "he_init", "graph_session_basics",
+                               "--train-size", str(TRAIN_SIZE), "--json", str(tmp_path / "ports.json"), "--quiet"])
+    assert code == 0
     for _, heading in bench.PORT_COLUMNS:
-        assert heading in done.stdout
+        assert heading in stdout
     he_init, basics = json.loads((tmp_path / "ports.json").read_text())["rows"]
     assert basics["note"] == "not a training recipe"
     assert he_init["steps"] == TRAIN_SIZE // 50  # he_init's batch size
