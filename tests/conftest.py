@@ -21,15 +21,24 @@ SHARED_MNIST = PROJECT.parent / "shared" / "data" / "mnist"
 if not os.environ.get("TF1_RECIPES_DATA") and SHARED_MNIST.is_dir():
     os.environ["TF1_RECIPES_DATA"] = str(SHARED_MNIST)
 
-import tf1_recipes  # noqa: E402,F401  (before TensorFlow: selects the legacy layers)
-from tf1_recipes.compat import DEFAULT_INTRA_OP_THREADS, configure_tensorflow, share_cores  # noqa: E402
 
-# Thread counts are part of the platform a golden was pinned on; set them before any test
-# can start TensorFlow's runtime with other values.
-_, THREADS = share_cores(int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
-if THREADS != DEFAULT_INTRA_OP_THREADS:
-    os.environ["TF1_RECIPES_THREADS"] = str(THREADS)  # the worker's share, for the subprocesses it starts
-configure_tensorflow(THREADS)
+
+def pytest_configure(config):
+    """TensorFlow configured in every process that runs tests, before any test module loads it.
+
+    Thread counts are part of the platform a golden was pinned on; they are set before any
+    test can start TensorFlow's runtime with other values. The pytest-xdist controller runs
+    no test: it does not load TensorFlow at all (3-4 s of every ``pytest -n`` run).
+    """
+    if config.getoption("numprocesses", None) and not hasattr(config, "workerinput"):
+        return  # the xdist controller
+    import tf1_recipes  # noqa: F401  (before TensorFlow: selects the legacy layers)
+    from tf1_recipes.compat import DEFAULT_INTRA_OP_THREADS, configure_tensorflow, share_cores
+
+    _, threads = share_cores(int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
+    if threads != DEFAULT_INTRA_OP_THREADS:
+        os.environ["TF1_RECIPES_THREADS"] = str(threads)  # the worker's share, for the subprocesses it starts
+    configure_tensorflow(threads)
 
 
 @pytest.fixture(scope="session")
