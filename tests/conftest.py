@@ -22,7 +22,6 @@ if not os.environ.get("TF1_RECIPES_DATA") and SHARED_MNIST.is_dir():
     os.environ["TF1_RECIPES_DATA"] = str(SHARED_MNIST)
 
 
-
 def pytest_configure(config):
     """TensorFlow configured in every process that runs tests, before any test module loads it.
 

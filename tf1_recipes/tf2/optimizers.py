@@ -67,7 +67,7 @@ class TF1RMSprop(keras.optimizers.RMSprop):
             velocity.assign(tf.ones_like(velocity))
 
     def update_step(self, gradient, variable, learning_rate):
-        if not self.momentum > 0:
+        if self.momentum <= 0:  # Keras keeps no momentum slot: its ops
             return super().update_step(gradient, variable, learning_rate)
         dtype = variable.dtype
         slots = keras_slots(self, variable)
