@@ -532,9 +532,11 @@ def timed_epoch(config, warmup):
 def loop_overhead(target, plan, n_steps=200, repeats=3):
     """Seconds per step a port's loop spends beyond its steps, one call per batch vs its own loop.
 
-    The port (built from ``target``'s preset) trains ``n_steps`` real MNIST batches of the preset's
-    batch size (at most as many as the 55,000 training images make; :func:`tf1_recipes.tf2.parity.fixed_batches`;
-    labels folded into the model's classes, its first output's for a model with towers) three ways, interleaved ``repeats`` times after one untimed round:
+    The port (built from ``target``'s preset) trains ``n_steps`` real MNIST batches of the
+    preset's batch size (at most as many as the training set holds;
+    :func:`tf1_recipes.tf2.parity.fixed_batches`; labels folded into the model's classes, the
+    first output's for a model with towers) three ways, interleaved ``repeats`` times after one
+    untimed round:
     ``alone``, one ``train_steps`` call on a ``tf.data.Dataset`` built beforehand (the steps
     themselves); ``before``, one ``train_step`` call per batch; ``after``, the loop of
     ``Port.fit`` (``train_rows``: the batches held as tensors, ``steps_per_execution`` rows
@@ -553,7 +555,7 @@ def loop_overhead(target, plan, n_steps=200, repeats=3):
         return None
     outputs = port.model.output_shape
     n_classes = (outputs[0] if isinstance(outputs, list) else outputs)[-1]  # a model with towers: the first's
-    n_steps = min(n_steps, 55_000 // hyper["batch_size"])  # batch_size_gap's 2048: the 26 batches the training set holds
+    n_steps = min(n_steps, data_lib.load_mnist().train.num_examples // hyper["batch_size"])  # batch_size_gap's 2048: 26
     batches = [(X, y % n_classes) for X, y in parity.fixed_batches(n_steps, hyper["batch_size"])]
     staged = tf.data.Dataset.from_tensor_slices((np.stack([X for X, _ in batches]), np.stack([y for _, y in batches])))
     # The training set held as tensors and the batches' rows in it, as Port.fit's train_rows gathers them.

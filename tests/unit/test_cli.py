@@ -94,16 +94,24 @@ def test_run_with_other_epochs_is_compared_with_nothing_and_says_so(capsys):
     assert any("n_epochs 2 -> 1" in note and "no golden check" in note for note in summary["notes"])
 
 
+def write_shifted_golden(folder, name, shift):
+    """``folder/<name>/smoke.json``: the recipe's smoke golden with its pinned histories and its band moved by ``shift``."""
+    from tf1_recipes import golden
+
+    source = golden.load_golden(name, "smoke")
+    for pinned in golden.pinned_runs(source):
+        pinned["history"] = [v + shift for v in pinned["history"]]
+    source["band"]["low"] += shift
+    source["band"]["high"] += shift
+    (folder / name).mkdir(parents=True)
+    (folder / name / "smoke.json").write_text(json.dumps(source))
+
+
 def test_a_failing_comparison_exits_1(capsys, tmp_path, monkeypatch):
     from tf1_recipes import golden
 
-    # a golden directory whose pinned values are off by 0.1 for this platform
-    source = golden.load_golden("gradient_clipping", "smoke")
-    for pinned in golden.pinned_runs(source):
-        pinned["history"] = [v - 0.1 for v in pinned["history"]]
-    source["band"]["low"] = source["band"]["high"] = source["band"]["low"] - 0.1  # the band fails too
-    (tmp_path / "gradient_clipping").mkdir()
-    (tmp_path / "gradient_clipping" / "smoke.json").write_text(json.dumps(source))
+    # a golden directory whose pinned values are off by 0.1 for this platform; the band (half-width 0.033) fails too
+    write_shifted_golden(tmp_path, "gradient_clipping", -0.1)
     monkeypatch.setenv(golden.GOLDEN_ENV, str(tmp_path))
     code, out, _ = run_cli(capsys, "run", "gradient_clipping", "--preset", "smoke", "--json")
     assert code == 1 and json.loads(out.strip().splitlines()[-1])["status"] == "FAIL"
@@ -144,13 +152,7 @@ def test_check_with_jobs_runs_recipes_in_processes_with_the_same_table_and_recor
     # gradient_clipping's smoke golden moved 0.1 down (the workers inherit the golden folder): its check fails.
     goldens = tmp_path / "goldens"
     for name, shift in (("selu", 0.0), ("gradient_clipping", -0.1)):
-        source = golden.load_golden(name, "smoke")
-        for pinned in golden.pinned_runs(source):
-            pinned["history"] = [v + shift for v in pinned["history"]]
-        source["band"]["low"] += shift
-        source["band"]["high"] += shift
-        (goldens / name).mkdir(parents=True)
-        (goldens / name / "smoke.json").write_text(json.dumps(source))
+        write_shifted_golden(goldens, name, shift)
     monkeypatch.setenv(golden.GOLDEN_ENV, str(goldens))
     # More jobs and threads than the cores: cut to what fits, said on stderr, then the same table and records.
     monkeypatch.setattr(compat, "available_cores", lambda: 2)
