@@ -207,6 +207,30 @@ def test_fused_adam_is_keras_adams_rule_run_as_tf1s_kernel():
     assert {role: v.shape for role, v in keras_slots(port.optimizer, kernel).items()} == {"m": kernel.shape, "v": kernel.shape}
 
 
+def test_fused_adagrad_runs_tf1s_kernel_at_epsilon_0_and_keras_ops_otherwise():
+    """FusedAdagrad (the adagrad port's optimizer): at epsilon 0, TF1's ResourceApplyAdagrad on Keras' accumulator,
+    TF1's AdagradOptimizer bit for bit and Keras' Adagrad to float32 roundings; another epsilon is Keras' rule."""
+    from tf1_recipes.compat import tf1
+    from tf1_recipes.tf2.optimizers import FusedAdagrad, keras_slots
+
+    grads = np.random.RandomState(0).normal(size=50).tolist() + [1e-6] * 50
+    expected = optimizer_trajectory_tf1(lambda: tf1.train.AdagradOptimizer(0.01), grads)
+    ours = optimizer_trajectory_keras(FusedAdagrad(0.01, initial_accumulator_value=0.1, epsilon=0.0), grads)
+    np.testing.assert_array_equal(ours, expected)
+    keras_ops = keras.optimizers.Adagrad(0.01, initial_accumulator_value=0.1, epsilon=0.0)
+    np.testing.assert_allclose(ours, optimizer_trajectory_keras(keras_ops, grads), rtol=1e-6)
+    for epsilon in (1e-7, 1e-2):  # Keras' sqrt(s + epsilon): its ops, not TF1's kernel
+        hyper = dict(initial_accumulator_value=0.1, epsilon=epsilon)
+        np.testing.assert_array_equal(optimizer_trajectory_keras(FusedAdagrad(0.01, **hyper), grads),
+                                      optimizer_trajectory_keras(keras.optimizers.Adagrad(0.01, **hyper), grads))
+    with_epsilon = optimizer_trajectory_keras(FusedAdagrad(0.01, initial_accumulator_value=0.1, epsilon=1e-2), grads)
+    assert not np.allclose(1.0 - with_epsilon, 1.0 - expected, rtol=1e-4)  # distance moved from 1.0: measured 1e-3 apart
+    port = build_port("adagrad", "book")
+    assert isinstance(port.optimizer, FusedAdagrad) and port.optimizer.epsilon == 0
+    kernel = port.model.trainable_variables[0]
+    assert {role: v.shape for role, v in keras_slots(port.optimizer, kernel).items()} == {"accumulator": kernel.shape}
+
+
 def test_rmsprop_decay_is_rho_momentum_and_epsilon_are_passed_and_accumulators_start_at_one():
     from tf1_recipes.compat import tf1
     from tf1_recipes.tf2.optimizers import TF1RMSprop

@@ -1,12 +1,13 @@
 """TF2 port of :mod:`tf1_recipes.recipes.adagrad`: ``AdagradOptimizer(lr)`` → ``Adagrad(lr, initial_accumulator_value=0.1, epsilon=0)``.
 
-TF1 divides by ``sqrt(s)``, Keras by ``sqrt(s + epsilon)`` with epsilon 1e-7 by default.
+TF1 divides by ``sqrt(s)``, Keras by ``sqrt(s + epsilon)`` with epsilon 1e-7 by default. The port's
+``FusedAdagrad`` is that Keras ``Adagrad`` run as TF1's one ``ResourceApplyAdagrad`` kernel per variable
+(:mod:`tf1_recipes.tf2.optimizers`).
 """
-
-import keras
 
 from tf1_recipes.tf2 import port
 from tf1_recipes.tf2.families.faster_optimizers import ReluMLP
+from tf1_recipes.tf2.optimizers import FusedAdagrad
 
 
 #: tf.compat.v1.train.AdagradOptimizer adds nothing under the square root (keras.optimizers.Adagrad: 1e-7).
@@ -20,7 +21,7 @@ class AdaGrad(ReluMLP):
     tf1_slots = ("Adagrad",)
 
     def build(self, *, n_inputs, n_hidden1, n_hidden2, n_outputs, learning_rate):
-        optimizer = keras.optimizers.Adagrad(
+        optimizer = FusedAdagrad(
             learning_rate, initial_accumulator_value=ADAGRAD_INITIAL_ACCUMULATOR, epsilon=ADAGRAD_EPSILON
         )
         return self.mlp(n_inputs, n_hidden1, n_hidden2, n_outputs), optimizer

@@ -13,6 +13,8 @@
 * :class:`FusedAdam`: the same rule as Keras' ``Adam``, each variable's update run as the one
   fused kernel TF1's ``AdamOptimizer`` runs (``ResourceApplyAdam``) instead of Keras 3's ten
   element-wise ops: the speed of the TF1 step (README, "Benchmarks").
+* :class:`FusedAdagrad`: Keras' ``Adagrad``; with ``epsilon=0`` (TF1's ``AdagradOptimizer`` adds
+  nothing under the root) each variable's update is TF1's one kernel (``ResourceApplyAdagrad``).
 """
 
 import keras
@@ -108,6 +110,24 @@ class FusedAdam(keras.optimizers.Adam):
             lr=tf.cast(learning_rate, dtype), beta1=beta_1, beta2=beta_2, epsilon=tf.cast(self.epsilon, dtype),
             grad=tf.cast(gradient, dtype),
         )
+
+
+class FusedAdagrad(keras.optimizers.Adagrad):
+    """``keras.optimizers.Adagrad`` whose update of each variable, with ``epsilon=0``, is TF1's one ``ResourceApplyAdagrad`` kernel.
+
+    TF1's ``AdagradOptimizer``: ``s <- s + g^2``, ``w <- w - lr g / sqrt(s)``
+    (``tensorflow/core/kernels/training_ops.cc``, ``ApplyAdagrad``); Keras' ``Adagrad`` divides by
+    ``sqrt(s + epsilon)`` in about six element-wise ops per variable (``keras/src/optimizers/adagrad.py``,
+    ``update_step``), the same rule at ``epsilon=0``. With another epsilon (which TF1's kernel has no
+    place for) the update is Keras' ops. Same slot (``accumulators``), same checkpoint.
+    """
+
+    def update_step(self, gradient, variable, learning_rate):
+        if self.epsilon != 0:  # not TF1's rule: Keras' ops
+            return super().update_step(gradient, variable, learning_rate)
+        dtype = variable.dtype
+        tf.raw_ops.ResourceApplyAdagrad(var=variable.handle, accum=keras_slots(self, variable)["accumulator"].handle,
+                                        lr=tf.cast(learning_rate, dtype), grad=tf.cast(gradient, dtype))
 
 
 def keras_slots(optimizer, variable):
