@@ -89,6 +89,9 @@ CACHED_VS_UNCACHED = {
 }
 #: The large square shape of the floor's reference throughput.
 SQUARE = 2048
+#: Training images of a pytest benchmark (tests/bench) run with benchmarks disabled, pytest's default here:
+#: a check that it still runs, not a timing.
+CHECK_TRAIN_SIZE = 1000
 #: Op types that apply an optimizer's update: a Session.run executing one is a training step.
 TRAINING_OP = re.compile(r"^(Resource)?(Sparse)?Apply")
 #: Port methods beyond the model and its loss; Keras fit leaves them out.

@@ -20,8 +20,7 @@ from benchmarks import bench  # the source tree's benchmarks/ (tests/bench/conft
 from tf1_recipes.harness import run_recipe
 
 RECIPES = ["batch_norm", "gradient_clipping", "dropout"]
-#: Training images when benchmarks are disabled (a check that the benchmark runs, not a timing).
-CHECK_TRAIN_SIZE = 1000
+CHECK_TRAIN_SIZE = bench.CHECK_TRAIN_SIZE
 MATMUL_SHAPES = [(50, 784, 300), (200, 784, 300), (2048, 2048, 2048)]
 
 
