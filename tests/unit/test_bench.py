@@ -205,7 +205,13 @@ def test_ports_table_compares_each_port_with_its_tf1_recipe_before_and_after_the
         assert len(he_init["epoch_seconds"][key]) == 1 and he_init[f"{key}_s"] > 0
     assert he_init["before_over_tf1"] == bench.significant(he_init["epoch_seconds"]["before"][0] / he_init["epoch_seconds"]["tf1"][0])
     assert he_init["after_over_tf1"] == bench.significant(he_init["epoch_seconds"]["after"][0] / he_init["epoch_seconds"]["tf1"][0])
+    assert he_init["after_over_tf1_rounds"] == str(he_init["after_over_tf1"])  # one round: its one ratio
     assert he_init["step_alone_ms"] > 0 and "overhead_before_ms" in he_init and "overhead_after_ms" in he_init
+
+
+def test_round_ratios_are_each_rounds_own_quotient_lowest_to_highest():
+    assert bench.round_ratios([1.1, 0.9, 1.0], [1.0, 1.0, 0.8]) == "0.9-1.25"  # rounds 1.1, 0.9, 1.25
+    assert bench.round_ratios([2.0], [4.0]) == "0.5"
 
 
 def test_per_step_loop_trains_one_call_per_batch_and_puts_the_ports_loop_back():
