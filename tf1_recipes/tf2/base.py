@@ -77,8 +77,7 @@ def gather_steps_function(step, images, labels):
 
     Args:
         step: one training step, as for :func:`steps_function`.
-        images: the training images, a float32 tensor ``[N, d]`` (held once; each call's
-            function reads it as a captured tensor, nothing is copied per call).
+        images: the training images, a float32 tensor ``[N, d]``.
         labels: their labels, ``[N, ...]`` (int64 classes ``[N]`` for the MNIST ports).
 
     Returns:
@@ -88,10 +87,13 @@ def gather_steps_function(step, images, labels):
         and returns the outputs ``[n, k]`` as :func:`steps_function` does. The gathered batch
         is the batch NumPy's ``images[rows[i]]`` gives, so the steps are the dataset loop's,
         bit for bit (tests/unit/test_port_loop.py); per step only B indices move, as on the
-        TF1 recipes' in-graph input path (:mod:`tf1_recipes.in_graph`).
+        TF1 recipes' in-graph input path (:mod:`tf1_recipes.in_graph`). ``images`` and
+        ``labels`` are arguments of the traced loop, passed with every call (the same tensors,
+        nothing copied), not captured by it: captured, TensorFlow kept them alive after the port
+        was gone (172 MB of MNIST per port run; tests/unit/test_port_loop.py).
     """
 
-    def steps(rows):
+    def steps(rows, images, labels):
         n = tf.shape(rows)[0]
         outputs = tf.TensorArray(tf.float32, size=n)
         for i in tf.range(n):
@@ -99,7 +101,9 @@ def gather_steps_function(step, images, labels):
             outputs = outputs.write(i, tf.stack(tf.nest.flatten(step(tf.gather(images, batch), tf.gather(labels, batch)))))
         return outputs.stack()
 
-    return tf.function(steps, input_signature=[tf.TensorSpec([None, None], tf.int64)])
+    signature = [tf.TensorSpec([None, None], tf.int64), tf.TensorSpec.from_tensor(images), tf.TensorSpec.from_tensor(labels)]
+    function = tf.function(steps, input_signature=signature)
+    return lambda rows: function(rows, images, labels)
 
 
 def stacked_runs(batches, limit):
