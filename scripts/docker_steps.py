@@ -240,21 +240,28 @@ class Replay:
         self.remember(self.workdir)
         return f"cd {self.cwd()}"
 
-    def do_COPY(self, step):
+    def copy_origins(self, step):
+        """The build-context paths a COPY step copies; StepError for flags or a source the context lacks."""
         if step.flags:
             raise StepError(f"line {step.start_line}: COPY flags {step.flags} are not replayed")
-        *sources, dest = step.value
+        origins = []
+        for source in step.value[:-1]:
+            origin = self.context / source
+            if not origin.exists():
+                raise StepError(f"line {step.start_line}: COPY {source}: not in the build context "
+                                "(missing, or left out by .dockerignore)")
+            origins.append(origin)
+        return origins
+
+    def do_COPY(self, step):
+        origins, dest = self.copy_origins(step), step.value[-1]
         if dest.startswith("/"):
             self.remember(dest)
             target = self.host(dest)
         else:
             target = self.cwd() / dest
-        into_folder = dest.endswith("/") or len(sources) > 1
-        for source in sources:
-            origin = self.context / source
-            if not origin.exists():
-                raise StepError(f"line {step.start_line}: COPY {source}: not in the build context "
-                                "(missing, or left out by .dockerignore)")
+        into_folder = dest.endswith("/") or len(origins) > 1
+        for origin in origins:
             if origin.is_dir():
                 shutil.copytree(origin, target, dirs_exist_ok=True)  # a folder's content, as Docker copies it
             else:
@@ -341,6 +348,9 @@ def main(argv=None):
             print("note: the venv sees this environment's site-packages, so pip finds installed requirements satisfied")
         build = [s for s in steps if s.cmd != "CMD"]
         cmd = [s for s in steps if s.cmd == "CMD"]
+        for step in build:  # every COPY's sources, before any step is replayed
+            if step.cmd == "COPY":
+                replay.copy_origins(step)
         for number, step in enumerate(build, 1):
             print(f"Step {number}/{len(build)} : {step.original}", flush=True)
             said = getattr(replay, f"do_{step.cmd}")(step)

@@ -66,3 +66,5 @@ def test_a_copy_of_something_dockerignore_leaves_out_is_one_line_and_exit_2(tmp_
     assert done.returncode == 2, done.stderr
     assert done.stderr.strip().splitlines() == [
         "docker_steps.py: error: line 2: COPY secret.txt: not in the build context (missing, or left out by .dockerignore)"]
+    # found before any step is replayed: no virtual environment (FROM) was built
+    assert "Step 1/" not in done.stdout and not (tmp_path / "image" / "venv").exists()
