@@ -10,7 +10,6 @@ threads fits the cores, fewer otherwise (:func:`tf1_recipes.compat.share_cores`)
 Subprocesses a test starts inherit the worker's count.
 """
 
-import dataclasses
 import os
 from pathlib import Path
 
@@ -176,10 +175,9 @@ def smoke_config():
 def shared_run(tmp_path_factory, checkpoint_cache, smoke_config):
     """shared_run(recipe): the recipe's TF1 run of its smoke preset (``smoke_config``), trained once per test session.
 
-    Several tests check the same run: its golden (tests/unit/test_smoke_goldens.py), its upgraded
-    code run against it (tests/unit/test_upgrade_v2.py), and, where the session trains it anyway,
-    the tests that take :func:`trained_run` (its Saver checkpoint restored into the shim, its
-    finalized graph). The first test to ask trains it into
+    Several tests check the same run: its golden (tests/unit/test_smoke_goldens.py), its Saver
+    checkpoint restored into the shim (tests/parity/test_shim_ports.py), its upgraded code run
+    against it (tests/unit/test_upgrade_v2.py). The first test to ask trains it into
     ``<session>/shared_runs/<recipe>`` while holding that folder's lock
     (:func:`tf1_recipes.checkpoints.directory_lock`), so under pytest-xdist one worker trains
     it and the others wait for it; every caller gets the :class:`~tf1_recipes.harness.RunResult`
@@ -190,7 +188,11 @@ def shared_run(tmp_path_factory, checkpoint_cache, smoke_config):
     in any process (op determinism, one intra-op thread), so a test reading another worker's run
     sees what its own run would have given.
     """
+    import json
+
     from tf1_recipes import checkpoints
+    from tf1_recipes.harness import RunResult, run_recipe
+    from tf1_recipes.runlog import RUN_RECORD
 
     folder = _session_root(tmp_path_factory) / "shared_runs"
     pretrained = pretrained_configurations()
@@ -198,58 +200,13 @@ def shared_run(tmp_path_factory, checkpoint_cache, smoke_config):
     def _run(recipe):
         if (recipe, "smoke") in pretrained:  # a reuse recipe's smoke run pretrains from it: the cache's run
             return checkpoints.cached_run(recipe, "smoke")
-        return _trained_once(folder / recipe, smoke_config(recipe, str(folder / recipe)))
-
-    return _run
-
-
-def _trained_once(out, config):
-    """The :class:`~tf1_recipes.harness.RunResult` of ``config`` (its ``out_dir`` is ``out``), trained by the first
-    process of the session to ask, under ``out``'s lock; the others read its ``runs.jsonl`` record."""
-    import json
-
-    from tf1_recipes import checkpoints
-    from tf1_recipes.harness import RunResult, run_recipe
-    from tf1_recipes.runlog import RUN_RECORD
-
-    with checkpoints.directory_lock(out.parent / f"{out.name}.lock", f"the shared run {out}", wait=SHARED_RUN_WAIT):
-        if not (out / RUN_RECORD).is_file():
-            run_recipe(config)
-    record = json.loads((out / RUN_RECORD).read_text(encoding="utf-8").splitlines()[-1])
-    assert record["status"] == "complete", f"the shared run {out} ended {record['status']}: {record.get('error')}"
-    return RunResult.from_record(record)
-
-
-#: Batches of a short run (:func:`trained_run`): one epoch of this many, where the preset sets a training-set size.
-SHORT_RUN_BATCHES = 8
-
-
-@pytest.fixture(scope="session")
-def trained_run(request, tmp_path_factory, shared_run, smoke_config):
-    """trained_run(recipe): a finished TF1 run of the recipe, for the tests that need one (its Saver checkpoint,
-    whether its graph was finalized) but not its golden's numbers.
-
-    The session's smoke run (:func:`shared_run`) where the session trains it anyway: a selected test
-    asks for ``shared_run`` itself (the smoke goldens, the upgraded code's runs), or a reuse recipe pretrains
-    from it. Else (the fast tier, ``-m "not golden"``) a short run of the smoke preset, the same graph and
-    loop: one epoch of :data:`SHORT_RUN_BATCHES` batches, trained once per session the same way.
-    """
-    folder = _session_root(tmp_path_factory) / "short_runs"
-    pretrained = pretrained_configurations()
-    fixtures = [getattr(item, "fixturenames", ()) for item in request.session.items]
-    smoke_runs_wanted = any("shared_run" in names and "trained_run" not in names for names in fixtures)
-
-    def _run(recipe):
-        from tf1_recipes.registry import get_recipe
-
-        if smoke_runs_wanted or (recipe, "smoke") in pretrained:
-            return shared_run(recipe)
-        settings, hyper = get_recipe(recipe).preset("smoke")
-        overrides = {"n_epochs": 1} if "n_epochs" in hyper else {}
-        if isinstance(hyper.get("batch_size"), int) and settings["train_size"]:
-            overrides["train_size"] = min(settings["train_size"], SHORT_RUN_BATCHES * hyper["batch_size"])
-        config = smoke_config(recipe, str(folder / recipe))
-        return _trained_once(folder / recipe, dataclasses.replace(config, overrides=overrides))
+        out = folder / recipe
+        with checkpoints.directory_lock(folder / f"{recipe}.lock", f"the shared run {out}", wait=SHARED_RUN_WAIT):
+            if not (out / RUN_RECORD).is_file():
+                run_recipe(smoke_config(recipe, str(out)))
+        record = json.loads((out / RUN_RECORD).read_text(encoding="utf-8").splitlines()[-1])
+        assert record["status"] == "complete", f"the shared run {out} ended {record['status']}: {record.get('error')}"
+        return RunResult.from_record(record)
 
     return _run
 

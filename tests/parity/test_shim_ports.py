@@ -93,12 +93,12 @@ def test_the_shims_without_the_saver_test_name_the_test_checking_their_checkpoin
 
 
 @pytest.mark.parametrize("recipe", sorted(set(SHIMS) - set(SAVER_ELSEWHERE)))
-def test_the_recipes_saver_checkpoint_loads_into_the_shim_by_name(recipe, trained_run, tmp_path):
+def test_the_recipes_saver_checkpoint_loads_into_the_shim_by_name(recipe, shared_run, tmp_path):
     """No mapping table: every variable and optimizer slot of the TF1 checkpoint by its own name, and back."""
     import numpy as np
     import tensorflow as tf
 
-    result = trained_run(recipe)
+    result = shared_run(recipe)
     prefix = result.checkpoint_path
     shim = parity.build_shim(recipe, "smoke")
     shim.restore_tf1(prefix)
@@ -125,11 +125,10 @@ ACCURACY_EXTRA = {
 
 
 def _eval_split(result, scratch):
-    """The split the run reported its accuracy on (the harness's eval_split of its configuration, its training-set size)."""
+    """The split the run reported its accuracy on (the harness's eval_split of its configuration)."""
     from tf1_recipes.harness import RecipeConfig, Run
 
-    overrides = {"train_size": result.config["train_size"]} if result.config.get("train_size") else {}
-    config = RecipeConfig(result.recipe, preset=result.preset, quiet=True, progress=False, overrides=overrides)
+    config = RecipeConfig(result.recipe, preset=result.preset, quiet=True, progress=False)
     spec, preset, settings, hyper = config.resolve()
     return Run(spec, preset, settings, hyper, config, str(scratch)).eval_split()
 

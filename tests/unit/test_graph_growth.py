@@ -2,8 +2,8 @@
 
 The harness finalizes a run's graph when the first training batch is requested, so a
 recipe on ``run.batches()`` that builds an op in its loop fails outright (test_harness.py):
-a run of it the session has anyway (``trained_run``: its smoke run where the smoke goldens
-train it, else a short one) says it trained in a finalized graph (``RunResult.graph_finalized``). A recipe with a loop of its own is run
+its smoke run, which the smoke goldens train anyway (``shared_run``), says it trained in a
+finalized graph (``RunResult.graph_finalized``). A recipe with a loop of its own is run
 here, watched: each ``Session.run`` on the run's graph is seen, and the graph's version (it
 grows with every op added) must be the same at every call from the first training step on.
 """
@@ -19,10 +19,10 @@ SHORT_EPOCHS = 8  # batches per epoch (where the preset sets a training-set size
 
 
 @pytest.mark.parametrize("spec", RECIPES, ids=[r.name for r in RECIPES])
-def test_no_recipe_adds_ops_once_it_trains(spec, trained_run, run_quiet):
+def test_no_recipe_adds_ops_once_it_trains(spec, shared_run, run_quiet):
     settings, hyper = spec.preset("smoke")
-    if "n_epochs" in hyper and trained_run(spec.name).graph_finalized:
-        return  # its run trained in a finalized graph: an op added in its loop would have failed that run
+    if "n_epochs" in hyper and shared_run(spec.name).graph_finalized:
+        return  # its smoke run trained in a finalized graph: an op added in its loop would have failed that run
     calls = []  # (is a training step, graph version) per Session.run on the run's own graph
 
     def watched(proceed, session, fetches, *args):
