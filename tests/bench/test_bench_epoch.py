@@ -11,7 +11,7 @@ The ``matmul`` group times ``tf.linalg.matmul`` at the recipes' first-layer shap
 2048x2048 (``extra_info`` has GFLOP/s). Timings only, never asserted:
 ``pytest tests/bench --benchmark-enable`` (or ``tox -e bench``, which also prints the
 steady-state table of ``scripts/bench.py``). With the default ``--benchmark-disable`` each
-runs once on :data:`CHECK_TRAIN_SIZE` images, as a check that it still works.
+runs once on ``bench.CHECK_TRAIN_SIZE`` images, as a check that it still works.
 """
 
 import pytest
@@ -20,13 +20,12 @@ from benchmarks import bench  # the source tree's benchmarks/ (tests/bench/conft
 from tf1_recipes.harness import run_recipe
 
 RECIPES = ["batch_norm", "gradient_clipping", "dropout"]
-CHECK_TRAIN_SIZE = bench.CHECK_TRAIN_SIZE
 MATMUL_SHAPES = [(50, 784, 300), (200, 784, 300), (2048, 2048, 2048)]
 
 
 def plan(benchmark):
     """One epoch, no warm-up: the whole run from scratch is what is timed."""
-    return bench.Plan(epochs=1, warmup=0, train_size=CHECK_TRAIN_SIZE if benchmark.disabled else None)
+    return bench.Plan(epochs=1, warmup=0, train_size=bench.CHECK_TRAIN_SIZE if benchmark.disabled else None)
 
 
 def once(benchmark, fn):
