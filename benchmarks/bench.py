@@ -639,8 +639,8 @@ def round_ratios(port_seconds, tf1_seconds):
 
     The spread of these is the machine's noise on the ratio: a median within it of 1.0 is a tie.
     """
-    ratios = sorted(p / t for p, t in zip(port_seconds, tf1_seconds))
-    low, high = significant(ratios[0]), significant(ratios[-1])
+    ratios = sorted(ratio(p, t) for p, t in zip(port_seconds, tf1_seconds))
+    low, high = ratios[0], ratios[-1]
     return str(low) if low == high else f"{low}-{high}"
 
 
