@@ -231,6 +231,62 @@ def test_fused_adagrad_runs_tf1s_kernel_at_epsilon_0_and_keras_ops_otherwise():
     assert {role: v.shape for role, v in keras_slots(port.optimizer, kernel).items()} == {"accumulator": kernel.shape}
 
 
+def vector_trajectory_keras(optimizer, grads, start):
+    """The variable (``start``, a vector) after each of ``grads`` (rows), applied in a tf.function as the ports' steps are."""
+    import tensorflow as tf
+
+    var = keras.Variable(start)
+    optimizer.build([var])
+    step = tf.function(lambda g: optimizer.apply_gradients([(g, var)]))
+    out = []
+    for g in grads:
+        step(tf.constant(g))
+        out.append(var.numpy())
+    return np.array(out), step.get_concrete_function(tf.constant(grads[0])).graph
+
+
+@pytest.mark.parametrize("momentum,nesterov,kernel", [
+    (0.0, False, "ResourceApplyGradientDescent"),
+    (0.9, False, "ResourceApplyKerasMomentum"),
+    (0.9, True, "ResourceApplyKerasMomentum"),
+])
+def test_fused_sgd_is_keras_sgd_bit_for_bit_in_one_kernel_per_variable(momentum, nesterov, kernel):
+    """FusedSGD (the SGD ports' optimizer): Keras' SGD's numbers exactly, on a vector of 1037 (Eigen's
+    vectorised path and its remainder), each update one kernel instead of Keras' multiply and assign-sub;
+    without momentum also TF1's GradientDescentOptimizer's numbers exactly (the same kernel)."""
+    from tf1_recipes.compat import tf1
+    from tf1_recipes.tf2.optimizers import FusedSGD
+
+    rng = np.random.RandomState(0)
+    grads, start = rng.normal(size=(30, 1037)).astype(np.float32), rng.normal(size=1037).astype(np.float32)
+    ours, graph = vector_trajectory_keras(FusedSGD(0.05, momentum=momentum, nesterov=nesterov), grads, start)
+    keras_ops, keras_graph = vector_trajectory_keras(keras.optimizers.SGD(0.05, momentum=momentum, nesterov=nesterov), grads, start)
+    np.testing.assert_array_equal(ours, keras_ops)
+    assert not np.array_equal(ours[-1], ours[-2])  # it moves
+    ops = [op.type for op in graph.get_operations()]
+    assert ops.count(kernel) == 1 and "AssignSubVariableOp" not in ops and "Mul" not in ops, ops
+    assert "Mul" in [op.type for op in keras_graph.get_operations()]  # what the kernel replaces
+    if momentum == 0:
+        tf1_graph = tf1.Graph()
+        with tf1_graph.as_default():
+            var = tf1.get_variable("w", initializer=start)
+            grad = tf1.placeholder(np.float32, [1037])
+            step = tf1.train.GradientDescentOptimizer(0.05).apply_gradients([(grad, var)])
+            with tf1.Session() as sess:
+                sess.run(tf1.global_variables_initializer())
+                expected = np.array([sess.run([step, var], {grad: g})[1] for g in grads])
+        np.testing.assert_array_equal(ours, expected)
+
+
+@pytest.mark.parametrize("recipe", ["he_init", "batch_norm", "momentum", "nesterov", "dropout"])
+def test_the_sgd_ports_build_fused_sgd_with_the_recipes_momentum(recipe):
+    from tf1_recipes.tf2.optimizers import FusedSGD
+
+    optimizer = build_port(recipe).optimizer
+    assert type(optimizer) is FusedSGD
+    assert optimizer.nesterov == (recipe == "nesterov") and (optimizer.momentum > 0) == (recipe in ("momentum", "nesterov", "dropout"))
+
+
 def test_rmsprop_decay_is_rho_momentum_and_epsilon_are_passed_and_accumulators_start_at_one():
     from tf1_recipes.compat import tf1
     from tf1_recipes.tf2.optimizers import TF1RMSprop

@@ -115,7 +115,7 @@ def test_an_adam_checkpoint_converts_into_the_momentum_port_its_slots_listed_not
     restore_model(parity.build_port("momentum", None), tmp_path / "tf2")
     code = cli.main(["migrate-ckpt", "momentum", result.checkpoint_path, str(tmp_path / "tf2b"), "--optimizer-state"])
     err = capsys.readouterr().err
-    assert code == 2 and "holds TF1 Adam state but the model's optimizer is SGD" in err and len(err.strip().splitlines()) == 1
+    assert code == 2 and "holds TF1 Adam state but the model's optimizer is FusedSGD" in err and len(err.strip().splitlines()) == 1
     assert not (tmp_path / "tf2b").exists()
 
 

@@ -9,6 +9,7 @@ import keras
 from tf1_recipes.tf2 import port
 from tf1_recipes.tf2.base import Port
 from tf1_recipes.tf2.models import dense_variables, mlp
+from tf1_recipes.tf2.optimizers import FusedSGD
 
 
 @port("bad_init")
@@ -25,7 +26,7 @@ class BadInit(Port):
             activation="sigmoid",
             kernel_initializer=keras.initializers.RandomNormal(stddev=init_stddev),
         )
-        return model, keras.optimizers.SGD(learning_rate)
+        return model, FusedSGD(learning_rate)
 
     def report(self, run, epoch, X_eval, y_eval):
         accuracy, loss = self.evaluate(X_eval, y_eval)

@@ -13,8 +13,9 @@ TF1 → TF2, line by line:
 import keras
 
 from tf1_recipes.tf2 import port
-from tf1_recipes.tf2.defaults import BATCH_NORM_EPSILON, contrib_he_init, tf1_variance_scaling
 from tf1_recipes.tf2.base import Port
+from tf1_recipes.tf2.defaults import BATCH_NORM_EPSILON, contrib_he_init, tf1_variance_scaling
+from tf1_recipes.tf2.optimizers import FusedSGD
 
 UPDATE_OPS_WIRINGS = ("fetch", "control_dependencies")
 INITIALIZERS = {"contrib": contrib_he_init, "variance_scaling": tf1_variance_scaling}
@@ -57,7 +58,7 @@ class BatchNorm(Port):
         model = batch_norm_model(
             self.recipe, n_inputs, n_hidden1, n_hidden2, n_outputs, batch_norm_momentum, INITIALIZERS[initializer]
         )
-        return model, keras.optimizers.SGD(learning_rate)
+        return model, FusedSGD(learning_rate)
 
 
 def batch_norm_model(name, n_inputs, n_hidden1, n_hidden2, n_outputs, batch_norm_momentum, he_init=contrib_he_init,

@@ -7,12 +7,12 @@ The epoch's ``sess.run([accuracy, loss, global_step])`` is one traced forward pa
 
 import functools
 
-import keras
 import tensorflow as tf
 
 from tf1_recipes.tf2 import port
 from tf1_recipes.tf2.base import Port, mean_xentropy
 from tf1_recipes.tf2.models import dense_variables, mlp
+from tf1_recipes.tf2.optimizers import FusedSGD
 
 
 @port("batch_size_gap")
@@ -23,7 +23,7 @@ class BatchSizeGap(Port):
     tf1_optimizer_globals = ("train/global_step",)
 
     def build(self, *, n_inputs, n_hidden1, n_hidden2, n_outputs, learning_rate):
-        return mlp(self.recipe, n_inputs, [n_hidden1, n_hidden2], n_outputs), keras.optimizers.SGD(learning_rate)
+        return mlp(self.recipe, n_inputs, [n_hidden1, n_hidden2], n_outputs), FusedSGD(learning_rate)
 
     @functools.cached_property
     def report_values(self):

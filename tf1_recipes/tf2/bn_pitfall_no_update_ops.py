@@ -13,13 +13,13 @@ actual variance on the evaluation split, averaged over units.
 
 import numpy as np
 
-import keras
 import tensorflow as tf
 
 from tf1_recipes.recipes.families.pitfalls import mean_variance_ratio
 from tf1_recipes.tf2 import port
 from tf1_recipes.tf2.base import Port
 from tf1_recipes.tf2.batch_norm import BatchNorm, batch_norm_model
+from tf1_recipes.tf2.optimizers import FusedSGD
 
 #: The moving-average momentum at which the moving statistics never change, as when TF1's UPDATE_OPS never ran.
 FROZEN_STATISTICS = 1.0
@@ -36,7 +36,7 @@ class BNPitfallNoUpdateOps(Port):
         # batch_norm_momentum is what TF1 would have used had the update ops run; without them it is not.
         momentum = batch_norm_momentum if run_update_ops else FROZEN_STATISTICS
         model = batch_norm_model(self.recipe, n_inputs, n_hidden1, n_hidden2, n_outputs, momentum)
-        return model, keras.optimizers.SGD(learning_rate)
+        return model, FusedSGD(learning_rate)
 
     def _train_step(self, X, y):
         """One step; returns (loss, accuracy of the batch in training mode), as TF1 fetched [training_op, accuracy]."""

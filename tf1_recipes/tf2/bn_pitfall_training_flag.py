@@ -15,13 +15,13 @@ TF1 → TF2:
   ``Port.evaluate`` (inference mode, the moving statistics).
 """
 
-import keras
 import tensorflow as tf
 
 from tf1_recipes.tf2 import port
 from tf1_recipes.tf2.base import Port
 from tf1_recipes.tf2.batch_norm import BatchNorm, batch_norm_model
 from tf1_recipes.tf2.defaults import contrib_he_init
+from tf1_recipes.tf2.optimizers import FusedSGD
 
 
 @port("bn_pitfall_training_flag")
@@ -34,7 +34,7 @@ class BNPitfallTrainingFlag(Port):
     def build(self, *, n_inputs, n_hidden1, n_hidden2, n_outputs, learning_rate, batch_norm_momentum, eval_batch_size):
         self.eval_batch_size = eval_batch_size
         model = batch_norm_model(self.recipe, n_inputs, n_hidden1, n_hidden2, n_outputs, batch_norm_momentum, contrib_he_init)
-        return model, keras.optimizers.SGD(learning_rate)
+        return model, FusedSGD(learning_rate)
 
     def training_mode_logits(self, X):
         """The logits with each batch normalised by its own statistics, the moving ones untouched."""

@@ -32,6 +32,7 @@ import tensorflow as tf
 from tf1_recipes.tf2 import port
 from tf1_recipes.tf2.base import Port
 from tf1_recipes.tf2.defaults import BATCH_NORM_EPSILON, contrib_he_init
+from tf1_recipes.tf2.optimizers import FusedSGD
 
 DENSE = ("hidden1", "hidden2", "outputs")
 BATCH_NORM_STATE = ("gamma", "beta", "moving_mean", "moving_variance")
@@ -91,7 +92,7 @@ class BNSharedBetweenTowers(Port):
         self.variables = {f"dnn/{name}/{kind}": f"{name}/{kind}" for name in DENSE for kind in ("kernel", "bias")}
         self.variables.update({f"dnn/{name}/{kind}": f"{name}/{kind}" for name in batch_norm for kind in BATCH_NORM_STATE})
         model = keras.Model(X, [logits["tower_a"], logits["tower_b"]], name=self.recipe)
-        return model, keras.optimizers.SGD(learning_rate)
+        return model, FusedSGD(learning_rate)
 
     def logits(self, X, training=False):
         """Tower A's logits (what the forward-pass probe compares with TF1's ``tower_a`` logits)."""

@@ -9,7 +9,6 @@
   does not install; :func:`scalar` writes the same record with TF's own ``tf.summary.write``.)
 """
 
-import keras
 import numpy as np
 import tensorflow as tf
 
@@ -18,6 +17,7 @@ from tensorflow.core.framework import summary_pb2
 from tf1_recipes.tf2 import port
 from tf1_recipes.tf2.base import Port
 from tf1_recipes.tf2.models import dense_variables, mlp
+from tf1_recipes.tf2.optimizers import FusedSGD
 
 CLIPPING = ("global_norm", "by_value")
 #: What TensorBoard's scalar summary attaches to its records: its scalars plugin reads them.
@@ -42,7 +42,7 @@ class ClipByGlobalNorm(Port):
             raise ValueError(f"unknown clipping {clipping!r}; choose one of {', '.join(CLIPPING)}")
         self.threshold, self.clipping = threshold, clipping
         hidden = [n_hidden1, n_hidden2, n_hidden3, n_hidden4, n_hidden5]
-        return mlp(self.recipe, n_inputs, hidden, n_outputs), keras.optimizers.SGD(learning_rate)
+        return mlp(self.recipe, n_inputs, hidden, n_outputs), FusedSGD(learning_rate)
 
     def _train_step(self, X, y):
         """One step; returns (loss, global norm before clipping, global norm after)."""

@@ -36,6 +36,7 @@ from tf1_recipes.tf2 import port
 from tf1_recipes.tf2.base import Port
 from tf1_recipes.tf2.batch_norm import batch_norm_model
 from tf1_recipes.tf2.defaults import contrib_he_init
+from tf1_recipes.tf2.optimizers import FusedSGD
 
 STATISTICS = ("tower0", "sync")
 LAYERS = ("hidden1", "bn1", "hidden2", "bn2", "outputs", "logits_bn")
@@ -187,7 +188,7 @@ class DataParallelTowers(Port):
         model = batch_norm_model(self.recipe, n_inputs, n_hidden1, n_hidden2, n_outputs, batch_norm_momentum,
                                  contrib_he_init, layer, **options)
         self.hidden1_model = keras.Model(model.inputs, model.get_layer("hidden1").output)
-        return model, keras.optimizers.SGD(learning_rate)
+        return model, FusedSGD(learning_rate)
 
     def _train_step(self, X, y):
         """One synchronous step on every replica; returns the training-mode loss of the whole batch before the update."""

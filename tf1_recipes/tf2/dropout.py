@@ -11,6 +11,7 @@ import keras
 from tf1_recipes.tf2 import port
 from tf1_recipes.tf2.base import Port
 from tf1_recipes.tf2.models import dense_variables
+from tf1_recipes.tf2.optimizers import FusedSGD
 
 
 @port("dropout")
@@ -36,4 +37,4 @@ class Dropout(Port):
             ],
             name=self.recipe,
         )
-        return model, keras.optimizers.SGD(learning_rate, momentum=momentum)
+        return model, FusedSGD(learning_rate, momentum=momentum)

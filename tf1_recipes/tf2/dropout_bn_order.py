@@ -18,6 +18,7 @@ from tf1_recipes.recipes.families.pitfalls import mean_variance_ratio
 from tf1_recipes.tf2 import port
 from tf1_recipes.tf2.base import Port, mean_xentropy
 from tf1_recipes.tf2.defaults import BATCH_NORM_EPSILON, contrib_he_init
+from tf1_recipes.tf2.optimizers import FusedSGD
 
 POSITIONS = ("before_bn", "after_bn")
 
@@ -62,7 +63,7 @@ class DropoutBNOrder(Port):
             bn2 = keras.layers.Dropout(dropout_rate, name="dropout")(bn2)  # after the last batch norm: no shift
         logits = dense(n_outputs, "outputs")(bn2)
         self.hidden2_model = keras.Model(X, [logits, hidden2], name="hidden2")
-        return keras.Model(X, logits, name=self.recipe), keras.optimizers.SGD(learning_rate)
+        return keras.Model(X, logits, name=self.recipe), FusedSGD(learning_rate)
 
     @functools.cached_property
     def report_values(self):

@@ -6,12 +6,12 @@ the clipping in between stays ``tf.clip_by_value`` (Keras' ``SGD(clipvalue=thres
 does the same clipping inside the optimizer; the explicit form reads like the TF1 code).
 """
 
-import keras
 import tensorflow as tf
 
 from tf1_recipes.tf2 import port
 from tf1_recipes.tf2.base import Port
 from tf1_recipes.tf2.models import dense_variables, mlp
+from tf1_recipes.tf2.optimizers import FusedSGD
 
 
 @port("gradient_clipping")
@@ -26,7 +26,7 @@ class GradientClipping(Port):
         self.threshold = threshold
         hidden = [n_hidden1, n_hidden2, n_hidden3, n_hidden4, n_hidden5]
         model = mlp("gradient_clipping", n_inputs, hidden, n_outputs, activation="relu")
-        return model, keras.optimizers.SGD(learning_rate)
+        return model, FusedSGD(learning_rate)
 
     def process_gradients(self, grads):
         return [tf.clip_by_value(grad, -self.threshold, self.threshold) for grad in grads]

@@ -4,12 +4,12 @@ TF1 fetched the kernels by tensor name (``get_tensor_by_name("hidden1/kernel:0")
 TF2 the layers are Python objects, so the loss reads ``layer.kernel`` directly.
 """
 
-import keras
 import tensorflow as tf
 
 from tf1_recipes.tf2 import port
 from tf1_recipes.tf2.base import Port
 from tf1_recipes.tf2.models import dense_variables, mlp
+from tf1_recipes.tf2.optimizers import FusedSGD
 
 
 @port("l1_manual")
@@ -22,7 +22,7 @@ class L1Manual(Port):
         self.scale = scale
         model = mlp(self.recipe, n_inputs, [n_hidden1], n_outputs)
         self.W1, self.W2 = model.get_layer("hidden1").kernel, model.get_layer("outputs").kernel
-        return model, keras.optimizers.SGD(learning_rate)
+        return model, FusedSGD(learning_rate)
 
     def loss(self, X, y, training=False):
         base_loss = super().loss(X, y, training)

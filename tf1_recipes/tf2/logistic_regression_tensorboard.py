@@ -33,6 +33,7 @@ from tf1_recipes.recipes.logistic_regression_tensorboard import enhance, log_dir
 from tf1_recipes.tf2 import port
 from tf1_recipes.tf2.base import Port
 from tf1_recipes.tf2.clip_by_global_norm import scalar
+from tf1_recipes.tf2.optimizers import FusedSGD
 
 #: ``tf.compat.v1.losses.log_loss``'s epsilon, added inside the logarithms.
 LOG_LOSS_EPSILON = 1e-7
@@ -87,7 +88,7 @@ class LogisticRegressionTensorBoard(Port):
         self.checkpoint_every = checkpoint_every
         theta = keras.layers.Dense(1, use_bias=False, kernel_initializer=uniform_theta, name="theta")
         model = keras.Sequential([keras.Input(shape=(self.n_inputs,)), theta], name=self.recipe)
-        return model, keras.optimizers.SGD(learning_rate)
+        return model, FusedSGD(learning_rate)
 
     def y_proba(self, X):
         return tf.sigmoid(self.logits(X))

@@ -15,6 +15,9 @@
   element-wise ops: the speed of the TF1 step (README, "Benchmarks").
 * :class:`FusedAdagrad`: Keras' ``Adagrad``; with ``epsilon=0`` (TF1's ``AdagradOptimizer`` adds
   nothing under the root) each variable's update is TF1's one kernel (``ResourceApplyAdagrad``).
+* :class:`FusedSGD`: Keras' ``SGD`` (its rule, momentum and Nesterov included), each variable's
+  update one kernel: ``ResourceApplyGradientDescent`` (TF1's ``GradientDescentOptimizer``'s) without
+  momentum, ``ResourceApplyKerasMomentum`` with it.
 """
 
 import keras
@@ -128,6 +131,34 @@ class FusedAdagrad(keras.optimizers.Adagrad):
         dtype = variable.dtype
         tf.raw_ops.ResourceApplyAdagrad(var=variable.handle, accum=keras_slots(self, variable)["accumulator"].handle,
                                         lr=tf.cast(learning_rate, dtype), grad=tf.cast(gradient, dtype))
+
+
+class FusedSGD(keras.optimizers.SGD):
+    """``keras.optimizers.SGD`` whose update of each variable is one kernel instead of Keras 3's two to five ops.
+
+    * ``momentum=0``: ``w <- w - lr g``, ``ResourceApplyGradientDescent``, the kernel TF1's
+      ``GradientDescentOptimizer`` runs (``tensorflow/core/kernels/training_ops.cc``,
+      ``ApplyGradientDescent``: ``var -= grad * lr``); Keras writes ``assign_sub(variable, g * lr)``,
+      a product the size of the variable, then the subtraction (``keras/src/optimizers/sgd.py``,
+      ``update_step``).
+    * ``momentum > 0``: Keras' rule (the rate *inside* the buffer: ``m <- beta m - lr g``, ``w <- w + m``;
+      Nesterov ``w <- w + beta m - lr g``), ``ResourceApplyKerasMomentum`` (``ApplyKerasMomentum``, the
+      kernel tf.keras' ``SGD`` ran), on Keras' ``momentums`` slot. TF1's ``MomentumOptimizer`` keeps the
+      rate out of the buffer: :class:`TF1Momentum`.
+
+    Same slots, same checkpoint, the same products and differences in the same order as Keras' ops
+    (tests/parity/test_defaults.py compares them bit for bit).
+    """
+
+    def update_step(self, gradient, variable, learning_rate):
+        dtype = variable.dtype
+        lr, grad = tf.cast(learning_rate, dtype), tf.cast(gradient, dtype)
+        if self.momentum == 0:
+            tf.raw_ops.ResourceApplyGradientDescent(var=variable.handle, alpha=lr, delta=grad)
+            return
+        tf.raw_ops.ResourceApplyKerasMomentum(var=variable.handle, accum=keras_slots(self, variable)["momentum"].handle,
+                                              lr=lr, grad=grad, momentum=tf.cast(self.momentum, dtype),
+                                              use_nesterov=self.nesterov)
 
 
 def keras_slots(optimizer, variable):

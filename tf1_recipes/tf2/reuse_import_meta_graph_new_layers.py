@@ -10,6 +10,7 @@ from tf1_recipes.tf2 import port
 from tf1_recipes.tf2.base import Port
 from tf1_recipes.tf2.families.import_meta_graph import pretrained_path, rebuild_pretrained, restore_pretrained
 from tf1_recipes.tf2.models import dense_variables
+from tf1_recipes.tf2.optimizers import FusedSGD
 
 
 @port("reuse_import_meta_graph_new_layers")
@@ -30,7 +31,7 @@ class ReuseImportMetaGraphNewLayers(Port):
         # The imported graph keeps the pretrained hidden4, hidden5 and outputs (unused, never
         # trained, saved with the new model); so does the port, in self.pretrained.
         self.variables = {**self.pretrained.variables, **dense_variables("new_hidden4", "new_outputs")}
-        return keras.Model(base.inputs[0], new_logits, name=self.recipe), keras.optimizers.SGD(learning_rate)
+        return keras.Model(base.inputs[0], new_logits, name=self.recipe), FusedSGD(learning_rate)
 
     def keras_variables(self):
         """The pretrained model's variables and the new layers', by path inside their models."""

@@ -19,6 +19,7 @@ import keras
 
 from tf1_recipes.tf2.base import Port
 from tf1_recipes.tf2.models import dense_variables, mlp
+from tf1_recipes.tf2.optimizers import FusedSGD
 
 #: The reference code's leaky ReLU slope: tf.maximum(0.01 * z, z).
 LEAKY_RELU_SLOPE = 0.01
@@ -56,7 +57,7 @@ class Train300x100(Port):
             activation=activation_named(activation),
             hidden_kwargs={"kernel_initializer": kernel_initializer_named(initializer)},
         )
-        return model, keras.optimizers.SGD(learning_rate)
+        return model, FusedSGD(learning_rate)
 
     def fit(self, run):
         if self.scale_inputs:

@@ -13,6 +13,7 @@ import keras
 
 from tf1_recipes.tf2.base import Port
 from tf1_recipes.tf2.models import dense_variables, mlp
+from tf1_recipes.tf2.optimizers import FusedSGD
 
 #: contrib.l2_regularizer halves: scale * tf.nn.l2_loss(W) = scale * sum(W**2) / 2.
 L2_FACTOR = 0.5
@@ -36,4 +37,4 @@ class Regularized(Port):
         model = mlp(
             self.recipe, n_inputs, [n_hidden1, n_hidden2], n_outputs, kernel_regularizer=keras_regularizer(regularizer, scale)
         )
-        return model, keras.optimizers.SGD(learning_rate)
+        return model, FusedSGD(learning_rate)

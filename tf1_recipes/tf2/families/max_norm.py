@@ -17,6 +17,7 @@ import tensorflow as tf
 
 from tf1_recipes.tf2.base import Port
 from tf1_recipes.tf2.models import dense_variables, mlp
+from tf1_recipes.tf2.optimizers import FusedSGD
 
 #: clip_by_norm(axes=1) on a (inputs, units) kernel: the norm of each row (keras MaxNorm default: 0).
 MAX_NORM_AXIS = 1
@@ -45,7 +46,7 @@ class MaxNormMLP(Port):
             hidden_kwargs=constraint if clipping == "regularizer" else {},
         )
         self.clipped = [model.get_layer("hidden1").kernel, model.get_layer("hidden2").kernel]
-        return model, keras.optimizers.SGD(learning_rate, momentum=momentum)
+        return model, FusedSGD(learning_rate, momentum=momentum)
 
     def after_step(self):
         if self.clipping == "manual":

@@ -25,6 +25,7 @@ import tensorflow as tf
 from tf1_recipes.data import DataSet
 from tf1_recipes.tf2.base import Port
 from tf1_recipes.tf2.models import dense_variables, mlp
+from tf1_recipes.tf2.optimizers import FusedSGD
 
 LAYERS = ("hidden1", "hidden2", "hidden3", "hidden4", "outputs")
 FROZEN_BY_STOP_GRADIENT = ("hidden1", "hidden2")
@@ -88,7 +89,7 @@ class ReuseHiddenLayers(Port):
                 [keras.Input(shape=(n_hidden2,))] + [model.get_layer(n) for n in ("hidden3", "hidden4", "outputs")]
             )
             self.bottom = keras.Sequential([keras.Input(shape=(n_inputs,))] + [model.get_layer(n) for n in FROZEN_BY_STOP_GRADIENT])
-        return model, keras.optimizers.SGD(learning_rate)
+        return model, FusedSGD(learning_rate)
 
     def restore_pretrained(self, run):
         from tf1_recipes import checkpoints
