@@ -245,6 +245,24 @@ def vector_trajectory_keras(optimizer, grads, start):
     return np.array(out), step.get_concrete_function(tf.constant(grads[0])).graph
 
 
+def vector_trajectory_tf1(make_optimizer, grads, start):
+    """The TF1 variable (``start``) after each of ``grads`` (rows), applied by ``make_optimizer()``'s ``apply_gradients``."""
+    from tf1_recipes.compat import tf1
+
+    graph = tf1.Graph()
+    with graph.as_default():
+        var = tf1.get_variable("w", initializer=start)
+        grad = tf1.placeholder(np.float32, start.shape)
+        step = make_optimizer().apply_gradients([(grad, var)])
+        out = []
+        with tf1.Session() as sess:
+            sess.run(tf1.global_variables_initializer())
+            for g in grads:
+                sess.run(step, {grad: g})
+                out.append(sess.run(var))  # after the step (one run fetching both would read it in any order)
+    return np.array(out)
+
+
 @pytest.mark.parametrize("momentum,nesterov,kernel", [
     (0.0, False, "ResourceApplyGradientDescent"),
     (0.9, False, "ResourceApplyKerasMomentum"),
@@ -267,15 +285,7 @@ def test_fused_sgd_is_keras_sgd_bit_for_bit_in_one_kernel_per_variable(momentum,
     assert ops.count(kernel) == 1 and "AssignSubVariableOp" not in ops and "Mul" not in ops, ops
     assert "Mul" in [op.type for op in keras_graph.get_operations()]  # what the kernel replaces
     if momentum == 0:
-        tf1_graph = tf1.Graph()
-        with tf1_graph.as_default():
-            var = tf1.get_variable("w", initializer=start)
-            grad = tf1.placeholder(np.float32, [1037])
-            step = tf1.train.GradientDescentOptimizer(0.05).apply_gradients([(grad, var)])
-            with tf1.Session() as sess:
-                sess.run(tf1.global_variables_initializer())
-                expected = np.array([sess.run([step, var], {grad: g})[1] for g in grads])
-        np.testing.assert_array_equal(ours, expected)
+        np.testing.assert_array_equal(ours, vector_trajectory_tf1(lambda: tf1.train.GradientDescentOptimizer(0.05), grads, start))
 
 
 @pytest.mark.parametrize("recipe", ["he_init", "batch_norm", "momentum", "nesterov", "dropout"])
@@ -338,17 +348,21 @@ def test_tf1_rmsprop_runs_tf1s_kernel_with_momentum_and_keras_ops_without():
     assert {role: v.shape for role, v in keras_slots(port.optimizer, kernel).items()} == {"rms": kernel.shape, "momentum": kernel.shape}
 
 
-def test_momentum_with_a_changing_rate_keeps_the_rate_out_of_the_buffer():
-    """exponential_decay + MomentumOptimizer → ExponentialDecay + TF1Momentum; Keras' SGD(momentum) differs."""
-    from tf1_recipes.compat import tf, tf1
+@pytest.mark.parametrize("nesterov", [False, True])
+def test_momentum_with_a_changing_rate_keeps_the_rate_out_of_the_buffer(nesterov):
+    """exponential_decay + MomentumOptimizer → ExponentialDecay + TF1Momentum: TF1's numbers bit for bit (its
+    ResourceApplyMomentum kernel, one op per variable), on a vector of 1037; Keras' SGD(momentum) differs."""
+    from tf1_recipes.compat import tf1
     from tf1_recipes.tf2.optimizers import TF1Momentum
 
-    grads = list(np.linspace(1.0, 0.1, 30))
+    rng = np.random.RandomState(0)
+    start = rng.normal(size=1037).astype(np.float32)
+    grads = np.linspace(1.0, 0.1, 30)[:, None].astype(np.float32) * rng.normal(size=(30, 1037)).astype(np.float32)
 
     def tf1_momentum():
         step = tf1.train.get_or_create_global_step()
         lr = tf1.train.exponential_decay(0.1, step, 5, 0.1)
-        optimizer = tf1.train.MomentumOptimizer(lr, momentum=0.9)
+        optimizer = tf1.train.MomentumOptimizer(lr, momentum=0.9, use_nesterov=nesterov)
         apply = optimizer.apply_gradients
 
         class WithStep:  # minimize(global_step=...) advances the step after each update
@@ -357,11 +371,13 @@ def test_momentum_with_a_changing_rate_keeps_the_rate_out_of_the_buffer():
 
         return WithStep()
 
-    expected = optimizer_trajectory_tf1(tf1_momentum, grads)
+    expected = vector_trajectory_tf1(tf1_momentum, grads, start)
     schedule = keras.optimizers.schedules.ExponentialDecay(0.1, 5, 0.1)
-    np.testing.assert_allclose(optimizer_trajectory_keras(TF1Momentum(schedule, momentum=0.9), grads), expected, rtol=1e-6)
-    keras_sgd = optimizer_trajectory_keras(keras.optimizers.SGD(schedule, momentum=0.9), grads)
-    assert not np.allclose(keras_sgd, expected, rtol=1e-3)
+    ours, graph = vector_trajectory_keras(TF1Momentum(schedule, momentum=0.9, nesterov=nesterov), grads, start)
+    np.testing.assert_array_equal(ours, expected)
+    assert [op.type for op in graph.get_operations()].count("ResourceApplyMomentum") == 1
+    keras_sgd, _ = vector_trajectory_keras(keras.optimizers.SGD(schedule, momentum=0.9, nesterov=nesterov), grads, start)
+    assert not np.allclose(keras_sgd - start, expected - start, rtol=1e-3)
 
 
 def test_exponential_decay_and_exponential_decay_schedule_agree_step_by_step():
@@ -462,5 +478,5 @@ def test_momentum_zero_is_plain_gradient_descent_as_tf1s_momentum_optimizer(nest
     expected = optimizer_trajectory_tf1(lambda: tf1.train.MomentumOptimizer(0.1, momentum=0.0, use_nesterov=nesterov), grads)
     np.testing.assert_allclose(expected, 1.0 - 0.1 * np.cumsum(grads), rtol=1e-6)  # plain GD, as TF1 documents
     optimizer = TF1Momentum(0.1, momentum=0.0, nesterov=nesterov)
-    np.testing.assert_allclose(optimizer_trajectory_keras(optimizer, grads), expected, rtol=1e-6)
+    np.testing.assert_array_equal(optimizer_trajectory_keras(optimizer, grads), expected)
     assert len(optimizer.momentums) == 1  # the accumulator slot TF1 has too

@@ -5,6 +5,7 @@
   folds it in (``m <- beta m - eta_t g``, ``theta <- theta + m``). With a constant rate the
   two are the same; with a schedule (``exponential_decay``, a rate fed per epoch) TF1
   applies today's rate to the whole buffer, Keras each step's rate to its own gradient.
+  Each variable's update is TF1's own kernel (``ResourceApplyMomentum``).
 * :class:`TF1RMSprop`: TF1's ``RMSPropOptimizer`` starts its mean-square accumulator at
   **1** (its ``rms`` slot is initialised with ones); Keras' ``RMSprop`` starts it at 0, which
   makes the first steps about ``1/sqrt(1 - rho)`` = 3.2 times larger. Its ``decay`` is
@@ -30,6 +31,11 @@ class TF1Momentum(keras.optimizers.SGD):
     At ``momentum=0`` it is plain gradient descent, as TF1's ``MomentumOptimizer(lr, 0.0)``
     is, and like it keeps a (zero-decay) accumulator per variable: Keras' SGD builds none at
     momentum 0, so :meth:`build` makes them whatever the momentum.
+
+    Each variable's update is the kernel TF1's ``MomentumOptimizer`` runs, ``ResourceApplyMomentum``
+    on Keras' ``momentums`` slot (``tensorflow/core/kernels/training_ops.cc``, ``ApplyMomentum``:
+    ``accum = accum * momentum + grad``, ``var -= accum * lr``; Nesterov ``var -= grad * lr + accum * momentum * lr``):
+    TF1's numbers bit for bit, in one kernel.
     """
 
     def build(self, variables):
@@ -40,15 +46,10 @@ class TF1Momentum(keras.optimizers.SGD):
             self.momentums = self.add_optimizer_variables(variables, "momentum")
 
     def update_step(self, gradient, variable, learning_rate):
-        lr = tf.cast(learning_rate, variable.dtype)
-        gradient = tf.cast(gradient, variable.dtype)
-        m = self.momentums[self._get_variable_index(variable)]
-        momentum = tf.cast(self.momentum, variable.dtype)
-        self.assign(m, m * momentum + gradient)
-        if self.nesterov:
-            self.assign_sub(variable, lr * gradient + lr * momentum * m)
-        else:
-            self.assign_sub(variable, lr * m)
+        dtype = variable.dtype
+        tf.raw_ops.ResourceApplyMomentum(var=variable.handle, accum=keras_slots(self, variable)["momentum"].handle,
+                                         lr=tf.cast(learning_rate, dtype), grad=tf.cast(gradient, dtype),
+                                         momentum=tf.cast(self.momentum, dtype), use_nesterov=self.nesterov)
 
 
 class TF1RMSprop(keras.optimizers.RMSprop):
