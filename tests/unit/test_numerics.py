@@ -32,16 +32,20 @@ def test_a_rerun_on_the_same_numerics_is_bit_identical(run_quiet):
 
 @pytest.mark.skipif(platform.machine() not in ("x86_64", "AMD64"), reason="oneDNN's CPU kernels are x86 only")
 def test_onednn_off_is_other_numerics_and_the_fingerprint_sees_it():
-    env = {**os.environ, "TF_ENABLE_ONEDNN_OPTS": "0"}
+    """A process with oneDNN switched the other way (off here, or on where this suite runs with it off:
+    the second numerics CI and the README run) has another fingerprint, and the differences say why."""
+    ours = numerics.describe()
+    other = "1" if ours["onednn"] is False else "0"
+    env = {**os.environ, "TF_ENABLE_ONEDNN_OPTS": other}
     code = "from tf1_recipes import numerics; import json; print(json.dumps(numerics.describe()))"
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     theirs = json.loads(out.stdout.strip().splitlines()[-1])
-    assert theirs["onednn"] is False and theirs["env"]["TF_ENABLE_ONEDNN_OPTS"] == "0"
+    assert theirs["onednn"] is (other == "1") and theirs["env"]["TF_ENABLE_ONEDNN_OPTS"] == other
     assert theirs["fingerprint"] != numerics.fingerprint()
-    said = numerics.differences(numerics.describe(), theirs)
+    said = numerics.differences(ours, theirs)
     assert said[0].startswith(f"fingerprint {theirs['fingerprint']} -> {numerics.fingerprint()}")
-    assert any(line.startswith("onednn False -> True") for line in said)
+    assert any(line.startswith(f"onednn {theirs['onednn']} -> {ours['onednn']}") for line in said)
 
 
 def test_cpu_facts_name_the_generation_and_the_flags_that_change_kernels():
