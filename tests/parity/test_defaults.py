@@ -288,6 +288,30 @@ def test_fused_sgd_is_keras_sgd_bit_for_bit_in_one_kernel_per_variable(momentum,
         np.testing.assert_array_equal(ours, vector_trajectory_tf1(lambda: tf1.train.GradientDescentOptimizer(0.05), grads, start))
 
 
+@pytest.mark.parametrize("momentum", [0.0, 0.9])
+def test_fused_sgd_leaves_a_sparse_gradient_to_keras_row_updates(momentum):
+    """An embedding's gradient (tf.IndexedSlices) goes through Keras' own SGD ops: only the rows it names move."""
+    import tensorflow as tf
+
+    from tf1_recipes.tf2.optimizers import FusedSGD
+
+    def trajectory(optimizer):
+        table = keras.Variable(np.arange(12, dtype=np.float32).reshape(4, 3))
+        optimizer.build([table])
+        step = tf.function(lambda: optimizer.apply_gradients(
+            [(tf.IndexedSlices(tf.ones([2, 3]), tf.constant([1, 3]), tf.constant([4, 3])), table)]))
+        values = np.array([(step(), table.numpy())[1] for _ in range(3)])
+        return values, {op.type for op in step.get_concrete_function().graph.get_operations()}
+
+    ours, ops = trajectory(FusedSGD(0.5, momentum=momentum))
+    keras_values, keras_ops = trajectory(keras.optimizers.SGD(0.5, momentum=momentum))
+    np.testing.assert_array_equal(ours, keras_values)
+    assert ops == keras_ops and not ops & {"ResourceApplyGradientDescent", "ResourceApplyKerasMomentum"}
+    assert ("ResourceScatterSub" in ops) == (momentum == 0)  # plain SGD: only the named rows are written
+    np.testing.assert_array_equal(ours[:, [0, 2]], np.broadcast_to(np.arange(12, dtype=np.float32).reshape(4, 3)[[0, 2]], (3, 2, 3)))
+    assert (ours[-1, [1, 3]] < np.arange(12).reshape(4, 3)[[1, 3]]).all()
+
+
 @pytest.mark.parametrize("recipe", ["he_init", "batch_norm", "momentum", "nesterov", "dropout"])
 def test_the_sgd_ports_build_fused_sgd_with_the_recipes_momentum(recipe):
     from tf1_recipes.tf2.optimizers import FusedSGD

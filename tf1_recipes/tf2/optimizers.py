@@ -148,10 +148,13 @@ class FusedSGD(keras.optimizers.SGD):
       rate out of the buffer: :class:`TF1Momentum`.
 
     Same slots, same checkpoint, the same products and differences in the same order as Keras' ops
-    (tests/parity/test_defaults.py compares them bit for bit).
+    (tests/parity/test_defaults.py compares them bit for bit). A sparse gradient (``tf.IndexedSlices``,
+    an embedding's) keeps Keras' ops, which update only its rows.
     """
 
     def update_step(self, gradient, variable, learning_rate):
+        if isinstance(gradient, tf.IndexedSlices):  # Keras scatters it into the rows it names
+            return super().update_step(gradient, variable, learning_rate)
         dtype = variable.dtype
         lr, grad = tf.cast(learning_rate, dtype), tf.cast(gradient, dtype)
         if self.momentum == 0:
