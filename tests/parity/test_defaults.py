@@ -154,21 +154,9 @@ def test_adam_epsilon_is_tf1s(pair, monkeypatch):
 
 
 def optimizer_trajectory_tf1(make_optimizer, grads):
-    """A scalar variable (start 1.0) after TF1 applies each of ``grads`` in turn."""
-    from tf1_recipes.compat import tf, tf1
-
-    graph = tf1.Graph()
-    with graph.as_default():
-        var = tf1.get_variable("w", initializer=tf.constant([1.0]))
-        grad = tf1.placeholder(tf.float32, [1])
-        step = make_optimizer().apply_gradients([(grad, var)])
-        out = []
-        with tf1.Session() as sess:
-            sess.run(tf1.global_variables_initializer())
-            for g in grads:
-                sess.run(step, {grad: [g]})
-                out.append(float(sess.run(var)[0]))
-    return np.array(out)
+    """A scalar variable (start 1.0) after TF1 applies each of ``grads`` in turn (:func:`vector_trajectory_tf1` of one element)."""
+    rows = np.asarray(grads, np.float32)[:, None]
+    return vector_trajectory_tf1(make_optimizer, rows, np.array([1.0], np.float32))[:, 0].astype(np.float64)
 
 
 def optimizer_trajectory_keras(optimizer, grads):
@@ -295,8 +283,10 @@ def test_fused_sgd_leaves_a_sparse_gradient_to_keras_row_updates(momentum):
 
     from tf1_recipes.tf2.optimizers import FusedSGD
 
+    start = np.arange(12, dtype=np.float32).reshape(4, 3)
+
     def trajectory(optimizer):
-        table = keras.Variable(np.arange(12, dtype=np.float32).reshape(4, 3))
+        table = keras.Variable(start)
         optimizer.build([table])
         step = tf.function(lambda: optimizer.apply_gradients(
             [(tf.IndexedSlices(tf.ones([2, 3]), tf.constant([1, 3]), tf.constant([4, 3])), table)]))
@@ -308,8 +298,8 @@ def test_fused_sgd_leaves_a_sparse_gradient_to_keras_row_updates(momentum):
     np.testing.assert_array_equal(ours, keras_values)
     assert ops == keras_ops and not ops & {"ResourceApplyGradientDescent", "ResourceApplyKerasMomentum"}
     assert ("ResourceScatterSub" in ops) == (momentum == 0)  # plain SGD: only the named rows are written
-    np.testing.assert_array_equal(ours[:, [0, 2]], np.broadcast_to(np.arange(12, dtype=np.float32).reshape(4, 3)[[0, 2]], (3, 2, 3)))
-    assert (ours[-1, [1, 3]] < np.arange(12).reshape(4, 3)[[1, 3]]).all()
+    np.testing.assert_array_equal(ours[:, [0, 2]], np.broadcast_to(start[[0, 2]], (3, 2, 3)))
+    assert (ours[-1, [1, 3]] < start[[1, 3]]).all()
 
 
 @pytest.mark.parametrize("recipe", ["he_init", "batch_norm", "momentum", "nesterov", "dropout"])
