@@ -44,13 +44,17 @@ BATCH_NORM_STATE = ("gamma", "beta", "moving_mean", "moving_variance")
 
 
 def first_replicas(value):
-    """Replica 0's ``value`` on every replica (inside ``strategy.run``); ``value`` itself outside a strategy.
+    """Replica 0's ``value`` on every replica of a multi-worker strategy (inside ``strategy.run``); else ``value``.
 
-    An all-reduce (SUM) of ``value`` from replica 0 and zeros from the others: adding zeros is
-    exact, so every replica, on every worker, gets replica 0's bits.
+    Across workers: an all-reduce (SUM) of ``value`` from replica 0 and zeros from the others:
+    adding zeros is exact, so every replica, on every worker, gets replica 0's bits. Outside a
+    strategy, and on one worker, ``value`` itself: there an assignment to an
+    ``aggregation="only_first_replica"`` variable already keeps replica 0's value (TensorFlow's
+    ``values_util.apply_aggregation``: a broadcast of the first local result), and an all-reduce
+    per statistic and step would only cost time.
     """
     context = tf.distribute.get_replica_context()
-    if context is None or context.num_replicas_in_sync == 1:
+    if context is None or not isinstance(context.strategy, tf.distribute.MultiWorkerMirroredStrategy):
         return value
     mine = tf.cast(tf.equal(context.replica_id_in_sync_group, 0), value.dtype)
     return context.all_reduce(tf.distribute.ReduceOp.SUM, value * mine)
@@ -60,12 +64,13 @@ class FirstReplicaBatchNormalization(keras.layers.BatchNormalization):
     """``BatchNormalization`` whose moving statistics follow the first replica's batch (TF1: tower 0's ``UPDATE_OPS``).
 
     In training mode each replica normalises with the moments of its own slice of the batch,
-    as each TF1 tower does, and every replica updates the moving mean and variance with
-    replica 0's moments (:func:`first_replicas`), as tower 0's update ops do. The moving
-    statistics are ``aggregation="only_first_replica"`` variables; that alone would not do:
-    under ``MultiWorkerMirroredStrategy`` "first replica" is each worker's own first replica,
-    and the workers' moving statistics would drift apart
-    (``tests/parity/test_data_parallel_towers_port.py``). Outside a strategy, or in inference
+    as each TF1 tower does, and the moving mean and variance take replica 0's update, as tower
+    0's update ops do. The moving statistics are ``aggregation="only_first_replica"``
+    variables, which on one worker is enough: every replica's assignment keeps the first
+    replica's value. Across workers it is not: under ``MultiWorkerMirroredStrategy`` "first
+    replica" is each worker's own first replica, and the workers' moving statistics would drift
+    apart (``tests/parity/test_data_parallel_towers_port.py``), so there every replica updates
+    with replica 0's moments (:func:`first_replicas`). Outside a strategy, or in inference
     mode, it is a plain ``BatchNormalization``.
     """
 
