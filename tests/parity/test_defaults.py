@@ -177,9 +177,9 @@ TINY_GRADS = [1.0] + [1e-6] * 199
 
 
 def test_fused_adam_is_keras_adams_rule_run_as_tf1s_kernel():
-    """FusedAdam (the adam port's optimizer) follows TF1's AdamOptimizer and Keras' Adam step by step, keeps Keras' slots."""
+    """FusedAdam (TF1Adam's base) follows TF1's AdamOptimizer and Keras' Adam step by step; the adam port's keeps Keras' slots."""
     from tf1_recipes.compat import tf1
-    from tf1_recipes.tf2.optimizers import FusedAdam, keras_slots
+    from tf1_recipes.tf2.optimizers import FusedAdam, TF1Adam, keras_slots
 
     grads = np.random.RandomState(0).normal(size=50).tolist() + [1e-6] * 50
     expected = optimizer_trajectory_tf1(lambda: tf1.train.AdamOptimizer(0.01, epsilon=1e-8), grads)
@@ -190,9 +190,34 @@ def test_fused_adam_is_keras_adams_rule_run_as_tf1s_kernel():
     np.testing.assert_allclose(ours, optimizer_trajectory_keras(keras.optimizers.Adam(0.01, epsilon=1e-8), grads), rtol=1e-5)
     assert not np.allclose(optimizer_trajectory_keras(FusedAdam(0.01, epsilon=1e-8, beta_2=0.9), grads), expected, rtol=1e-3)
     port = build_port("adam", "book")
-    assert isinstance(port.optimizer, FusedAdam)
+    assert isinstance(port.optimizer, TF1Adam)
     kernel = port.model.trainable_variables[0]
     assert {role: v.shape for role, v in keras_slots(port.optimizer, kernel).items()} == {"m": kernel.shape, "v": kernel.shape}
+
+
+def test_tf1_adam_is_tf1s_adam_optimizer_bit_for_bit():
+    """TF1Adam (the Adam ports' optimizer): TF1's AdamOptimizer's numbers exactly on a vector of 1037 over 60 steps,
+    its beta powers TF1's running products; FusedAdam's pow(b, t) is not (what the powers change), and amsgrad is refused."""
+    from tf1_recipes.compat import tf1
+    from tf1_recipes.tf2.optimizers import FusedAdam, TF1Adam
+
+    rng = np.random.RandomState(0)
+    grads, start = rng.normal(size=(60, 1037)).astype(np.float32), rng.normal(size=1037).astype(np.float32)
+    grads[30:] *= 1e-3  # small gradients: the step is then m / sqrt(v), where the bias corrections weigh most
+    expected = vector_trajectory_tf1(lambda: tf1.train.AdamOptimizer(0.01, epsilon=1e-8), grads, start)
+    optimizer = TF1Adam(0.01, epsilon=1e-8)
+    ours, graph = vector_trajectory_keras(optimizer, grads, start)
+    np.testing.assert_array_equal(ours, expected)
+    powers = np.float32(0.9), np.float32(0.999)
+    for _ in range(len(grads)):
+        powers = powers[0] * np.float32(0.9), powers[1] * np.float32(0.999)
+    assert (optimizer.beta_1_power.numpy(), optimizer.beta_2_power.numpy()) == powers
+    assert [op.type for op in graph.get_operations()].count("ResourceApplyAdam") == 1
+    fused, _ = vector_trajectory_keras(FusedAdam(0.01, epsilon=1e-8), grads, start)
+    assert not np.array_equal(fused, expected)
+    np.testing.assert_allclose(fused, expected, rtol=0, atol=1e-6)  # float32 roundings of the step size apart (measured: 1.2e-7)
+    with pytest.raises(ValueError, match="no AMSGrad"):
+        TF1Adam(0.01, amsgrad=True)
 
 
 def test_fused_adagrad_runs_tf1s_kernel_at_epsilon_0_and_keras_ops_otherwise():

@@ -137,6 +137,10 @@ def test_optimizer_state_into_the_adam_port_carries_m_v_and_the_step_count(train
     assert steps == 1000 // result.config["batch_size"]  # one epoch of TINY's 1000 images
     assert np.float32(0.9) ** (steps + 1) == pytest.approx(float(reader.get_tensor("train/beta1_power")), rel=1e-6)
     assert np.float32(0.999) ** (steps + 1) == pytest.approx(float(reader.get_tensor("train/beta2_power")), rel=1e-6)
+    # The port's TF1Adam keeps TF1's running beta powers: copied, bit for bit.
+    assert port.optimizer.beta_1_power.numpy() == reader.get_tensor("train/beta1_power")
+    assert port.optimizer.beta_2_power.numpy() == reader.get_tensor("train/beta2_power")
+    assert "train/beta1_power " in out and "optimizer TF1Adam beta_1_power" in out
     for name, variable in port.mapped_variables().items():
         slots = keras_slots(port.optimizer, variable)
         np.testing.assert_array_equal(slots["m"].numpy(), reader.get_tensor(f"{name}/Adam"))

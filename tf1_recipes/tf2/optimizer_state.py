@@ -19,7 +19,9 @@ with ``g`` the gradient, ``lr`` the learning rate:
   w <- w - lr sqrt(1-b2^t)/(1-b1^t) m / (sqrt(v) + eps)``. TF1 keeps ``b1^t`` in
   ``beta1_power`` (it starts at ``b1``, ×b1 after each step), Keras computes it from
   ``t = iterations + 1``: so m and v are copied and ``iterations`` is the number of steps
-  taken, ``beta1_power = b1^(iterations + 1)``. TF1's epsilon default is 1e-8 (Keras 1e-7).
+  taken, ``beta1_power = b1^(iterations + 1)``; a :class:`tf1_recipes.tf2.optimizers.TF1Adam`
+  keeps TF1's running products too, and gets the beta powers copied. TF1's epsilon default
+  is 1e-8 (Keras 1e-7).
 * **RMSProp** (slots ``<v>/RMSProp`` = rms, ``<v>/RMSProp_1`` = momentum; centered:
   ``RMSProp_1`` = mg, ``RMSProp_2`` = momentum). Both: ``ms <- rho ms + (1-rho) g²;
   mom <- mu mom + lr g / sqrt(ms + eps); w <- w - mom`` (centered: ``ms - mg²`` under the
@@ -185,7 +187,7 @@ def convert_optimizer_state(mapping, values, optimizer, model):
         a :class:`Conversion`; call ``.apply()`` to assign (it raises OptimizerStateError
         listing every problem instead, with nothing assigned).
     """
-    from tf1_recipes.tf2.optimizers import TF1Momentum, keras_slots, learning_rate_at
+    from tf1_recipes.tf2.optimizers import TF1Adam, TF1Momentum, keras_slots, learning_rate_at
 
     kind, problems = detect(mapping)
     notes, assignments, rows = [], [], {}
@@ -223,6 +225,13 @@ def convert_optimizer_state(mapping, values, optimizer, model):
 
     iterations, step_rows = _step_count(mapping, values, optimizer, kind, problems, notes)
     rows.update(step_rows)
+    if kind == "Adam" and isinstance(optimizer, TF1Adam) and not problems:  # TF1's running products, as they are
+        for name, role in mapping.roles.items():
+            if role.kind == "beta_power":
+                target = f"beta_{role.slot[4]}_power"
+                assignments.append((getattr(optimizer, target), np.asarray(values[name], np.float32)))
+                rows[name] = Row(name, (), f"optimizer TF1Adam {target}; optimizer.iterations = {iterations}",
+                                 how="copied", optimizer=True)
     rate, scheduled = learning_rate_at(optimizer, iterations)
 
     if expected is not None and isinstance(optimizer, expected) and not problems:

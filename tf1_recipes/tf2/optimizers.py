@@ -14,6 +14,10 @@
 * :class:`FusedAdam`: the same rule as Keras' ``Adam``, each variable's update run as the one
   fused kernel TF1's ``AdamOptimizer`` runs (``ResourceApplyAdam``) instead of Keras 3's ten
   element-wise ops: the speed of the TF1 step (README, "Benchmarks").
+* :class:`TF1Adam`: :class:`FusedAdam` with TF1's ``beta1_power``/``beta2_power``: running
+  products (``b``, then ``x b`` after every step) where Keras computes ``pow(b, t)``, a float32
+  rounding apart that Adam's step amplifies; with them, TF1's ``AdamOptimizer``'s numbers bit
+  for bit (the early_stopping, transfer_digits_5_to_9 and adam ports).
 * :class:`FusedAdagrad`: Keras' ``Adagrad``; with ``epsilon=0`` (TF1's ``AdagradOptimizer`` adds
   nothing under the root) each variable's update is TF1's one kernel (``ResourceApplyAdagrad``).
 * :class:`FusedSGD`: Keras' ``SGD`` (its rule, momentum and Nesterov included), each variable's
@@ -114,6 +118,58 @@ class FusedAdam(keras.optimizers.Adam):
             lr=tf.cast(learning_rate, dtype), beta1=beta_1, beta2=beta_2, epsilon=tf.cast(self.epsilon, dtype),
             grad=tf.cast(gradient, dtype),
         )
+
+
+class TF1Adam(FusedAdam):
+    """:class:`FusedAdam` with TF1's beta powers: TF1's ``AdamOptimizer``'s numbers bit for bit.
+
+    TF1 keeps ``b1^t`` and ``b2^t`` in two variables, ``beta1_power`` and ``beta2_power``, which
+    start at ``b1``, ``b2`` and are multiplied by them after every step
+    (``tensorflow/python/training/adam.py``, ``_create_slots`` and ``_finish``); Keras computes
+    ``pow(b, iterations + 1)`` (``keras/src/optimizers/adam.py``), which differs from the running
+    product in the last bits after a few steps. Adam divides each gradient by its running RMS,
+    so on a weight whose gradient nearly cancels such a bit moves the step: the early_stopping
+    port drifted up to 7.5e-5 from TF1 in its 13-step epoch with Keras' Adam, and is TF1's
+    bit for bit with this one (``tests/parity/test_early_stopping_ports.py``). Here the powers
+    are two more optimizer variables, ``beta_1_power`` and ``beta_2_power`` (checkpointed with
+    the slots; ``migrate-ckpt --optimizer-state`` copies TF1's into them), and each variable's
+    update is TF1's ``ResourceApplyAdam`` reading them; the powers advance after the step's last
+    update, as TF1's ``_finish`` does. ``amsgrad`` is refused: TF1 has none.
+
+    Raises:
+        ValueError: ``amsgrad=True``.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.amsgrad:
+            raise ValueError("TF1Adam has TF1's AdamOptimizer rule, which has no AMSGrad; use keras.optimizers.Adam(amsgrad=True)")
+
+    def build(self, variables):
+        if self.built:
+            return
+        super().build(variables)
+        # One value for all replicas under a tf.distribute strategy, as Keras' own iterations.
+        self.beta_1_power, self.beta_2_power = (
+            self.add_variable((), initializer=keras.initializers.Constant(beta), aggregation="only_first_replica", name=name)
+            for beta, name in ((self.beta_1, "beta_1_power"), (self.beta_2, "beta_2_power"))
+        )
+
+    def update_step(self, gradient, variable, learning_rate):
+        dtype = variable.dtype
+        slots = keras_slots(self, variable)
+        tf.raw_ops.ResourceApplyAdam(
+            var=variable.handle, m=slots["m"].handle, v=slots["v"].handle,
+            beta1_power=tf.cast(self.beta_1_power, dtype), beta2_power=tf.cast(self.beta_2_power, dtype),
+            lr=tf.cast(learning_rate, dtype), beta1=tf.cast(self.beta_1, dtype), beta2=tf.cast(self.beta_2, dtype),
+            epsilon=tf.cast(self.epsilon, dtype), grad=tf.cast(gradient, dtype),
+        )
+
+    def apply(self, grads, trainable_variables=None):
+        super().apply(grads, trainable_variables)
+        if len(grads):  # a step was taken (Keras counts it in iterations)
+            self.beta_1_power.assign(self.beta_1_power * self.beta_1)
+            self.beta_2_power.assign(self.beta_2_power * self.beta_2)
 
 
 class FusedAdagrad(keras.optimizers.Adagrad):

@@ -9,7 +9,8 @@ TF1 optimizer → Keras 3, with every argument whose default differs passed expl
   TF1 divides by ``sqrt(s)``, Keras by ``sqrt(s + epsilon)`` with epsilon 1e-7 by default;
 * ``RMSPropOptimizer(lr, momentum, decay, epsilon)`` → :class:`TF1RMSprop` (``rho=decay``,
   accumulators from 1, ``epsilon`` 1e-10 where Keras defaults to 1e-7);
-* ``AdamOptimizer(lr)`` → ``Adam(lr, epsilon=ADAM_EPSILON)``: TF1's epsilon is 1e-8, Keras' 1e-7
+* ``AdamOptimizer(lr)`` → ``Adam(lr, epsilon=ADAM_EPSILON)``: TF1's epsilon is 1e-8, Keras' 1e-7 (the port's
+  :class:`TF1Adam` also keeps TF1's running beta powers: TF1's numbers bit for bit)
   (``ADAM_EPSILON`` is in :mod:`tf1_recipes.tf2.adam`, the AdaGrad constants in :mod:`tf1_recipes.tf2.adagrad`).
 """
 
