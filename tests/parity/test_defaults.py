@@ -160,15 +160,9 @@ def optimizer_trajectory_tf1(make_optimizer, grads):
 
 
 def optimizer_trajectory_keras(optimizer, grads):
-    import tensorflow as tf
-
-    var = keras.Variable([1.0])
-    optimizer.build([var])
-    out = []
-    for g in grads:
-        optimizer.apply_gradients([(tf.constant([g]), var)])
-        out.append(float(var.numpy()[0]))
-    return np.array(out)
+    """A scalar variable (start 1.0) after ``optimizer`` applies each of ``grads`` in turn (:func:`vector_trajectory_keras` of one element)."""
+    rows = np.asarray(grads, np.float32)[:, None]
+    return vector_trajectory_keras(optimizer, rows, np.array([1.0], np.float32))[0][:, 0].astype(np.float64)
 
 
 #: 200 steps of tiny gradients after one of 1.0: RMSProp's mean square decays to ~1e-9,
