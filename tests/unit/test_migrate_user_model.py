@@ -121,7 +121,7 @@ def train_tf1(directory, build, make_optimizer, batches, global_step=True):
 
 FACTORY = """
 import keras
-from tf1_recipes.tf2.optimizers import TF1Momentum, TF1RMSprop
+from tf1_recipes.tf2.optimizers import TF1Adam, TF1Momentum, TF1RMSprop
 
 
 def build():
@@ -200,6 +200,8 @@ def worst_excess(tf1_final, tf2_final, atol):
 TF1_OPTIMIZERS = {
     # name: (TF1 optimizer, the Keras 3 optimizer the factory returns, absolute tolerance)
     "adam": (lambda tf1: tf1.train.AdamOptimizer(1e-3), "keras.optimizers.Adam(1e-3, epsilon=1e-8)", ADAM_ATOL),
+    # TF1Adam gets TF1's beta powers as they are (Keras' Adam recomputes them): the plain-weight bound.
+    "adam_tf1adam": (lambda tf1: tf1.train.AdamOptimizer(1e-3), "TF1Adam(1e-3, epsilon=1e-8)", ATOL),
     "momentum_sgd": (lambda tf1: tf1.train.MomentumOptimizer(0.01, 0.9), "keras.optimizers.SGD(0.01, momentum=0.9)", ATOL),
     "momentum_tf1momentum": (lambda tf1: tf1.train.MomentumOptimizer(0.01, 0.9), "TF1Momentum(0.01, momentum=0.9)", ATOL),
     "nesterov_sgd": (lambda tf1: tf1.train.MomentumOptimizer(0.01, 0.9, use_nesterov=True), "keras.optimizers.SGD(0.01, momentum=0.9, nesterov=True)", ATOL),
