@@ -105,18 +105,21 @@ class FusedAdam(keras.optimizers.Adam):
     (TF1 has no AMSGrad).
     """
 
+    def beta_powers(self, dtype):
+        """``(b1^t, b2^t)`` of this step as ``dtype`` scalars, ``t = iterations + 1``: Keras' ``pow``."""
+        local_step = tf.cast(self.iterations + 1, dtype)
+        return tf.pow(tf.cast(self.beta_1, dtype), local_step), tf.pow(tf.cast(self.beta_2, dtype), local_step)
+
     def update_step(self, gradient, variable, learning_rate):
         if self.amsgrad:
             return super().update_step(gradient, variable, learning_rate)
         dtype = variable.dtype
-        local_step = tf.cast(self.iterations + 1, dtype)
-        beta_1, beta_2 = tf.cast(self.beta_1, dtype), tf.cast(self.beta_2, dtype)
+        beta1_power, beta2_power = self.beta_powers(dtype)
         slots = keras_slots(self, variable)
         tf.raw_ops.ResourceApplyAdam(
-            var=variable.handle, m=slots["m"].handle, v=slots["v"].handle,
-            beta1_power=tf.pow(beta_1, local_step), beta2_power=tf.pow(beta_2, local_step),
-            lr=tf.cast(learning_rate, dtype), beta1=beta_1, beta2=beta_2, epsilon=tf.cast(self.epsilon, dtype),
-            grad=tf.cast(gradient, dtype),
+            var=variable.handle, m=slots["m"].handle, v=slots["v"].handle, beta1_power=beta1_power, beta2_power=beta2_power,
+            lr=tf.cast(learning_rate, dtype), beta1=tf.cast(self.beta_1, dtype), beta2=tf.cast(self.beta_2, dtype),
+            epsilon=tf.cast(self.epsilon, dtype), grad=tf.cast(gradient, dtype),
         )
 
 
@@ -132,9 +135,9 @@ class TF1Adam(FusedAdam):
     port drifted up to 7.5e-5 from TF1 in its 13-step epoch with Keras' Adam, and is TF1's
     bit for bit with this one (``tests/parity/test_early_stopping_ports.py``). Here the powers
     are two more optimizer variables, ``beta_1_power`` and ``beta_2_power`` (checkpointed with
-    the slots; ``migrate-ckpt --optimizer-state`` copies TF1's into them), and each variable's
-    update is TF1's ``ResourceApplyAdam`` reading them; the powers advance after the step's last
-    update, as TF1's ``_finish`` does. ``amsgrad`` is refused: TF1 has none.
+    the slots; ``migrate-ckpt --optimizer-state`` copies TF1's into them), which
+    :class:`FusedAdam`'s ``ResourceApplyAdam`` reads (:meth:`beta_powers`); the powers advance
+    after the step's last update, as TF1's ``_finish`` does. ``amsgrad`` is refused: TF1 has none.
 
     Raises:
         ValueError: ``amsgrad=True``.
@@ -155,15 +158,9 @@ class TF1Adam(FusedAdam):
             for beta, name in ((self.beta_1, "beta_1_power"), (self.beta_2, "beta_2_power"))
         )
 
-    def update_step(self, gradient, variable, learning_rate):
-        dtype = variable.dtype
-        slots = keras_slots(self, variable)
-        tf.raw_ops.ResourceApplyAdam(
-            var=variable.handle, m=slots["m"].handle, v=slots["v"].handle,
-            beta1_power=tf.cast(self.beta_1_power, dtype), beta2_power=tf.cast(self.beta_2_power, dtype),
-            lr=tf.cast(learning_rate, dtype), beta1=tf.cast(self.beta_1, dtype), beta2=tf.cast(self.beta_2, dtype),
-            epsilon=tf.cast(self.epsilon, dtype), grad=tf.cast(gradient, dtype),
-        )
+    def beta_powers(self, dtype):
+        """``(beta_1_power, beta_2_power)`` as ``dtype`` scalars: TF1's running products."""
+        return tf.cast(self.beta_1_power, dtype), tf.cast(self.beta_2_power, dtype)
 
     def apply(self, grads, trainable_variables=None):
         super().apply(grads, trainable_variables)
