@@ -230,8 +230,8 @@ def convert_optimizer_state(mapping, values, optimizer, model):
             if role.kind == "beta_power":
                 target = f"beta_{role.slot[4]}_power"
                 assignments.append((getattr(optimizer, target), np.asarray(values[name], np.float32)))
-                rows[name] = Row(name, (), f"optimizer TF1Adam {target}; optimizer.iterations = {iterations}",
-                                 how="copied", optimizer=True)
+                step_row = rows[name]  # the step count _step_count read from it, and how
+                rows[name] = dataclasses.replace(step_row, target=f"optimizer TF1Adam {target} (copied); {step_row.target}")
     rate, scheduled = learning_rate_at(optimizer, iterations)
 
     if expected is not None and isinstance(optimizer, expected) and not problems:
