@@ -24,11 +24,11 @@ harness instead, and then runs on either input path (``RecipeConfig.input_path``
 * ``in_graph``: the same batches in the same order, gathered in the graph from the training
   set held there (:mod:`tf1_recipes.in_graph`), with less work per step.
 
-The run's graph is finalized when the first training batch is requested: a recipe that
-adds ops while it trains fails instead of slowing down epoch after epoch. It is opened
-again when the run ends, for tools that inspect it; the result says whether it was
-(``RunResult.graph_finalized``). (``tests/unit/test_graph_growth.py`` checks the recipes with
-loops of their own too.)
+The run's graph is finalized when the first training batch is requested, or, for a recipe
+with a loop of its own, when its first training step runs (a ``Session.run`` fetching a
+``TRAIN_OP`` or a hand-written assign): a recipe that adds ops while it trains fails instead
+of slowing down epoch after epoch. It is opened again when the run ends, for tools that
+inspect it; the result says whether it was (``RunResult.graph_finalized``).
 """
 
 import dataclasses
@@ -148,8 +148,8 @@ class RunResult:
             the run record of a failed or interrupted run says ``"failed"`` / ``"interrupted"``).
         graph_finalized: for a TF1 run, whether its graph was finalized while it trained, so that no
             op could be added (the harness finalizes it when the first batch of ``run.batches`` or
-            ``run.batch_rows`` is requested); False for a recipe with batches of its own, None for a
-            TF2 or shim run.
+            ``run.batch_rows`` is requested, or the first training step runs on it); False for a
+            recipe that runs no training step on its own graph, None for a TF2 or shim run.
         graph: the run's ``tf.Graph`` (None for a TF2 run), for tests and tools; not serialised.
     """
 
@@ -509,11 +509,31 @@ def _train(run, spec, settings, hyper, graph):
         run.start()
         (run_shim if run.config.shim else run_port)(run, settings["seed"], hyper)
         return
-    with graph.as_default(), session_observer.run_graph(graph):
+    with graph.as_default(), session_observer.run_graph(graph), session_observer.listen(on_run=_finalizer(run)):
         run.graph = graph
         seed_everything(settings["seed"])
         run.start()
         spec.fn(run, **hyper)
+
+
+def _finalizer(run):
+    """A session listener (``on_run``) that finalizes the run's graph as its first training step starts.
+
+    For a recipe with a loop of its own, which never asks for ``run.batches()``: the first
+    ``Session.run`` on the run's graph that fetches a training step
+    (:func:`tf1_recipes.user_graph.is_training_fetch`: an optimiser's ``TRAIN_OP`` or a hand-written
+    assign) finalizes it, so an op its loop adds fails there as well. Once finalized, a step
+    costs one attribute check.
+    """
+    from tf1_recipes.user_graph import elements, is_training_fetch
+
+    def on_run(proceed, session, fetches, *args):
+        graph = session.graph
+        if graph is run.graph and not graph.finalized and is_training_fetch(graph, elements(graph, fetches)):
+            run._finalize_graph()
+        return proceed(session, fetches, *args)
+
+    return on_run
 
 
 def _result(run, threads, status, graph, graph_finalized=None):

@@ -44,6 +44,8 @@ PLACEHOLDERS = ("Placeholder", "PlaceholderWithDefault")
 #: One-hot / probability label rows must sum to 1 within this.
 ROW_SUM_TOLERANCE = 1e-4
 NPZ_REMEDY = "save it with numpy.savez(FILE, x=inputs, y=labels)"
+#: Op types a hand-written training step (``tf.assign(theta, theta - lr * grad)``) fetches.
+MANUAL_UPDATE_OPS = ("Assign", "AssignVariableOp", "AssignSub", "AssignSubVariableOp")
 
 
 class UserGraphError(ValueError):
@@ -69,6 +71,23 @@ def elements(graph, fetches):
         except (TypeError, ValueError, KeyError):
             continue
     return out
+
+
+def is_training_fetch(graph, elements):
+    """True when the fetched ops include an optimiser step (TRAIN_OP) or a hand-written assign step.
+
+    ``elements``: what :func:`elements` resolves of a ``Session.run``'s fetches. A graph with a
+    ``TRAIN_OP`` collection (every TF1 ``Optimizer.apply_gradients`` adds its op there) trains
+    only through those ops; one without trains through the assigns it fetches (:data:`MANUAL_UPDATE_OPS`,
+    the Saver's and the initializers' left out).
+    """
+    train_ops = set(graph.get_collection(tf1.GraphKeys.TRAIN_OP))
+    ops = [op_of(e) for e in elements]
+    if any(op in train_ops for op in ops):
+        return True
+    if train_ops:
+        return False
+    return any(op.type in MANUAL_UPDATE_OPS and not op.name.startswith(("save/", "init")) for op in ops)
 
 
 def upstream_ops(tensors, stop=lambda op: False, control=True):

@@ -151,57 +151,6 @@ def test_a_run_with_another_configuration_is_not_compared_with_the_golden(run_qu
     assert any("learning_rate 0.01 -> 0.02" in note for note in comparison.notes)
 
 
-def _register_for_this_test(monkeypatch, fn, name):
-    """Put ``fn`` in the registry as recipe ``name`` (preset "tiny") for one test only."""
-    from tf1_recipes import registry
-
-    presets = {"tiny": {"train_size": 200, "n_epochs": 2}}
-    monkeypatch.setitem(registry.RECIPES._entries, name, registry.Recipe(name, fn, presets, "tiny"))
-
-
-def _grows_its_graph_while_training(run, *, n_epochs=2, batch_size=50):
-    """Builds an op per step inside its training loop (the per-epoch graph growth the harness forbids)."""
-    X = tf1.placeholder(tf1.float32, shape=(None, 784), name="X")
-    total = tf1.reduce_sum(X)
-    with tf1.Session() as sess:
-        for epoch in range(n_epochs):
-            for X_batch, _ in run.batches(batch_size):
-                sess.run(total + 1.0, feed_dict={X: X_batch})  # a new Add op every step
-            run.report(epoch, 0.0)
-
-
-def _builds_then_trains(run, *, n_epochs=2, batch_size=50):
-    """The reference shape: the whole graph first, then the Session loop."""
-    X = tf1.placeholder(tf1.float32, shape=(None, 784), name="X")
-    total = tf1.reduce_sum(X) + 1.0
-    with tf1.Session() as sess:
-        for epoch in range(n_epochs):
-            for X_batch, _ in run.batches(batch_size):
-                sess.run(total, feed_dict={X: X_batch})
-            run.report(epoch, 0.0)
-
-
-def test_the_graph_is_finalized_when_training_starts_and_opened_again_after(monkeypatch):
-    seen = {}
-
-    def trains(run, **hyper):
-        _builds_then_trains(run, **hyper)
-        seen["finalized_in_training"] = run.graph.finalized
-
-    _register_for_this_test(monkeypatch, trains, "builds_then_trains")
-    result = run_recipe(RecipeConfig("builds_then_trains", quiet=True))
-    assert seen["finalized_in_training"] and result.history == [0.0, 0.0]
-    assert not result.graph.finalized  # handed back for tools that inspect it (the doctor adds ops)
-    with result.graph.as_default():
-        tf1.constant(1.0)
-
-
-def test_a_recipe_adding_ops_while_it_trains_fails(monkeypatch):
-    _register_for_this_test(monkeypatch, _grows_its_graph_while_training, "grows_its_graph")
-    with pytest.raises(RuntimeError, match="finalized"):
-        run_recipe(RecipeConfig("grows_its_graph", quiet=True))
-
-
 def test_a_run_records_its_input_path(run_quiet):
     assert run_quiet("gradient_clipping", overrides=TINY, input_path="feed_dict").provenance["input"] == "feed_dict"
     assert run_quiet("gradient_clipping", overrides=TINY, input_path="in_graph").provenance["input"] == "in_graph"

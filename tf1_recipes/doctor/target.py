@@ -27,14 +27,12 @@ import numpy as np
 from tf1_recipes import user_graph
 from tf1_recipes.compat import tf, tf1
 from tf1_recipes.user_graph import (  # noqa: F401  (re-exported: the doctor's checks and tests import them from here)
-    CROSS_ENTROPY_OPS, UserGraphError, chance_loss, classifier_head, minimised_loss, upstream_ops,
+    CROSS_ENTROPY_OPS, UserGraphError, chance_loss, classifier_head, is_training_fetch, minimised_loss, upstream_ops,
 )
 from tf1_recipes.user_graph import elements as _elements  # noqa: F401
 from tf1_recipes.user_graph import op_of as _op_of
 from tf1_recipes.user_graph import tensor_or_none as _tensor
 
-#: Op types a hand-written training step (``tf.assign(theta, theta - lr * grad)``) fetches.
-MANUAL_UPDATE_OPS = ("Assign", "AssignVariableOp", "AssignSub", "AssignSubVariableOp")
 #: How many of the recipe's training steps the recorder watches before it stops the run.
 MAX_RECORDED_STEPS = 16
 #: Training examples the doctor asks a recipe to run on (its data pool).
@@ -47,17 +45,6 @@ class DoctorError(UserGraphError):
 
 class _EnoughSteps(Exception):
     """Raised inside a recipe's Session.run once the recorder has seen enough training steps."""
-
-
-def is_training_fetch(graph, elements):
-    """True when the fetched ops include an optimiser step (TRAIN_OP) or a hand-written assign step."""
-    train_ops = set(graph.get_collection(tf1.GraphKeys.TRAIN_OP))
-    ops = [_op_of(e) for e in elements]
-    if any(op in train_ops for op in ops):
-        return True
-    if train_ops:
-        return False
-    return any(op.type in MANUAL_UPDATE_OPS and not op.name.startswith(("save/", "init")) for op in ops)
 
 
 def _snapshot(run, session, graph):
