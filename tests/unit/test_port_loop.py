@@ -2,7 +2,8 @@
 
 The loop (:meth:`tf1_recipes.tf2.base.Port.train_batches`) must train exactly the steps one
 call per batch trains: the same batches in the same order, the same numbers bit for bit
-(the parity K-step tests drive it one batch per call; the epoch runs 100 per call).
+(with ``steps_per_execution`` 1, the parity K-step tests' setting, it calls the step alone,
+``train_steps.single``; the epoch runs call the loop with 100 batches).
 """
 
 import numpy as np

@@ -55,7 +55,7 @@ def steps_function(step, input_signature):
         ``[n, k]``: row i holds step i's ``k`` outputs. Traced once for every dataset of the
         signature (any ``n``, any batch size). Its attribute ``single`` is ``step`` alone as a
         ``tf.function`` of one batch (one call per step: what this loop replaced, kept for a
-        look at one step and as the benchmark's baseline).
+        look at one step, for ``steps_per_execution`` 1 and as the benchmark's baseline).
     """
 
     def steps(batches):
@@ -333,10 +333,15 @@ class Port:
             float32 array ``[steps, k]``: each step's outputs (column 0: its loss).
         """
         steps = steps or self.train_steps
-        outputs = [
-            steps(tf.data.Dataset.from_tensor_slices(run)).numpy()
-            for run in stacked_runs(batches, self.steps_per_execution)
-        ]
+        if self.steps_per_execution == 1:
+            # One batch per call (the parity probe's): the step alone, as Keras' steps_per_execution=1
+            # calls its train step, not a tf.while_loop of one over a dataset of one.
+            outputs = [np.array(tf.nest.flatten(steps.single(X, y)), np.float32)[None] for X, y in batches]
+        else:
+            outputs = [
+                steps(tf.data.Dataset.from_tensor_slices(run)).numpy()
+                for run in stacked_runs(batches, self.steps_per_execution)
+            ]
         return np.concatenate(outputs) if outputs else np.zeros((0, 1), np.float32)
 
     def train_rows(self, train, rows, step=None):

@@ -435,8 +435,9 @@ def trace_tf2(recipe, batch_list, initial, preset=None, overrides=None, port=Non
     config, spec, preset, settings, hyper = resolve(recipe, preset, overrides, n_epochs)
     port = port or build_port(recipe, preset, overrides)
     port.n_epochs = n_epochs
-    # The probe looks at the model before each batch, so the loop trains one batch per call
-    # of its function (the same train_steps the epoch runs call with 100 batches).
+    # The probe looks at the model before each batch, so the loop trains one batch per call:
+    # train_steps.single, the step the epoch runs' loop runs 100 at a time (the same numbers,
+    # bit for bit: tests/unit/test_port_loop.py).
     port.steps_per_execution = 1
     port.set_tf1_values(initial)
     noise = _noise_for(recipe, batch_list)
