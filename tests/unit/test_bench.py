@@ -35,11 +35,11 @@ def run_script(argv):
 
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
-    """scripts/bench.py on gradient_clipping (500 images) and a recipe that does not train."""
+    """scripts/bench.py on gradient_clipping (500 images) and a recipe that does not train; he_init's smoke run's memory."""
     out = tmp_path_factory.mktemp("bench")
     code, stdout = run_script([
         "--recipes", "gradient_clipping", "graph_session_basics",
-        "--train-size", str(TRAIN_SIZE), "--square", "256", "--memory", "gradient_clipping/smoke",
+        "--train-size", str(TRAIN_SIZE), "--square", "256", "--memory", "he_init/smoke",
         "--json", str(out / "bench.json"), "--markdown", str(out / "bench.md"), "--quiet",
     ])
     assert code == 0
@@ -103,7 +103,7 @@ def test_a_recipe_that_does_not_train_is_listed_as_such(report):
 def test_memory_square_matmul_and_settings_are_reported(report):
     data = report["json"]
     assert data["memory"]["peak_rss_mib"] > 50
-    assert "gradient_clipping --preset smoke --epochs 1" in data["memory"]["command"]
+    assert "he_init --preset smoke --epochs 1" in data["memory"]["command"]
     assert data["square_gflops"] > 0
     assert data["settings"] == {
         "epochs": 1, "warmup": 1, "train_size": TRAIN_SIZE, "data_dir": None, "input_path": "in_graph", "square": 256,
