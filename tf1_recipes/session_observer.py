@@ -1,9 +1,10 @@
 """One observer of every TF1 session step, for the tools that watch a recipe train.
 
-The doctor's recorder, the benchmark's probe and the graph-growth test each watch the
-steps a recipe runs in its own ``Session``, which the recipe creates itself. Rather than
-each patching ``Session.run`` on its own, they register a listener here for the duration
-of a ``with`` block::
+The doctor's recorder, the benchmark's probe, the harness (it finalizes a run's graph at
+its first training step) and the graph-growth test each watch the steps a recipe runs in
+its own ``Session``, which the recipe creates itself. Rather than each patching
+``Session.run`` on its own, they register a listener here for the duration of a ``with``
+block::
 
     def on_run(proceed, session, fetches, feed_dict, options, run_metadata):
         ...                                      # before the step
