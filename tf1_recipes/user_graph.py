@@ -73,16 +73,16 @@ def elements(graph, fetches):
     return out
 
 
-def is_training_fetch(graph, elements):
+def is_training_fetch(graph, fetched):
     """True when the fetched ops include an optimiser step (TRAIN_OP) or a hand-written assign step.
 
-    ``elements``: what :func:`elements` resolves of a ``Session.run``'s fetches. A graph with a
+    ``fetched``: what :func:`elements` resolves of a ``Session.run``'s fetches. A graph with a
     ``TRAIN_OP`` collection (every TF1 ``Optimizer.apply_gradients`` adds its op there) trains
     only through those ops; one without trains through the assigns it fetches (:data:`MANUAL_UPDATE_OPS`,
     the Saver's and the initializers' left out).
     """
     train_ops = set(graph.get_collection(tf1.GraphKeys.TRAIN_OP))
-    ops = [op_of(e) for e in elements]
+    ops = [op_of(e) for e in fetched]
     if any(op in train_ops for op in ops):
         return True
     if train_ops:
