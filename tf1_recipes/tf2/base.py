@@ -231,8 +231,9 @@ class Port:
     def loss(self, X, y, training=False):
         """What the TF1 graph calls ``loss/loss``: mean cross-entropy (plus the model's regularisation losses)."""
         loss = mean_xentropy(y, self.logits(X, training=training))
-        if self.model.losses:
-            loss = loss + tf.add_n(self.model.losses)
+        penalties = self.model.losses  # Keras computes them on each read of .losses: read once
+        if penalties:
+            loss = loss + tf.add_n(penalties)
         return loss
 
     def process_gradients(self, grads):

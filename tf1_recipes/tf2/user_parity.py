@@ -165,8 +165,9 @@ def keras_loss(head_kind, model, x, y, training):
         per_example = tf.nn.sigmoid_cross_entropy_with_logits(labels=tf.reshape(tf.cast(y, logits.dtype), tf.shape(logits)),
                                                               logits=logits)
     loss = tf.reduce_mean(per_example)
-    if model.losses:
-        loss = loss + tf.add_n(model.losses)
+    penalties = model.losses  # Keras computes them on each read of .losses: read once
+    if penalties:
+        loss = loss + tf.add_n(penalties)
     return loss, logits
 
 
