@@ -22,7 +22,8 @@ thread settings (:func:`tf1_recipes.compat.configure_tensorflow`), from fixed Nu
 
 Each group is hashed on its own (:func:`group_hashes`), so two runs that differ say where;
 :func:`fingerprint` is the first 16 hex digits of the SHA-256 over all groups. It takes
-well under a second and is computed once per process (same thread settings, same result).
+1.3-1.6 s in a new process on the 2-core development machines (about half of it building the
+graph) and is computed once per process (same thread settings, same result).
 """
 
 import functools
