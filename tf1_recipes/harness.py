@@ -490,7 +490,10 @@ def _run_recipe(config, spec, preset, settings, hyper, out_dir):
         finalized = None if graph is None else graph.finalized
         if finalized:
             tf_private.unfinalize_graph(graph)  # training is over: tools that inspect the graph may add ops
-        result = _result(run, threads, status, graph, finalized)
+        # A run cut short without --out has no one to hand its result to (the exception goes on), so its
+        # provenance is not gathered: the numerics fingerprint costs 1.3-2 s in a new process, and the
+        # user's one-line error would wait for it.
+        result = _result(run, threads, status, graph, finalized) if status == "complete" or config.out_dir else None
         run.summaries.close()
         if config.out_dir:
             more = {"error": error} if error else {}

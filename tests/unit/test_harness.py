@@ -102,6 +102,19 @@ def test_a_run_that_fails_on_bad_data_is_recorded_as_failed_with_the_reason(tmp_
     assert record["error"].startswith("DataError: ") and "no-mnist-here" in record["error"]
 
 
+def test_a_failed_run_without_out_gathers_no_provenance(tmp_path, monkeypatch):
+    """Nothing records it, so the user's error is not held up by the numerics fingerprint (1.3-2 s in a new process)."""
+    from tf1_recipes import harness
+    from tf1_recipes.data import DataError
+
+    def gathered(*args, **kwargs):
+        raise AssertionError("provenance gathered for a failed run that nothing records")
+
+    monkeypatch.setattr(harness, "provenance", gathered)
+    with pytest.raises(DataError, match="no-mnist-here"):
+        run_recipe(RecipeConfig("gradient_clipping", overrides=TINY, data_dir=str(tmp_path / "no-mnist-here"), quiet=True))
+
+
 def test_out_dir_keeps_the_checkpoint_and_a_run_record(tmp_path, run_quiet):
     result = run_quiet("gradient_clipping", out_dir=str(tmp_path), overrides=TINY)
     assert result.checkpoint_path == str(tmp_path / "model.ckpt")
