@@ -501,23 +501,27 @@ def per_step_loop():
 
     counter = Counter()
 
-    def train_batches(self, batches, steps=None):
+    def train_batches(self, batches, steps=None, outputs=True):
         step = (steps or self.train_steps).single
-        outputs = [tf.stack(tf.nest.flatten(step(X, y))).numpy() for X, y in batches]
-        counter["steps"] += len(outputs)
-        return np.stack(outputs) if outputs else np.zeros((0, 1), np.float32)
+        results = [tf.stack(tf.nest.flatten(step(X, y))).numpy() for X, y in batches]
+        counter["steps"] += len(results)
+        if not outputs:
+            return None
+        return np.stack(results) if results else np.zeros((0, 1), np.float32)
 
     singles = {}
 
-    def train_rows(self, train, rows, step=None):
+    def train_rows(self, train, rows, step=None, outputs=True):
         labels = self.step_signature()[1].dtype.as_numpy_dtype
         batches = ((self.prepare(train.images[r]), np.asarray(train.labels[r], labels)) for r in rows)
         if step is None:
-            return self.train_batches(batches)
+            return self.train_batches(batches, outputs=outputs)
         single = singles.setdefault(step, tf.function(step))  # a part of the model's step, one call per batch
-        outputs = [tf.stack(tf.nest.flatten(single(X, y))).numpy() for X, y in batches]
-        counter["steps"] += len(outputs)
-        return np.stack(outputs) if outputs else np.zeros((0, 1), np.float32)
+        results = [tf.stack(tf.nest.flatten(single(X, y))).numpy() for X, y in batches]
+        counter["steps"] += len(results)
+        if not outputs:
+            return None
+        return np.stack(results) if results else np.zeros((0, 1), np.float32)
 
     own = Port.train_batches, Port.train_rows
     Port.train_batches, Port.train_rows = train_batches, train_rows
@@ -541,10 +545,12 @@ def loop_overhead(target, plan, n_steps=200, repeats=3):
     :func:`tf1_recipes.tf2.parity.fixed_batches`; labels folded into the model's classes, the
     first output's for a model with towers) three ways, interleaved ``repeats`` times after one
     untimed round:
-    ``alone``, one ``train_steps`` call on a ``tf.data.Dataset`` built beforehand (the steps
-    themselves); ``before``, one ``train_step`` call per batch; ``after``, the loop of
-    ``Port.fit`` (``train_rows``: the batches held as tensors, ``steps_per_execution`` rows
-    of indices per call of its :func:`~tf1_recipes.tf2.base.gather_steps_function`). Returns ``{"alone": s, "before": s, "after": s}``
+    ``alone``, one ``train_steps.without_outputs`` call on a ``tf.data.Dataset`` built
+    beforehand (the steps themselves, nothing returned, as ``Port.fit`` trains); ``before``, one
+    ``train_step`` call per batch (each returning its loss, as the loop before issue 15);
+    ``after``, the loop of ``Port.fit`` (``train_rows``: the batches held as tensors,
+    ``steps_per_execution`` rows of indices per call of its
+    :func:`~tf1_recipes.tf2.base.gather_steps_function`, ``outputs=False``). Returns ``{"alone": s, "before": s, "after": s}``
     (``alone``: its median per step; the others: their median minus ``alone``'s, per step) or
     None for a port whose step takes other inputs than MNIST images and int64 classes.
     """
@@ -568,9 +574,9 @@ def loop_overhead(target, plan, n_steps=200, repeats=3):
     rows = np.arange(n_steps * hyper["batch_size"], dtype=np.int64).reshape(n_steps, hyper["batch_size"])
     calls = [tf.constant(rows[i:i + port.steps_per_execution]) for i in range(0, n_steps, port.steps_per_execution)]
     ways = {
-        "alone": lambda: port.train_steps(staged).numpy(),
+        "alone": lambda: port.train_steps.without_outputs(staged),
         "before": lambda: [tf.nest.map_structure(np.asarray, port.train_step(X, y)) for X, y in batches],
-        "after": lambda: [gathered(call).numpy() for call in calls],
+        "after": lambda: [gathered(call, outputs=False) for call in calls],
     }
     times = {way: [] for way in ways}
     for round_ in range(repeats + 1):

@@ -188,6 +188,48 @@ def test_steps_function_runs_its_step_once_per_batch_in_order_and_stacks_the_out
     steps(tf.data.Dataset.from_tensor_slices((Xs[:1, :, :], ys[:1])))  # another length: no retrace
     assert steps.experimental_get_tracing_count() == 1
 
+    total.assign(0.0)  # the loop returning nothing runs the same steps in the same order
+    assert steps.without_outputs(tf.data.Dataset.from_tensor_slices((Xs, ys))) is None
+    assert float(total) == 123.0
+
+
+#: Ports whose loss holds a term no gradient reads (l1_manual's penalty sum, l1_regularizer's
+#: Keras regularizer), whose step updates state beside the weights (batch_norm's moving
+#: statistics) or draws random numbers (dropout).
+PRUNED = ("l1_manual", "l1_regularizer", "batch_norm", "dropout")
+
+
+@pytest.mark.parametrize("recipe", PRUNED)
+def test_the_loops_returning_nothing_train_what_the_loops_returning_the_loss_train_bit_for_bit(recipe):
+    """Port.fit trains with outputs=False (TensorFlow then prunes what only the loss needed); the weights,
+    statistics and optimizer step are the same as the loops' returning each step's outputs, on both input paths."""
+    from tf1_recipes.data import load_mnist
+
+    train = load_mnist(train_size=2000).train
+    rng = np.random.RandomState(0)
+    rows = [rng.randint(0, train.num_examples, BATCH) for _ in range(N_BATCHES)]
+    ports = {way: parity.build_port(recipe) for way in ("rows", "rows without outputs", "batches", "batches without outputs")}
+    initial = ports["rows"].get_tf1_values()
+    for port in ports.values():
+        port.set_tf1_values(initial)
+        port.steps_per_execution = 5
+
+    def batches():
+        return ((train.images[r], train.labels[r].astype(np.int64)) for r in rows)
+
+    assert ports["rows"].train_rows(train, iter(rows)).shape[0] == N_BATCHES
+    assert ports["rows without outputs"].train_rows(train, iter(rows), outputs=False) is None
+    assert ports["batches"].train_batches(batches()).shape[0] == N_BATCHES
+    assert ports["batches without outputs"].train_batches(batches(), outputs=False) is None
+
+    expected = ports["rows"].get_tf1_values()
+    assert any(not np.array_equal(value, initial[name]) for name, value in expected.items())
+    for way, port in ports.items():
+        after = port.get_tf1_values()
+        for name, value in expected.items():
+            np.testing.assert_array_equal(after[name], value, err_msg=f"{way}: {name}")
+        assert int(port.optimizer.iterations) == N_BATCHES, way
+
 
 #: Ports whose loops gather from a set of their own (a prepared training set, a subset, cached
 #: activations, rows drawn with replacement) or fetch per-step outputs beside the loss

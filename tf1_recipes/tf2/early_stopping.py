@@ -131,7 +131,7 @@ class EarlyStoppingPort(AdamELU):
             epoch_start = time.perf_counter()
             rnd_idx = np.random.RandomState(seed + epoch).permutation(len(X_train1))
             batches = np.array_split(rnd_idx, len(X_train1) // self.batch_size)
-            self.train_held(run, train1, batches)
+            self.train_held(run, train1, batches, outputs=False)
             acc_val, loss_val = self.evaluate(X_valid1, y_valid1)
             if stopper.check(loss_val):  # a new best model
                 if self.keep_best == "memory":

@@ -105,7 +105,7 @@ class LogisticRegressionTensorBoard(Port):
         n_batches = int(np.ceil(len(self.X_train) / self.batch_size))
         moons = DataSet(self.X_train, self.y_train)
         for epoch in range(self.n_epochs):  # random_batch's rows, each batch X_train[rows], y_train[rows]
-            self.train_held(run, moons, (random_rows(len(self.X_train), self.batch_size) for batch_index in range(n_batches)))
+            self.train_held(run, moons, (random_rows(len(self.X_train), self.batch_size) for batch_index in range(n_batches)), outputs=False)
             loss_val = float(self.loss(self.X_test, self.y_test))
             with writer.as_default():
                 scalar(LOSS_TAG, loss_val, epoch)

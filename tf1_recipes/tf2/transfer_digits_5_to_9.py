@@ -124,7 +124,7 @@ class TransferDigits5To9(AdamELU):
             epoch_start = time.perf_counter()
             rnd_idx = np.random.permutation(len(X_train2))
             batches = np.array_split(rnd_idx, len(X_train2) // self.batch_size)
-            self.train_held(run, train2, batches, step)
+            self.train_held(run, train2, batches, step, outputs=False)
             loss_val, acc_val = (float(value) for value in evaluate(inputs_valid, y_valid2))
             if stopper.check(loss_val):  # a new best model
                 self.save(run.checkpoint_path)

@@ -110,7 +110,7 @@ class ReuseHiddenLayers(Port):
         cached, top_step = DataSet(h2_cache, y_train), functools.partial(self.gradient_loss, self.top)
         for epoch in range(self.n_epochs):
             shuffled_idx = np.random.permutation(len(X_train))  # the same NumPy draws as the TF1 loop
-            self.train_held(run, cached, np.array_split(shuffled_idx, n_batches), top_step)
+            self.train_held(run, cached, np.array_split(shuffled_idx, n_batches), top_step, outputs=False)
             logits = self.top(h2_cache_valid)
             run.report(epoch, float(tf.reduce_mean(tf.cast(tf.math.in_top_k(y_valid, logits, 1), tf.float32))))
         self.checkpoint().write(run.checkpoint_path)
