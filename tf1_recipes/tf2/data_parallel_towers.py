@@ -12,7 +12,10 @@ TF1 → TF2, line by line:
   the *global* batch size) and ``optimizer.apply_gradients``, which all-reduces the gradients
   with a SUM across replicas before one update: the sum of gradients of ``sum_i / B`` is the
   mean of the towers' gradients of ``sum_i / (B / N)``;
-* the reported loss → ``strategy.reduce(SUM, per_replica_loss)``;
+* the step's loss → ``strategy.reduce(SUM, per_replica_loss)``;
+* the evaluation's one ``sess.run`` of accuracy, loss and bn1's variance ratio over the towers'
+  concatenated outputs → one traced function over the replicas' concatenated outputs
+  (:attr:`DataParallelTowers.report_values`);
 * tower 0's ``UPDATE_OPS`` (``batch_norm_statistics="tower0"``) → a ``BatchNormalization``
   whose moving statistics every replica updates with replica 0's moments, broadcast by an
   all-reduce (:class:`FirstReplicaBatchNormalization`): every replica normalises with its own
@@ -25,15 +28,15 @@ TF1 → TF2, line by line:
   the same step: the same command on each machine (README: multi-worker).
 """
 
+import functools
 import json
 import os
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 from tf1_recipes.tf2 import port
-from tf1_recipes.tf2.base import Port
+from tf1_recipes.tf2.base import Port, mean_xentropy
 from tf1_recipes.tf2.batch_norm import batch_norm_model
 from tf1_recipes.tf2.defaults import contrib_he_init
 from tf1_recipes.tf2.optimizers import FusedSGD
@@ -192,7 +195,8 @@ class DataParallelTowers(Port):
             layer, options = FirstReplicaBatchNormalization, {}
         model = batch_norm_model(self.recipe, n_inputs, n_hidden1, n_hidden2, n_outputs, batch_norm_momentum,
                                  contrib_he_init, layer, **options)
-        self.hidden1_model = keras.Model(model.inputs, model.get_layer("hidden1").output)
+        #: (hidden1's output, the logits): what the TF1 recipe's evaluation reads from its towers.
+        self.report_model = keras.Model(model.inputs, [model.get_layer("hidden1").output, model.layers[-1].output])
         return model, FusedSGD(learning_rate)
 
     def _train_step(self, X, y):
@@ -211,15 +215,21 @@ class DataParallelTowers(Port):
         per_replica = self.strategy.run(replica_step, args=(X, y))
         return self.strategy.reduce(tf.distribute.ReduceOp.SUM, per_replica, axis=None)
 
-    def _replica_logits(self, X, training):
-        def replica_logits(X):
-            return self.model(replica_slice(X), training=training)
+    def _on_replicas(self, model, X, training):
+        """``model`` on every replica's slice of ``X``, its outputs concatenated in replica order (TF1: the towers')."""
 
-        per_replica = self.strategy.run(replica_logits, args=(X,))
-        if isinstance(self.strategy, tf.distribute.MultiWorkerMirroredStrategy):
-            return self.strategy.gather(per_replica, axis=0)  # the other workers' replicas too
+        def replica_outputs(X):
+            return model(replica_slice(X), training=training)
+
+        per_replica = self.strategy.run(replica_outputs, args=(X,))
+        if isinstance(self.strategy, tf.distribute.MultiWorkerMirroredStrategy):  # the other workers' replicas too
+            return tf.nest.map_structure(lambda value: self.strategy.gather(value, axis=0), per_replica)
         # Every replica is local: concatenated here, without a collective all-gather.
-        return tf.concat(self.strategy.experimental_local_results(per_replica), axis=0)
+        return tf.nest.map_structure(lambda *values: tf.concat(values, axis=0),
+                                     *self.strategy.experimental_local_results(per_replica))
+
+    def _replica_logits(self, X, training):
+        return self._on_replicas(self.model, X, training)
 
     def logits(self, X, training=False):
         """The logits of ``X`` computed on the replicas, each on its slice (TF1: the towers' concatenated logits).
@@ -230,10 +240,28 @@ class DataParallelTowers(Port):
         """
         return self._logits_on_replicas(tf.convert_to_tensor(X, tf.float32), bool(training))
 
+    @functools.cached_property
+    def report_values(self):
+        """The accuracy, the loss and bn1's variance ratio on a split: one traced forward pass on the replicas, in inference mode.
+
+        ``report_values(X, y)``: X float32 images ``[N, n_inputs]``, y int64 classes ``[N]``
+        (:meth:`~tf1_recipes.tf2.base.Port.split_function`), each replica on its slice as each
+        TF1 tower on its rows. Returns float32 scalars ``(accuracy, loss, bn1_variance_ratio)``:
+        what the TF1 recipe fetches in one ``sess.run`` (``eval/accuracy`` as ``in_top_k``
+        counts it; ``loss/loss``, the mean cross-entropy; ``eval/bn1_variance_ratio``, the mean
+        over units of bn1's moving variance over hidden1's variance on the split, ``tf.nn.moments``).
+        """
+        moving_variance = self.model.get_layer("bn1").moving_variance
+
+        def values(X, y):
+            hidden1, logits = self._on_replicas(self.report_model, X, False)
+            accuracy = tf.reduce_mean(tf.cast(tf.math.in_top_k(y, logits, 1), tf.float32))
+            _, hidden1_variance = tf.nn.moments(hidden1, [0])
+            return accuracy, mean_xentropy(y, logits), tf.reduce_mean(moving_variance / hidden1_variance)
+
+        return self.split_function(values)
+
     def report(self, run, epoch, X_eval, y_eval):
         """Test accuracy, with the TF1 recipe's extras ``loss`` and ``bn1_variance_ratio``."""
-        accuracy, loss = self.evaluate(X_eval, y_eval)
-        hidden1 = self.hidden1_model(tf.convert_to_tensor(X_eval, tf.float32)).numpy()
-        moving_variance = self.model.get_layer("bn1").moving_variance.numpy()
-        ratio = float(np.mean(moving_variance / hidden1.var(axis=0)))
+        accuracy, loss, ratio = (float(value) for value in self.report_values(X_eval, y_eval))
         run.report(epoch, accuracy, loss=loss, bn1_variance_ratio=ratio)
