@@ -42,10 +42,11 @@ class Shim(BatchNormDNN, native.BNPitfallNoUpdateOps):
             variable.assign(value)  # the update ops never ran
         return loss, tf.reduce_mean(tf.cast(tf.math.in_top_k(y, logits, 1), tf.float32))
 
-    def hidden1_output(self, X):
-        """hidden1's output from its variables by their TF1 names (``MatMul`` + ``BiasAdd``, as ``tf.layers.dense``)."""
+    def report_outputs(self, X):
+        """(logits, hidden1's output) in inference mode, hidden1 from its variables by their TF1 names (``MatMul`` +
+        ``BiasAdd``, as ``tf.layers.dense``)."""
         named = self.keras_variables()
-        return tf.nn.bias_add(tf.matmul(tf.convert_to_tensor(X, tf.float32), named["hidden1/kernel"]), named["hidden1/bias"]).numpy()
+        return self.logits(X, training=False), tf.nn.bias_add(tf.matmul(X, named["hidden1/kernel"]), named["hidden1/bias"])
 
     def moving_variance(self):
         return self.keras_variables()["batch_normalization/moving_variance"].numpy()

@@ -48,6 +48,11 @@ class BNPitfallNoUpdateOps(Port):
         loss, logits = self.gradient_step(self.model, X, y)
         return loss, tf.reduce_mean(tf.cast(tf.math.in_top_k(y, logits, 1), tf.float32))
 
+    def report_outputs(self, X):
+        """(logits, hidden1's pre-batch-norm output) on ``X`` in inference mode (TF1: ``logits`` and
+        ``get_tensor_by_name("dnn/hidden1/BiasAdd:0")``): float32 ``[N, n_outputs]``, ``[N, n_hidden1]``."""
+        return self.report_model(X, training=False)
+
     def moving_variance(self):
         """The first batch-norm layer's moving variance, NumPy."""
         return self.model.get_layer("bn1").moving_variance.numpy()
@@ -63,7 +68,7 @@ class BNPitfallNoUpdateOps(Port):
         """
 
         def values(X, y):
-            logits, hidden1 = self.report_model(X, training=False)
+            logits, hidden1 = self.report_outputs(X)
             correct = tf.math.in_top_k(targets=y, predictions=logits, k=1)
             return tf.reduce_mean(tf.cast(correct, tf.float32)), mean_xentropy(y, logits), hidden1
 
