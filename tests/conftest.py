@@ -233,38 +233,51 @@ def kill_when():
 
 
 @pytest.fixture
-def sigkill_and_resume(kill_when):
-    """sigkill_and_resume(start, out, saved_epoch, writing_a_checkpoint, resume_dir, baseline): the
+def sigkill_and_resume(kill_when, capsys):
+    """sigkill_and_resume(flags, out, saved_epoch, writing_a_checkpoint, resume_dir, baseline): the
     early-stopping resume scenario, for the TF1 recipe and its TF2 port alike; returns the run record.
 
-    ``start(out)`` starts the smoke run in a new process; ``saved_epoch(out)`` is the next epoch
-    its newest complete resume checkpoint records (0 before the first); ``writing_a_checkpoint(out,
-    since_ns)`` holds while a checkpoint is being written; ``resume_dir`` is where they go under
-    ``out``. The run is killed between epochs, restarted and killed while it writes a checkpoint,
-    left with a torn checkpoint file, restarted again, and must end exactly like ``baseline``
-    (the uninterrupted run), its resume directory cleared.
+    ``flags(out)`` are the ``tf1-recipes run early_stopping`` flags of the smoke run writing to
+    ``out``: the runs to be killed are ``python -m tf1_recipes.recipes.early_stopping`` processes
+    (SIGKILL needs a process of its own), the last restart, which must finish, runs in this
+    process (``cli.main``: the same command, without another TensorFlow start-up).
+    ``saved_epoch(out)`` is the next epoch its newest complete resume checkpoint records (0
+    before the first); ``writing_a_checkpoint(out, since_ns)`` holds while a checkpoint is being
+    written; ``resume_dir`` is where they go under ``out``. The run is killed between epochs,
+    restarted and killed while it writes a checkpoint, left with a torn checkpoint file,
+    restarted again, and must end exactly like ``baseline`` (the uninterrupted run), its resume
+    directory cleared.
     """
     import json
+    import subprocess
+    import sys
     import time
 
-    def _scenario(start, out, saved_epoch, writing_a_checkpoint, resume_dir, baseline):
+    from tf1_recipes import cli
+
+    def _start(flags):
+        command = [sys.executable, "-m", "tf1_recipes.recipes.early_stopping", *flags]
+        return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+    def _scenario(flags, out, saved_epoch, writing_a_checkpoint, resume_dir, baseline):
         # 1. Killed part-way, between epochs.
-        output = kill_when(start(out), lambda: saved_epoch(out) >= 3)
+        output = kill_when(_start(flags(out)), lambda: saved_epoch(out) >= 3)
         assert "Training was interrupted" not in output
         first_stop = saved_epoch(out)
 
         # 2. Restarted, then killed while it writes its next checkpoint.
         started = time.time_ns()
-        output = kill_when(start(out), lambda: writing_a_checkpoint(out, started))
+        output = kill_when(_start(flags(out)), lambda: writing_a_checkpoint(out, started))
         assert f"Training was interrupted. Continuing at epoch {first_stop}\n" in output
         second_stop = saved_epoch(out)
         assert second_stop >= first_stop
         (out / resume_dir / "model.ckpt-999.index").write_bytes(b"torn")  # debris of a torn write
 
         # 3. Restarted again: carries on from the recorded epoch and finishes.
-        process = start(out)
-        output = process.communicate(timeout=300)[0]
-        assert process.returncode == 0, output
+        capsys.readouterr()
+        code = cli.main(["run", "early_stopping", *flags(out)])
+        output, err = capsys.readouterr()
+        assert code == 0, output + err
         assert f"Training was interrupted. Continuing at epoch {second_stop}\n" in output
         lines = [line for line in output.splitlines() if "\tValidation loss:" in line]
         assert lines[0].startswith(f"{second_stop}\t")

@@ -21,8 +21,6 @@ uninterrupted run.
 import json
 import os
 import re
-import subprocess
-import sys
 
 import keras
 import numpy as np
@@ -307,17 +305,16 @@ def test_port_refuses_the_state_of_another_configuration_or_of_the_tf1_recipe(tm
         run_quiet("early_stopping", SMOKE, out_dir=str(tf1_state), tf2=True)
 
 
-def _start(out):
-    """The port's smoke run in a new process, allowed one epoch less than the preset's: it stops
-    long before either, and the configuration then differs from the smoke golden's, so the exit
-    code says whether the run completed, not whether it met the TF1 smoke band (the port is not
-    held to it: only full-length presets are, in test_end_to_end.py)."""
+def _flags(out):
+    """The port's smoke run writing to ``out`` (``tf1-recipes run early_stopping`` flags), allowed
+    one epoch less than the preset's: it stops long before either, and the configuration then
+    differs from the smoke golden's, so the exit code says whether the run completed, not whether
+    it met the TF1 smoke band (the port is not held to it: only full-length presets are, in
+    test_end_to_end.py)."""
     from tf1_recipes.registry import get_recipe
 
     epochs = str(get_recipe("early_stopping").preset(SMOKE)[1]["n_epochs"] - 1)
-    command = [sys.executable, "-m", "tf1_recipes.recipes.early_stopping", "--tf2", "--preset", SMOKE, "--epochs", epochs,
-               "--out", str(out), "--no-progress"]
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    return ["--tf2", "--preset", SMOKE, "--epochs", epochs, "--out", str(out), "--no-progress"]
 
 
 def _saved_epoch(out):
@@ -342,5 +339,5 @@ def _writing_a_checkpoint(out, since_ns):
 
 def test_port_sigkill_then_resume_ends_exactly_like_an_uninterrupted_run(uninterrupted, tmp_path, sigkill_and_resume):
     baseline, _ = uninterrupted
-    record = sigkill_and_resume(_start, tmp_path / "run", _saved_epoch, _writing_a_checkpoint, resume.RESUME_DIR, baseline)
+    record = sigkill_and_resume(_flags, tmp_path / "run", _saved_epoch, _writing_a_checkpoint, resume.RESUME_DIR, baseline)
     assert record["provenance"]["implementation"] == "tf2"

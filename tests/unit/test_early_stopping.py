@@ -3,8 +3,6 @@
 import json
 import math
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -104,9 +102,9 @@ def test_state_of_another_configuration_is_refused(tmp_path, run_quiet):
 # --------------------------------------------------------------------------- SIGKILL
 
 
-def _start(out):
-    command = [sys.executable, "-m", "tf1_recipes.recipes.early_stopping", "--preset", "smoke", "--out", str(out), "--no-progress"]
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+def _flags(out):
+    """The smoke run writing to ``out`` (``tf1-recipes run early_stopping`` flags)."""
+    return ["--preset", "smoke", "--out", str(out), "--no-progress"]
 
 
 def _state(out):
@@ -134,7 +132,7 @@ def _saved_epoch(out):
 def test_sigkill_then_resume_ends_exactly_like_an_uninterrupted_run(uninterrupted, tmp_path, sigkill_and_resume):
     baseline, _ = uninterrupted
     out = tmp_path / "run"
-    sigkill_and_resume(_start, out, _saved_epoch, _writing_a_checkpoint, resume.RESUME_DIR, baseline)
+    sigkill_and_resume(_flags, out, _saved_epoch, _writing_a_checkpoint, resume.RESUME_DIR, baseline)
     assert not (out / resume.STATE_NAME).exists()
 
 

@@ -1,13 +1,14 @@
 """``python -m tf1_recipes.recipes.<name>`` runs recipe ``<name>``: every recipe has a module of its name."""
 
 import importlib.util
+import os
 import runpy
 import subprocess
 import sys
 
 import pytest
 
-from tf1_recipes.registry import list_recipes
+from tf1_recipes.registry import get_recipe, list_recipes
 
 #: Recipes whose bodies live in a family module (tf1_recipes/recipes/families/): their module is their own all the same.
 EXTENDING = [
@@ -38,8 +39,13 @@ def test_the_module_runs_its_own_recipe(name, monkeypatch, capsys):
 
 
 def test_python_dash_m_in_a_fresh_process():
+    """A new process with no TensorFlow log level of the user's: the bad preset is its whole stderr,
+    one line, TensorFlow's start-up lines (loaded to read the registry) filtered by the package's
+    default level (a user's level wins: test_cli.py)."""
+    env = {k: v for k, v in os.environ.items() if k != "TF_CPP_MIN_LOG_LEVEL"}
     out = subprocess.run(
-        [sys.executable, "-m", "tf1_recipes.recipes.adam", "--preset", "nope"], capture_output=True, text=True
+        [sys.executable, "-m", "tf1_recipes.recipes.adam", "--preset", "nope"], capture_output=True, text=True, env=env
     )
     assert out.returncode == 2
-    assert "recipe 'adam' has no preset 'nope'" in out.stderr
+    assert out.stderr.splitlines() == ["tf1-recipes: error: recipe 'adam' has no preset 'nope'; presets: "
+                                       + ", ".join(get_recipe("adam").presets)], out.stderr
