@@ -577,19 +577,29 @@ def cmd_runs(args):
 
 
 def cmd_numerics(args):
-    """``tf1-recipes numerics``: the fingerprint and facts; exit 1 when a repeat gives other bits."""
+    """``tf1-recipes numerics``: the fingerprint and facts, measured here; exit 1 when a repeat, or the measurement
+    an earlier process of this boot kept (numerics module docstring), gives other bits."""
     from tf1_recipes import numerics
     from tf1_recipes.compat import configure_tensorflow
 
     configure_tensorflow(args.threads)
-    facts = numerics.describe()
+    # Measured in this process, never read from an earlier one; then kept for later processes of this boot.
+    key = numerics.reuse_key()
+    earlier = numerics.measured_before(key) if key else None
+    first = numerics.group_hashes()
+    if key:
+        numerics.keep_measured(key, first)
+    facts = numerics.describe(first)
     cpu = facts["cpu"]
     print(f"fingerprint {facts['fingerprint']}")
     print(f"device {facts['device']}; oneDNN {'on' if facts['onednn'] else 'off'}; "
           f"settings {facts['env'] or 'none'}; TensorFlow {facts['tf_build']['version']}")
     print(f"cpu {cpu['vendor']} family {cpu['family']} model {cpu['model']} stepping {cpu['stepping']} "
           f"({cpu['model_name']}); flags {' '.join(cpu['flags'])}")
-    first = numerics.fingerprint_groups()  # what the fingerprint above was made of
+    moved = [group for group in first if earlier and earlier[group] != first[group]]
+    if earlier:
+        print("an earlier process of this boot measured " + (
+            f"other bits: {', '.join(moved)} (this measurement is kept)" if moved else "the same bits"))
     unstable = []
     for _ in range(args.repeat - 1):
         again = numerics.group_hashes()
@@ -598,8 +608,9 @@ def cmd_numerics(args):
         print(f"{args.repeat} repeats: " + (f"NOT reproducible: {', '.join(unstable)} gave other bits (a "
               "non-deterministic op on this device)" if unstable else "bit-identical"))
     if args.json:
-        print(json.dumps({**facts, "groups": first, "repeats": args.repeat, "non_deterministic": unstable}))
-    return EXIT_FAIL if unstable else EXIT_OK
+        print(json.dumps({**facts, "groups": first, "repeats": args.repeat, "non_deterministic": unstable,
+                          "earlier_process_differs": moved}))
+    return EXIT_FAIL if unstable or moved else EXIT_OK
 
 
 COMMANDS["doctor"] = cmd_doctor

@@ -22,14 +22,24 @@ thread settings (:func:`tf1_recipes.compat.configure_tensorflow`), from fixed Nu
 
 Each group is hashed on its own (:func:`group_hashes`), so two runs that differ say where;
 :func:`fingerprint` is the first 16 hex digits of the SHA-256 over all groups. It takes
-1.3-1.6 s in a new process on the 2-core development machines (about half of it building the
+1.3-2 s in a new process on the 2-core development machines (about half of it building the
 graph) and is computed once per process (same thread settings, same result).
+
+A later process of the same boot of the same machine, with the same TensorFlow and NumPy, the
+same :data:`NUMERICS_ENV` settings and thread counts and this module's same computation, reads
+the groups the first one measured (:func:`measured_before`, ``numerics/`` in the checkpoint
+cache) instead of measuring again: a ``tf1-recipes run`` or a ``check --jobs`` worker starts
+1.3-2 s sooner. The boot is the kernel's ``boot_id``: a restart, or a move to another host that
+restarts the machine, measures again. ``tf1-recipes numerics`` always measures in its own process
+and says whether an earlier measurement of this boot agrees.
 """
 
 import functools
 import hashlib
+import json
 import os
 import platform
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -179,14 +189,94 @@ def combine(hashes):
     return hasher.hexdigest()[:16]
 
 
+#: Where the kernel names this boot (Linux); elsewhere nothing measured is reused by another process.
+BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
+
+
+def reuse_key():
+    """What a measurement is reused under: 32 hex digits of SHA-256 over this boot and process's numerics facts, or None.
+
+    The facts: the kernel's ``boot_id``, :func:`cpu_facts`, the :data:`NUMERICS_ENV` variables,
+    the intra- and inter-op thread counts and logical CPU devices this process runs with,
+    TensorFlow's version and git version, NumPy's version and this module's source (the
+    computation). None where there is no ``boot_id`` to read: every process measures.
+    """
+    from tf1_recipes.compat import configure_tensorflow, cpu_devices_wanted, tf
+
+    try:
+        boot = BOOT_ID.read_text().strip()
+    except OSError:
+        return None
+    settings = configure_tensorflow()
+    facts = {
+        "boot_id": boot,
+        "cpu": cpu_facts(),
+        "env": {name: os.environ.get(name) for name in NUMERICS_ENV},
+        "threads": [settings["intra_op_threads"], settings["inter_op_threads"]],
+        "cpu_devices": cpu_devices_wanted(),
+        "tensorflow": [tf.__version__, tf.version.GIT_VERSION],
+        "numpy": np.__version__,
+        "computation": hashlib.sha256(Path(__file__).read_bytes()).hexdigest(),
+    }
+    return hashlib.sha256(json.dumps(facts, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def _measured_path(key):
+    from tf1_recipes.checkpoints import cache_dir
+
+    return cache_dir() / "numerics" / f"{key}.json"
+
+
+def measured_before(key=None):
+    """The :func:`group_hashes` an earlier process measured under :func:`reuse_key`, or None.
+
+    None too where the file is missing, unreadable or not a {group: SHA-256 hex} of every group.
+    """
+    key = key or reuse_key()
+    if key is None:
+        return None
+    try:
+        hashes = json.loads(_measured_path(key).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    groups = {"dense", "activations", "batch_norm", "loss", *OPTIMIZERS}
+    if not isinstance(hashes, dict) or set(hashes) != groups or not all(
+            isinstance(v, str) and len(v) == 64 for v in hashes.values()):
+        return None
+    return hashes
+
+
+def keep_measured(key, hashes):
+    """Write ``hashes`` for later processes under ``key`` (whole or not at all: a temporary file renamed);
+    a cache that cannot be written is left alone (the next process measures)."""
+    path = _measured_path(key)
+    temporary = None
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", dir=path.parent, suffix=".tmp", delete=False, encoding="utf-8") as f:
+            temporary = f.name
+            json.dump(hashes, f, sort_keys=True)
+        os.replace(temporary, path)
+    except OSError:
+        if temporary:
+            Path(temporary).unlink(missing_ok=True)
+
+
 @functools.lru_cache(maxsize=None)
 def fingerprint_groups():
-    """The :func:`group_hashes` this process's fingerprint is made of, computed once per process."""
-    return group_hashes()
+    """The :func:`group_hashes` this process's fingerprint is made of: measured once per process, or read from an
+    earlier process of this boot with the same facts (:func:`reuse_key`, module docstring)."""
+    key = reuse_key()
+    hashes = measured_before(key) if key else None
+    if hashes is None:
+        hashes = group_hashes()
+        if key:
+            keep_measured(key, hashes)
+    return hashes
 
 
 def fingerprint():
-    """This process's numerics fingerprint (16 hex digits), computed once per process."""
+    """This process's numerics fingerprint (16 hex digits), of :func:`fingerprint_groups`."""
     return combine(fingerprint_groups())
 
 
@@ -210,10 +300,11 @@ def cpu_facts():
     return facts
 
 
-def describe():
+def describe(groups=None):
     """The fingerprint beside the human facts a person reads when two fingerprints differ.
 
-    ``fingerprint``; ``cpu`` (:func:`cpu_facts`); ``onednn``: whether TensorFlow's oneDNN
+    ``fingerprint`` (of ``groups``, a :func:`group_hashes` result, when given; else this process's
+    :func:`fingerprint`); ``cpu`` (:func:`cpu_facts`); ``onednn``: whether TensorFlow's oneDNN
     optimisations are on (``TF_ENABLE_ONEDNN_OPTS``, default on for x86 Linux builds);
     ``env``: the :data:`NUMERICS_ENV` variables that are set; ``device``; ``tf_build``:
     TensorFlow's version, git version and CUDA/cuDNN versions where built with them.
@@ -223,7 +314,7 @@ def describe():
     build = tf.sysconfig.get_build_info()
     onednn = os.environ.get("TF_ENABLE_ONEDNN_OPTS")
     return {
-        "fingerprint": fingerprint(),
+        "fingerprint": combine(groups) if groups else fingerprint(),
         "cpu": cpu_facts(),
         "onednn": onednn not in ("0", "false", "False") if onednn is not None else platform.machine() in ("x86_64", "AMD64"),
         "env": {name: os.environ[name] for name in NUMERICS_ENV if name in os.environ},

@@ -210,11 +210,12 @@ def test_a_graph_without_the_conventions_gets_skips_and_warnings_not_a_crash():
 # ----------------------------------------------------------------------------- recipes
 
 
-def test_doctor_passes_batch_norm_and_fails_check_4_on_the_missing_update_ops():
+def test_doctor_passes_batch_norm_and_fails_check_4_on_the_missing_update_ops(monkeypatch):
     from tf1_recipes import numerics
 
-    # As in a fresh process: the run's provenance computes the numerics fingerprint (its own
-    # graph, a batch-norm layer fed training=True) after the recipe; the doctor must not see it.
+    # As in a fresh process with nothing measured before it: the run's provenance computes the numerics
+    # fingerprint (its own graph, a batch-norm layer fed training=True) after the recipe; the doctor must not see it.
+    monkeypatch.setattr(numerics, "measured_before", lambda key=None: None)
     numerics.fingerprint_groups.cache_clear()
     good = doctor.diagnose_recipe("batch_norm", "reference", budget=doctor.Budget.quick(),
                                   checks=["initial_loss", "batch_norm"])

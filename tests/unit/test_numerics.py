@@ -24,6 +24,77 @@ def test_fingerprint_is_cached_and_the_computation_reproduces_itself_bit_for_bit
     assert numerics.combine(hashes) == first
 
 
+#: A measurement's groups, for the tests of its reuse (what group_hashes returns, without the 1.3-2 s).
+MEASURED = {group: "ab" * 32 for group in ("dense", "activations", "batch_norm", "loss", *numerics.OPTIMIZERS)}
+
+
+@pytest.fixture
+def new_process(tmp_path, monkeypatch):
+    """This process as a new one: no fingerprint yet, an empty cache (tmp_path), ``group_hashes`` counted.
+
+    Yields the list of ``group_hashes`` calls' results (each returns :data:`MEASURED`) and the kept files' folder.
+    """
+    if numerics.reuse_key() is None:
+        pytest.skip("no boot_id to read here: every process measures")
+    monkeypatch.setenv("TF1_RECIPES_CACHE", str(tmp_path))
+    calls = []
+    monkeypatch.setattr(numerics, "group_hashes", lambda: calls.append(dict(MEASURED)) or dict(MEASURED))
+    numerics.fingerprint_groups.cache_clear()
+    yield calls, tmp_path / "numerics"
+    numerics.fingerprint_groups.cache_clear()
+
+
+def test_a_later_process_of_this_boot_reads_what_the_first_measured(new_process):
+    calls, kept = new_process
+    assert numerics.fingerprint_groups() == MEASURED and len(calls) == 1
+    assert [p.name for p in kept.iterdir()] == [f"{numerics.reuse_key()}.json"]
+    numerics.fingerprint_groups.cache_clear()  # a later process: reads, does not measure
+    assert numerics.fingerprint() == numerics.combine(MEASURED) and len(calls) == 1
+
+
+def test_other_settings_a_damaged_file_or_no_boot_id_are_measured_again(new_process, monkeypatch, tmp_path):
+    calls, kept = new_process
+    numerics.fingerprint_groups()
+    first_key = numerics.reuse_key()
+    monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", "AVX2")  # other numerics settings: another key, measured
+    numerics.fingerprint_groups.cache_clear()
+    numerics.fingerprint_groups()
+    assert len(calls) == 2 and numerics.reuse_key() != first_key and len(list(kept.iterdir())) == 2
+    for damage in ("{", json.dumps({**MEASURED, "dense": 3}), json.dumps({"dense": "ab" * 32})):
+        (kept / f"{numerics.reuse_key()}.json").write_text(damage)
+        numerics.fingerprint_groups.cache_clear()
+        assert numerics.fingerprint_groups() == MEASURED  # measured again and kept whole
+        assert json.loads((kept / f"{numerics.reuse_key()}.json").read_text()) == MEASURED
+    assert len(calls) == 5
+    monkeypatch.setattr(numerics, "BOOT_ID", tmp_path / "no_boot_id")
+    numerics.fingerprint_groups.cache_clear()
+    assert numerics.reuse_key() is None and numerics.fingerprint_groups() == MEASURED and len(calls) == 6
+    assert len(list(kept.iterdir())) == 2  # nothing kept without a boot to keep it for
+
+
+def test_a_cache_that_cannot_be_written_is_left_alone(new_process, monkeypatch, tmp_path):
+    calls, _ = new_process
+    (tmp_path / "file").write_text("not a folder")
+    monkeypatch.setenv("TF1_RECIPES_CACHE", str(tmp_path / "file"))
+    assert numerics.fingerprint_groups() == MEASURED and len(calls) == 1
+    assert not list(tmp_path.glob("**/*.tmp"))
+
+
+def test_the_numerics_command_measures_in_its_process_and_says_an_earlier_measurement_differs(new_process, capsys):
+    from tf1_recipes import cli
+
+    calls, kept = new_process
+    kept.mkdir()
+    (kept / f"{numerics.reuse_key()}.json").write_text(json.dumps({**MEASURED, "Adam": "cd" * 32}))
+    assert cli.main(["numerics"]) == 1 and len(calls) == 1  # measured, not read
+    out = capsys.readouterr().out
+    assert f"fingerprint {numerics.combine(MEASURED)}" in out
+    assert "an earlier process of this boot measured other bits: Adam (this measurement is kept)" in out
+    assert json.loads((kept / f"{numerics.reuse_key()}.json").read_text()) == MEASURED
+    assert cli.main(["numerics"]) == 0 and len(calls) == 2
+    assert "an earlier process of this boot measured the same bits" in capsys.readouterr().out
+
+
 def test_a_rerun_on_the_same_numerics_is_bit_identical(run_quiet):
     first, second = run_quiet("he_init", "smoke"), run_quiet("he_init", "smoke")
     assert first.history == second.history  # exactly, not approximately
