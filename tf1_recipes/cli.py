@@ -585,10 +585,8 @@ def cmd_numerics(args):
     configure_tensorflow(args.threads)
     # Measured in this process, never read from an earlier one; then kept for later processes of this boot.
     key = numerics.reuse_key()
-    earlier = numerics.measured_before(key) if key else None
-    first = numerics.group_hashes()
-    if key:
-        numerics.keep_measured(key, first)
+    earlier = numerics.measured_before(key)
+    first = numerics.measure(key)
     facts = numerics.describe(first)
     cpu = facts["cpu"]
     print(f"fingerprint {facts['fingerprint']}")

@@ -55,6 +55,8 @@ NUMERICS_ENV = ("TF_ENABLE_ONEDNN_OPTS", "ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA
 DENSE_SHAPES = ((784, 300), (300, 100), (300, 50), (100, 100), (100, 10))
 BATCH_SIZES = (20, 32, 50, 100, 200, 500, 5000, 10000)
 OPTIMIZERS = ("GradientDescent", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam")
+#: The groups :func:`group_hashes` hashes, each on its own.
+GROUPS = ("dense", "activations", "batch_norm", "loss", *OPTIMIZERS)
 SEED = 1234
 #: The variables each optimizer updates: a 784-100-10 net's kernels and biases.
 OPTIMIZED_SHAPES = ((784, 100), (100,), (100, 10), (10,))
@@ -227,28 +229,33 @@ def _measured_path(key):
     return cache_dir() / "numerics" / f"{key}.json"
 
 
-def measured_before(key=None):
-    """The :func:`group_hashes` an earlier process measured under :func:`reuse_key`, or None.
+def measured_before(key):
+    """The :func:`group_hashes` an earlier process measured under ``key`` (:func:`reuse_key`), or None.
 
-    None too where the file is missing, unreadable or not a {group: SHA-256 hex} of every group.
+    None too where ``key`` is None, or the file is missing, unreadable or not a {group: SHA-256 hex}
+    of every one of :data:`GROUPS`.
     """
-    key = key or reuse_key()
     if key is None:
         return None
     try:
         hashes = json.loads(_measured_path(key).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    groups = {"dense", "activations", "batch_norm", "loss", *OPTIMIZERS}
-    if not isinstance(hashes, dict) or set(hashes) != groups or not all(
+    if not isinstance(hashes, dict) or set(hashes) != set(GROUPS) or not all(
             isinstance(v, str) and len(v) == 64 for v in hashes.values()):
         return None
     return hashes
 
 
-def keep_measured(key, hashes):
-    """Write ``hashes`` for later processes under ``key`` (whole or not at all: a temporary file renamed);
-    a cache that cannot be written is left alone (the next process measures)."""
+def measure(key):
+    """:func:`group_hashes` measured now, and kept for later processes under ``key`` unless it is None.
+
+    Kept whole or not at all (a temporary file renamed); a cache that cannot be written is left
+    alone (the next process measures).
+    """
+    hashes = group_hashes()
+    if key is None:
+        return hashes
     path = _measured_path(key)
     temporary = None
     try:
@@ -260,6 +267,7 @@ def keep_measured(key, hashes):
     except OSError:
         if temporary:
             Path(temporary).unlink(missing_ok=True)
+    return hashes
 
 
 @functools.lru_cache(maxsize=None)
@@ -267,12 +275,7 @@ def fingerprint_groups():
     """The :func:`group_hashes` this process's fingerprint is made of: measured once per process, or read from an
     earlier process of this boot with the same facts (:func:`reuse_key`, module docstring)."""
     key = reuse_key()
-    hashes = measured_before(key) if key else None
-    if hashes is None:
-        hashes = group_hashes()
-        if key:
-            keep_measured(key, hashes)
-    return hashes
+    return measured_before(key) or measure(key)
 
 
 def fingerprint():

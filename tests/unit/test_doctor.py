@@ -215,7 +215,7 @@ def test_doctor_passes_batch_norm_and_fails_check_4_on_the_missing_update_ops(mo
 
     # As in a fresh process with nothing measured before it: the run's provenance computes the numerics
     # fingerprint (its own graph, a batch-norm layer fed training=True) after the recipe; the doctor must not see it.
-    monkeypatch.setattr(numerics, "measured_before", lambda key=None: None)
+    monkeypatch.setattr(numerics, "measured_before", lambda key: None)
     numerics.fingerprint_groups.cache_clear()
     good = doctor.diagnose_recipe("batch_norm", "reference", budget=doctor.Budget.quick(),
                                   checks=["initial_loss", "batch_norm"])
