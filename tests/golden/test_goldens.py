@@ -3,14 +3,24 @@
 Each (recipe, preset) with a golden file is run as it was pinned and compared with the
 golden (pinned check, or cross-platform check on another platform) and, where a published
 reference exists, with the reference's final value.
+
+A preset that is another recipe's preset under its own name is trained once (``SAME_RUN``).
 """
 
 import pytest
 
 from tf1_recipes import golden
-from tf1_recipes.registry import list_recipes
+from tf1_recipes.registry import get_recipe, list_recipes
 
-FULL_PRESETS = [(r.name, p) for r in list_recipes() for p in r.presets if p != "smoke"]
+#: {left out: stands for}: a preset whose TF1 run is another recipe's preset's run, bit for bit. ``pretrain_5layer``
+#: is ``gradient_clipping``'s body under its own name (the model the reuse recipes restore), and its ``book`` preset
+#: is ``gradient_clipping``'s ``book`` configuration; the session trains that run once anyway, into its checkpoint
+#: cache, so its golden test stands for both: the two presets resolve to one configuration and one body trains
+#: it (test_a_preset_left_out_trains_the_run_that_stands_for_it), and their goldens pin the same runs, seeds and
+#: band (test_a_preset_left_out_has_the_golden_of_the_run_that_stands_for_it).
+SAME_RUN = {("gradient_clipping", "book"): ("pretrain_5layer", "book")}
+FULL_PRESETS = [(r.name, p) for r in list_recipes() for p in r.presets if p != "smoke" and (r.name, p) not in SAME_RUN]
+SAME_IDS = [f"{r}-{p}" for r, p in SAME_RUN]
 
 
 @pytest.mark.golden
@@ -20,3 +30,35 @@ def test_full_run_matches_golden(recipe, preset, compared_run, pretrained):
     comparison = compared_run(recipe, preset, cached=(recipe, preset) in pretrained)
     assert comparison.checks, f"{recipe}/{preset} was compared with nothing: {comparison.notes}"
     assert comparison.status == "PASS", golden.format_table([comparison])
+
+
+@pytest.mark.parametrize("left_out,stands_for", SAME_RUN.items(), ids=SAME_IDS)
+def test_a_preset_left_out_trains_the_run_that_stands_for_it(left_out, stands_for, monkeypatch):
+    """One configuration, and the stand-in recipe's function is the left-out recipe's body: it hands its run and
+    hyperparameters to that body, as they came, and does nothing else (no op of its own, no use of the run)."""
+    import importlib
+
+    from tf1_recipes.compat import tf1
+
+    ours, theirs = get_recipe(left_out[0]), get_recipe(stands_for[0])
+    assert ours.preset(left_out[1]) == theirs.preset(stands_for[1])
+    assert theirs.extends is ours.fn
+    calls = []
+    monkeypatch.setattr(importlib.import_module(theirs.fn.__module__), ours.fn.__name__,
+                        lambda run, **hyperparameters: calls.append((run, hyperparameters)))
+    run, hyperparameters = object(), theirs.preset(stands_for[1])[1]  # a run with no attribute: any use of it raises
+    with tf1.Graph().as_default() as graph:
+        theirs.fn(run, **hyperparameters)
+    assert calls == [(run, hyperparameters)] and not graph.get_operations()
+
+
+@pytest.mark.parametrize("left_out,stands_for", SAME_RUN.items(), ids=SAME_IDS)
+def test_a_preset_left_out_has_the_golden_of_the_run_that_stands_for_it(left_out, stands_for):
+    """Same configuration, seeds' finals, band and tolerances, and the same pinned runs (seed, history, provenance)."""
+    ours, theirs = golden.load_golden(*left_out), golden.load_golden(*stands_for)
+    for key in ("metric", "config", "seeds", "band", "tolerance"):
+        assert ours[key] == theirs[key], key
+    pinned = [[{k: run[k] for k in ("seed", "history", "final", "extras", "provenance")} for run in g["pinned"]]
+              for g in (ours, theirs)]
+    assert pinned[0] == pinned[1]
+    assert stands_for in FULL_PRESETS

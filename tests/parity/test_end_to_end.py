@@ -10,17 +10,19 @@ import pytest
 
 from tf1_recipes import golden
 from tf1_recipes.registry import get_recipe
-from tf1_recipes.tf2 import list_ports
+from tf1_recipes.tf2 import get_port, list_ports
 
 #: Presets whose port run is another preset's, bit for bit, against the same band: trained once, under the
 #: other's name. early_stopping's ``in_memory`` keeps the best weights in memory instead of a checkpoint;
 #: batch_norm's ``control_deps`` wires TF1's UPDATE_OPS as control dependencies of the training op instead of
-#: fetching them, where Keras updates the moving statistics in the training call either way. The port's runs
-#: are the same (test_the_ports_run_of_a_preset_left_out_is_the_run_that_stands_for_it) and so are the TF1
-#: goldens' bands (test_a_preset_left_out_has_the_band_of_the_run_that_stands_for_it).
+#: fetching them, where Keras updates the moving statistics in the training call either way; gradient_clipping's
+#: ``book`` is pretrain_5layer's ``book`` (the same configuration, the port the same class under another name).
+#: The port's runs are the same (test_the_ports_run_of_a_preset_left_out_is_the_run_that_stands_for_it, and
+#: ..._of_another_recipe_...) and so are the TF1 goldens' bands (test_a_preset_left_out_has_the_band_of_...).
 SAME_PORT_RUN = {
     ("early_stopping", "in_memory"): ("early_stopping", "book"),
     ("batch_norm", "control_deps"): ("batch_norm", "reference"),
+    ("gradient_clipping", "book"): ("pretrain_5layer", "book"),
 }
 #: A run's series and extras that hold wall-clock seconds.
 WALL_CLOCK = ("epoch_seconds", "training_seconds")
@@ -54,9 +56,12 @@ def test_port_full_run_lands_in_the_tf1_golden_band(recipe, preset, compared_run
 
 
 SAME_IDS = [f"{r}-{p}" for r, p in SAME_PORT_RUN]
+#: Left-out presets of the stand-in's own recipe, and of another recipe.
+SAME_RECIPE = {left_out: stands_for for left_out, stands_for in SAME_PORT_RUN.items() if left_out[0] == stands_for[0]}
+OTHER_RECIPE = {left_out: stands_for for left_out, stands_for in SAME_PORT_RUN.items() if left_out[0] != stands_for[0]}
 
 
-@pytest.mark.parametrize("left_out,stands_for", SAME_PORT_RUN.items(), ids=SAME_IDS)
+@pytest.mark.parametrize("left_out,stands_for", SAME_RECIPE.items(), ids=[f"{r}-{p}" for r, p in SAME_RECIPE])
 def test_the_ports_run_of_a_preset_left_out_is_the_run_that_stands_for_it(left_out, stands_for, run_quiet):
     """The port's smoke run with each preset's values of the hyperparameters the two differ in: the same, bit for bit."""
     spec = get_recipe(left_out[0])
@@ -68,6 +73,14 @@ def test_the_ports_run_of_a_preset_left_out_is_the_run_that_stands_for_it(left_o
     assert runs[0].history == runs[1].history
     extras = [{k: v for k, v in run.extras.items() if k not in WALL_CLOCK} for run in runs]
     assert extras[0] == extras[1]
+
+
+@pytest.mark.parametrize("left_out,stands_for", OTHER_RECIPE.items(), ids=[f"{r}-{p}" for r, p in OTHER_RECIPE])
+def test_the_ports_run_of_a_preset_of_another_recipe_left_out_is_the_run_that_stands_for_it(left_out, stands_for):
+    """One configuration, and the stand-in's port is the left-out recipe's port class under another recipe name."""
+    assert get_recipe(left_out[0]).preset(left_out[1]) == get_recipe(stands_for[0]).preset(stands_for[1])
+    ours, theirs = get_port(left_out[0]), get_port(stands_for[0])
+    assert theirs.__bases__ == (ours,) and set(vars(theirs)) <= {"__module__", "__doc__", "recipe"}
 
 
 @pytest.mark.parametrize("left_out,stands_for", SAME_PORT_RUN.items(), ids=SAME_IDS)
