@@ -62,3 +62,17 @@ def test_a_preset_left_out_has_the_golden_of_the_run_that_stands_for_it(left_out
               for g in (ours, theirs)]
     assert pinned[0] == pinned[1]
     assert stands_for in FULL_PRESETS
+
+
+def test_every_full_preset_that_resolves_to_a_preset_of_the_recipe_it_extends_is_trained_once():
+    """A recipe built on another recipe's function (``extends``) with a full preset resolving to one of that recipe's:
+    listed in SAME_RUN, so the tier does not train one run twice."""
+    by_function = {spec.fn: spec for spec in list_recipes()}
+    found = {
+        (spec.name, preset): (base.name, other)
+        for spec in list_recipes() if spec.extends in by_function
+        for base in [by_function[spec.extends]]
+        for preset in spec.presets if preset != "smoke"
+        for other in base.presets if other != "smoke" and spec.preset(preset) == base.preset(other)
+    }
+    assert {stands_for: left_out for left_out, stands_for in SAME_RUN.items()} == found
