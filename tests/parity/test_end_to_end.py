@@ -18,7 +18,8 @@ from tf1_recipes.tf2 import get_port, list_ports
 #: fetching them, where Keras updates the moving statistics in the training call either way; gradient_clipping's
 #: ``book`` is pretrain_5layer's ``book`` (the same configuration, the port the same class under another name).
 #: The port's runs are the same (test_the_ports_run_of_a_preset_left_out_is_the_run_that_stands_for_it, and
-#: ..._of_another_recipe_...) and so are the TF1 goldens' bands (test_a_preset_left_out_has_the_band_of_...).
+#: ..._of_another_recipe_...) and so are the TF1 goldens' bands (test_a_preset_left_out_has_the_band_of_...); a port
+#: that is another recipe's port under its own name must have its equal presets here (test_every_full_preset_whose_...).
 SAME_PORT_RUN = {
     ("early_stopping", "in_memory"): ("early_stopping", "book"),
     ("batch_norm", "control_deps"): ("batch_norm", "reference"),
@@ -88,3 +89,22 @@ def test_a_preset_left_out_has_the_band_of_the_run_that_stands_for_it(left_out, 
     band = golden.load_golden(*left_out)["band"]
     assert band == golden.load_golden(*stands_for)["band"]
     assert stands_for in CASES
+
+
+def test_every_full_preset_whose_port_is_another_recipes_port_under_its_name_is_trained_once():
+    """A port that is another recipe's port class under its own name (nothing added but ``recipe``), with a full preset
+    equal to one of that recipe's: the pair is in SAME_PORT_RUN, so the tier does not train one port run twice."""
+    found = set()
+    for name in list_ports():
+        cls = get_port(name)
+        if len(cls.__bases__) != 1 or set(vars(cls)) - {"__module__", "__doc__", "recipe"}:
+            continue  # a port of its own
+        base = getattr(cls.__bases__[0], "recipe", None)
+        if base is None or base == name or get_port(base) is not cls.__bases__[0]:
+            continue
+        spec, base_spec = get_recipe(name), get_recipe(base)
+        found |= {frozenset({(name, preset), (base, other)})
+                  for preset in spec.presets if preset != "smoke"
+                  for other in base_spec.presets if other != "smoke" and spec.preset(preset) == base_spec.preset(other)}
+    assert found  # pretrain_5layer's port is gradient_clipping's
+    assert {frozenset(pair) for pair in OTHER_RECIPE.items()} == found
