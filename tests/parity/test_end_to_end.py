@@ -101,10 +101,10 @@ def test_every_full_preset_whose_port_is_another_recipes_port_under_its_name_is_
     """A port that is another recipe's port class under its own name (nothing added but ``recipe``), with a full preset
     equal to one of that recipe's: the pair is in SAME_PORT_RUN, so the tier does not train one port run twice."""
     found = set()
-    for name in list_ports():
-        renamed = renamed_port(get_port(name))
+    for name, cls in list_ports().items():
+        renamed = renamed_port(cls)
         base = getattr(renamed, "recipe", None)
-        if base is None or base == name or get_port(base) is not renamed:
+        if base is None or get_port(base) is not renamed:
             continue  # a port of its own
         spec, base_spec = get_recipe(name), get_recipe(base)
         found |= {frozenset({(name, preset), (base, other)})
