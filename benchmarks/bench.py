@@ -40,8 +40,11 @@ additions, activations, the loss, the optimizer's updates and the end-of-epoch e
 per recipe, the TF1 recipe's epoch, the port's epoch with the loop before issue 15 (one
 ``tf.function`` call per batch, :func:`per_step_loop`) and with the port's own loop
 (``steps_per_execution`` batches per call), each through the harness after its warm-up
-epoch; the three runs are interleaved ``repeats`` times and each column is the median, so
-a ratio compares runs made under the same machine load. Beside them, the loop's per-step
+epoch; the runs are interleaved ``repeats`` times (the TF1 run and the port's own loop back
+to back, alternating which goes first; the loop before issue 15 in the first
+``before_repeats`` rounds) and each column is the median, so a ratio compares runs made
+under the same machine load; the paired median is the median of each round's own ratio.
+Beside them, the loop's per-step
 overhead (:func:`loop_overhead`): the seconds per step a loop spends beyond the steps
 themselves, i.e. beyond one ``train_steps`` call on batches already in a ``tf.data.Dataset``.
 
@@ -480,6 +483,7 @@ PORT_COLUMNS = (
     ("before_over_tf1", "before/TF1"),
     ("after_s", "port s after"),
     ("after_over_tf1", "after/TF1"),
+    ("after_over_tf1_paired", "after/TF1 paired median"),
     ("after_over_tf1_rounds", "after/TF1 by round"),
     ("tf1_step_ms", "TF1 ms/step"),
     ("step_alone_ms", "port step alone ms"),
@@ -589,13 +593,34 @@ def loop_overhead(target, plan, n_steps=200, repeats=3):
     return {"alone": alone / n_steps, **{way: (statistics.median(times[way]) - alone) / n_steps for way in ("before", "after")}}
 
 
-def measure_port_speed(target, plan, repeats=3, log=print):
+def before_rounds(repeats, before_repeats=None):
+    """In how many of ``repeats`` rounds the loop before issue 15 is timed: ``before_repeats`` (at most
+    ``repeats``), by default every round.
+
+    Raises:
+        ValueError: ``before_repeats`` below 1 (the steps per epoch are counted in those rounds).
+    """
+    if before_repeats is None:
+        return repeats
+    if before_repeats < 1:
+        raise ValueError(f"before_repeats must be at least 1 (the steps per epoch are counted there), got {before_repeats}")
+    return min(before_repeats, repeats)
+
+
+def measure_port_speed(target, plan, repeats=3, log=print, before_repeats=None):
     """One row of the ports' table (keys of :data:`PORT_COLUMNS`, plus the raw epoch times).
 
-    ``repeats`` rounds of three harness runs (TF1 recipe, port with :func:`per_step_loop`,
-    port with its own loop), each ``plan.warmup`` epochs then ``plan.epochs`` timed ones;
-    medians over the rounds. A target without a port or without epochs is listed with a note.
+    ``repeats`` rounds of harness runs, each ``plan.warmup`` epochs then ``plan.epochs`` timed
+    ones: the TF1 recipe and the port with its own loop back to back, in alternating order (TF1
+    first in rounds 1, 3, ..., the port first in rounds 2, 4, ...: neither always runs on the
+    heels of the other target's runs), then, in the first ``before_repeats`` rounds (default
+    every round), the port with :func:`per_step_loop`; the loop-overhead probe
+    (:func:`loop_overhead`) runs as many rounds. Medians over the rounds; the TF1 and
+    port runs of a round are a pair, whose ratios :func:`round_ratios` and
+    :func:`paired_median` summarise. A target without a port or without epochs is listed with
+    a note.
     """
+    before_repeats = before_rounds(repeats, before_repeats)
     row = {"target": target.label, "recipe": target.recipe, "preset": target.preset}
     if not target.is_training:
         row["note"] = "not a training recipe"
@@ -604,26 +629,29 @@ def measure_port_speed(target, plan, repeats=3, log=print):
         row["note"] = "no port"
         return row
     runs = {"tf1": [], "before": [], "after": []}
+    pair = {"tf1": lambda: target.config(plan), "after": lambda: target.config(plan, tf2=True)}
     try:
         for round_ in range(repeats):
             log(f"{target.label}: round {round_ + 1}/{repeats} ...")
-            runs["tf1"].append(timed_epoch(target.config(plan), plan.warmup))
-            with per_step_loop() as counter:
-                runs["before"].append(timed_epoch(target.config(plan, tf2=True), plan.warmup))
-            runs["after"].append(timed_epoch(target.config(plan, tf2=True), plan.warmup))
+            for key in ("tf1", "after") if round_ % 2 == 0 else ("after", "tf1"):
+                runs[key].append(timed_epoch(pair[key](), plan.warmup))
+            if round_ < before_repeats:
+                with per_step_loop() as counter:
+                    runs["before"].append(timed_epoch(target.config(plan, tf2=True), plan.warmup))
     except Exception as err:  # noqa: BLE001  (one row's failure is reported in the row)
         row["note"] = f"error: {one_line(err)}"
         log(f"{target.label}: {row['note']}")
         return row
     try:
-        overhead = loop_overhead(target, plan, repeats=repeats)
+        overhead = loop_overhead(target, plan, repeats=before_repeats)
     except Exception as err:  # noqa: BLE001  (the epochs stand; the overhead probe's failure is noted)
         overhead = f"overhead not measured: {one_line(err)}"
     medians = {key: statistics.median(times) for key, times in runs.items()}
     row.update(
-        steps=counter["steps"] // plan.runs,  # the last round's port run: steps per epoch
+        steps=counter["steps"] // plan.runs,  # the last per-step-loop run: steps per epoch
         tf1_s=significant(medians["tf1"]), before_s=significant(medians["before"]), after_s=significant(medians["after"]),
         before_over_tf1=ratio(medians["before"], medians["tf1"]), after_over_tf1=ratio(medians["after"], medians["tf1"]),
+        after_over_tf1_paired=paired_median(runs["after"], runs["tf1"]),
         after_over_tf1_rounds=round_ratios(runs["after"], runs["tf1"]), epoch_seconds=runs, note="",
     )
     if overhead is None:
@@ -640,6 +668,16 @@ def measure_port_speed(target, plan, repeats=3, log=print):
     return row
 
 
+def paired_median(port_seconds, tf1_seconds):
+    """The median of the rounds' own port/TF1 ratios (each round's two runs back to back), to 4 significant digits.
+
+    Beside the ratio of the two medians: a round's two runs share the machine's load of
+    that moment, so their ratio is free of the drift between rounds that the medians of
+    each side, taken over all rounds, still carry.
+    """
+    return significant(statistics.median(p / t for p, t in zip(port_seconds, tf1_seconds)))
+
+
 def round_ratios(port_seconds, tf1_seconds):
     """``"lowest-highest"`` of each round's own port/TF1 ratio (its two runs back to back), or the one ratio of one round.
 
@@ -650,10 +688,16 @@ def round_ratios(port_seconds, tf1_seconds):
     return str(low) if low == high else f"{low}-{high}"
 
 
-def measure_ports(targets, plan=Plan(), repeats=3, log=print):
-    """The ports' table as one JSON-ready report: the environment, the settings, a row per target."""
-    report = {"environment": environment(), "settings": {**dataclasses.asdict(plan), "repeats": repeats}}
-    report["rows"] = [measure_port_speed(t, plan, repeats, log) for t in targets]
+def measure_ports(targets, plan=Plan(), repeats=3, log=print, before_repeats=None):
+    """The ports' table as one JSON-ready report: the environment, the settings, a row per target.
+
+    ``before_repeats``: in how many of the ``repeats`` rounds the loop before issue 15 is timed
+    (default every round; :func:`measure_port_speed`).
+    """
+    before_repeats = before_rounds(repeats, before_repeats)
+    report = {"environment": environment(),
+              "settings": {**dataclasses.asdict(plan), "repeats": repeats, "before_repeats": before_repeats}}
+    report["rows"] = [measure_port_speed(t, plan, repeats, log, before_repeats) for t in targets]
     report["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     return report
 
@@ -662,23 +706,30 @@ def port_summary_lines(report):
     """The ports' table caption: machine, load, what each column is."""
     s, env = report["settings"], report["environment"]
     rows = [r for r in report["rows"] if isinstance(r.get("after_over_tf1"), float)]
-    over = [f"{r['target']} ({r['after_over_tf1']}; rounds {r['after_over_tf1_rounds']})"
-            for r in rows if r["after_over_tf1"] > 1.0]
+    over = [f"{r['target']} ({r['after_over_tf1']}; paired median {r.get('after_over_tf1_paired')}; rounds "
+            f"{r['after_over_tf1_rounds']})" for r in rows if r["after_over_tf1"] > 1.0]
+    over_paired = [r["target"] for r in rows if isinstance(r.get("after_over_tf1_paired"), float)
+                   and r["after_over_tf1_paired"] > 1.0]
     return [
         f"{env['cpu']}, {env['cores']} cores, TF {env['tf_version']}, Keras {env['keras_version']}, "
         f"{env['intra_op_threads']} intra-op thread(s); load average at start {env['load_average']}, "
         f"at end {report['load_average_end']}",
-        f"Each s column: median over {s['repeats']} interleaved rounds (TF1, port before, port after) of the mean of "
-        f"{s['epochs']} epoch(s) after {s['warmup']} warm-up epoch(s); harness epoch_seconds (first batch to report, "
-        "evaluation included). Input path (TF1 and ports): " + (s.get("input_path") or "feed_dict") + ".",
+        f"Each s column: median over its rounds of the mean of {s['epochs']} epoch(s) after {s['warmup']} warm-up "
+        "epoch(s); harness epoch_seconds (first batch to report, evaluation included). Input path (TF1 and ports): "
+        + (s.get("input_path") or "feed_dict") + f". Rounds: {s['repeats']}, each the TF1 run and the port's (after) "
+        "back to back, TF1 first in odd rounds and the port first in even ones, then, in the first "
+        f"{s.get('before_repeats', s['repeats'])}, the port before.",
         "before: one tf.function call per batch (the ports' loop before issue 15); after: the ports' loop "
         "(Port.fit: on the in_graph path each batch gathered by its rows, steps_per_execution per call). port step "
         "alone: one train_steps call on a staged dataset of 200 batches, per step; overhead/step: a loop's time per "
         "step beyond that (after: the gathering loop, so below 0 where gathering beats iterating the staged "
-        "dataset). after/TF1 by round: the lowest and highest of the rounds' own ratios (each round's TF1 and "
-        "port runs back to back), the spread the machine's noise gives the ratio. TF1 ms/step: its epoch / steps.",
+        "dataset). after/TF1: the ratio of the two medians; paired median: the median of the rounds' own ratios "
+        "(each round's TF1 and port runs back to back, under the same load); by round: the lowest and highest of "
+        "those, the spread the machine's noise gives the ratio. TF1 ms/step: its epoch / steps.",
         f"ports at most 1.0x their TF1 recipe after: {len(rows) - len(over)} of {len(rows)}"
         + (f"; above: {', '.join(over)}" if over else ""),
+        f"by the paired median: {len(rows) - len(over_paired)} of {len(rows)}"
+        + (f"; above: {', '.join(over_paired)}" if over_paired else ""),
     ]
 
 

@@ -199,20 +199,27 @@ def test_the_probe_counts_the_same_steps_on_both_input_paths():
 
 
 def test_ports_table_compares_each_port_with_its_tf1_recipe_before_and_after_the_loop(tmp_path):
-    """scripts/bench.py --ports on he_init (500 images, one round): every column, ratios as quotients, a step count."""
-    code, stdout = run_script(["--ports", "--repeats", "1", "--recipes", "he_init", "graph_session_basics",
-                               "--train-size", str(TRAIN_SIZE), "--json", str(tmp_path / "ports.json"), "--quiet"])
+    """scripts/bench.py --ports on he_init (500 images, two rounds, the loop before issue 15 in the first only):
+    every column, ratios as quotients, a step count."""
+    code, stdout = run_script(["--ports", "--repeats", "2", "--before-repeats", "1", "--recipes", "he_init",
+                               "graph_session_basics", "--train-size", str(TRAIN_SIZE),
+                               "--json", str(tmp_path / "ports.json"), "--quiet"])
     assert code == 0
     for _, heading in bench.PORT_COLUMNS:
         assert heading in stdout
-    he_init, basics = json.loads((tmp_path / "ports.json").read_text())["rows"]
+    report = json.loads((tmp_path / "ports.json").read_text())
+    assert (report["settings"]["repeats"], report["settings"]["before_repeats"]) == (2, 1)
+    he_init, basics = report["rows"]
     assert basics["note"] == "not a training recipe"
     assert he_init["steps"] == TRAIN_SIZE // 50  # he_init's batch size
-    for key in ("tf1", "before", "after"):
-        assert len(he_init["epoch_seconds"][key]) == 1 and he_init[f"{key}_s"] > 0
-    assert he_init["before_over_tf1"] == bench.significant(he_init["epoch_seconds"]["before"][0] / he_init["epoch_seconds"]["tf1"][0])
-    assert he_init["after_over_tf1"] == bench.significant(he_init["epoch_seconds"]["after"][0] / he_init["epoch_seconds"]["tf1"][0])
-    assert he_init["after_over_tf1_rounds"] == str(he_init["after_over_tf1"])  # one round: its one ratio
+    times = he_init["epoch_seconds"]
+    assert [len(times[key]) for key in ("tf1", "after", "before")] == [2, 2, 1]
+    assert all(t > 0 for key in ("tf1", "after", "before") for t in times[key])
+    median = lambda key: float(np.median(times[key]))  # noqa: E731
+    assert he_init["before_over_tf1"] == bench.significant(times["before"][0] / median("tf1"))
+    assert he_init["after_over_tf1"] == bench.significant(median("after") / median("tf1"))
+    assert he_init["after_over_tf1_paired"] == bench.significant(np.mean([a / t for a, t in zip(times["after"], times["tf1"])]))
+    assert he_init["after_over_tf1_rounds"] == bench.round_ratios(times["after"], times["tf1"])
     assert he_init["step_alone_ms"] > 0 and "overhead_before_ms" in he_init and "overhead_after_ms" in he_init
 
 
@@ -234,3 +241,35 @@ def test_per_step_loop_trains_one_call_per_batch_and_puts_the_ports_loop_back():
     assert counter["steps"] == 3 and outputs.shape == (3, 1)
     assert port.train_step.experimental_get_tracing_count() == 1
     assert port.train_steps.experimental_get_tracing_count() == 0  # the loop function was not used
+
+
+def test_paired_median_is_the_median_of_each_rounds_own_quotient():
+    assert bench.paired_median([1.1, 0.9, 1.0], [1.0, 1.0, 0.8]) == 1.1  # rounds 1.1, 0.9, 1.25
+    assert bench.paired_median([2.0, 3.0], [4.0, 4.0]) == 0.625  # two rounds: the mean of 0.5 and 0.75
+
+
+def test_the_loop_before_issue_15_is_timed_in_the_first_before_repeats_rounds_only():
+    assert bench.before_rounds(12) == 12
+    assert bench.before_rounds(12, 3) == 3
+    assert bench.before_rounds(2, 3) == 2
+    with pytest.raises(ValueError, match="at least 1"):
+        bench.before_rounds(3, 0)
+
+
+def test_each_round_runs_tf1_and_the_port_back_to_back_alternating_which_goes_first(monkeypatch):
+    """Rounds 1, 3: TF1 then the port's loop; rounds 2, 4: the port's loop then TF1; the loop before issue 15 last,
+    in the first ``before_repeats`` rounds. The harness runs are recorded, not trained."""
+    from tf1_recipes.tf2.base import Port
+
+    own, order = Port.train_batches, []
+
+    def timed_epoch(config, warmup):
+        order.append("before" if Port.train_batches is not own else "after" if config.tf2 else "tf1")
+        return 1.0
+
+    monkeypatch.setattr(bench, "timed_epoch", timed_epoch)
+    monkeypatch.setattr(bench, "loop_overhead", lambda target, plan, repeats: None)
+    row = bench.measure_port_speed(bench.Target.parse("he_init"), bench.Plan(), repeats=4, log=lambda _: None,
+                                   before_repeats=2)
+    assert order == ["tf1", "after", "before", "after", "tf1", "before", "tf1", "after", "after", "tf1"]
+    assert row["after_over_tf1"] == row["after_over_tf1_paired"] == 1.0
