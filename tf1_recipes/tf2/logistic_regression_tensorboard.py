@@ -22,7 +22,11 @@ TF1 → TF2:
   ``checkpoint_every`` epochs → ``tf.train.CheckpointManager(..., max_to_keep=None,
   checkpoint_name="logreg_model.ckpt").save(checkpoint_number=epoch)``; the final model
   is written to ``run.checkpoint_path`` as every port's is.
+* The epoch's two evaluations of the test set, ``sess.run([loss, loss_summary])`` and
+  ``y_proba.eval()``, are one traced call (:meth:`LogisticRegressionTensorBoard.test_values`).
 """
+
+import functools
 
 import keras
 import numpy as np
@@ -97,6 +101,21 @@ class LogisticRegressionTensorBoard(Port):
         """What the TF1 graph calls ``logistic_regression/train/loss``: the log loss of the sigmoid."""
         return log_loss(y, self.y_proba(X))
 
+    @functools.cached_property
+    def test_values(self):
+        """The epoch's ``sess.run([loss, loss_summary], ...)`` and ``y_proba.eval(...)`` on the test set: one traced call.
+
+        ``test_values(X, y)``: X float32 ``[N, n_inputs]`` (enhanced, bias column included), y float32
+        ``[N, 1]`` (:meth:`~tf1_recipes.tf2.base.Port.split_function`). Returns (log loss, y_proba) as tensors:
+        the scalar :func:`log_loss` of the sigmoid, and the sigmoid ``[N, 1]``.
+        """
+
+        def values(X, y):
+            y_proba = self.y_proba(X)
+            return log_loss(y, y_proba), y_proba
+
+        return self.split_function(values)
+
     def fit(self, run):
         writer = tf.summary.create_file_writer(log_dir(run.out_dir / "tf_logs", "logreg"))
         with writer.as_default():
@@ -106,12 +125,13 @@ class LogisticRegressionTensorBoard(Port):
         moons = DataSet(self.X_train, self.y_train)
         for epoch in range(self.n_epochs):  # random_batch's rows, each batch X_train[rows], y_train[rows]
             self.train_held(run, moons, (random_rows(len(self.X_train), self.batch_size) for batch_index in range(n_batches)), outputs=False)
-            loss_val = float(self.loss(self.X_test, self.y_test))
+            loss_val, y_proba = self.test_values(self.X_test, self.y_test)
+            loss_val = float(loss_val)
             with writer.as_default():
                 scalar(LOSS_TAG, loss_val, epoch)
             if epoch % self.checkpoint_every == 0:
                 manager.save(checkpoint_number=epoch)
-            y_pred = self.y_proba(self.X_test).numpy() >= 0.5
+            y_pred = y_proba.numpy() >= 0.5
             run.report(epoch, loss_val, test_accuracy=np.mean(y_pred == self.y_test))
         self.checkpoint().write(run.checkpoint_path)
         writer.close()
