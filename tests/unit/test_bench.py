@@ -273,3 +273,13 @@ def test_each_round_runs_tf1_and_the_port_back_to_back_alternating_which_goes_fi
                                    before_repeats=2)
     assert order == ["tf1", "after", "before", "after", "tf1", "before", "tf1", "after", "after", "tf1"]
     assert row["after_over_tf1"] == row["after_over_tf1_paired"] == 1.0
+
+
+@pytest.mark.parametrize("flag", ["--repeats", "--before-repeats"])
+def test_a_round_count_below_1_is_one_usage_line(flag, capsys):
+    main = runpy.run_path(str(SCRIPT))["main"]
+    with pytest.raises(SystemExit) as exit_:
+        main(["--ports", flag, "0"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].endswith(f"error: argument {flag}: must be at least 1, got 0")
