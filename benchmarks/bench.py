@@ -629,12 +629,11 @@ def measure_port_speed(target, plan, repeats=3, log=print, before_repeats=None):
         row["note"] = "no port"
         return row
     runs = {"tf1": [], "before": [], "after": []}
-    pair = {"tf1": lambda: target.config(plan), "after": lambda: target.config(plan, tf2=True)}
     try:
         for round_ in range(repeats):
             log(f"{target.label}: round {round_ + 1}/{repeats} ...")
             for key in ("tf1", "after") if round_ % 2 == 0 else ("after", "tf1"):
-                runs[key].append(timed_epoch(pair[key](), plan.warmup))
+                runs[key].append(timed_epoch(target.config(plan, tf2=key == "after"), plan.warmup))
             if round_ < before_repeats:
                 with per_step_loop() as counter:
                     runs["before"].append(timed_epoch(target.config(plan, tf2=True), plan.warmup))
@@ -706,10 +705,9 @@ def port_summary_lines(report):
     """The ports' table caption: machine, load, what each column is."""
     s, env = report["settings"], report["environment"]
     rows = [r for r in report["rows"] if isinstance(r.get("after_over_tf1"), float)]
-    over = [f"{r['target']} ({r['after_over_tf1']}; paired median {r.get('after_over_tf1_paired')}; rounds "
+    over = [f"{r['target']} ({r['after_over_tf1']}; paired median {r['after_over_tf1_paired']}; rounds "
             f"{r['after_over_tf1_rounds']})" for r in rows if r["after_over_tf1"] > 1.0]
-    over_paired = [r["target"] for r in rows if isinstance(r.get("after_over_tf1_paired"), float)
-                   and r["after_over_tf1_paired"] > 1.0]
+    over_paired = [r["target"] for r in rows if r["after_over_tf1_paired"] > 1.0]
     return [
         f"{env['cpu']}, {env['cores']} cores, TF {env['tf_version']}, Keras {env['keras_version']}, "
         f"{env['intra_op_threads']} intra-op thread(s); load average at start {env['load_average']}, "
@@ -718,7 +716,7 @@ def port_summary_lines(report):
         "epoch(s); harness epoch_seconds (first batch to report, evaluation included). Input path (TF1 and ports): "
         + (s.get("input_path") or "feed_dict") + f". Rounds: {s['repeats']}, each the TF1 run and the port's (after) "
         "back to back, TF1 first in odd rounds and the port first in even ones, then, in the first "
-        f"{s.get('before_repeats', s['repeats'])}, the port before.",
+        f"{s['before_repeats']}, the port before.",
         "before: one tf.function call per batch (the ports' loop before issue 15); after: the ports' loop "
         "(Port.fit: on the in_graph path each batch gathered by its rows, steps_per_execution per call). port step "
         "alone: one train_steps call on a staged dataset of 200 batches, per step; overhead/step: a loop's time per "
