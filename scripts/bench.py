@@ -82,10 +82,15 @@ def main(argv=None):
     sys.path.insert(0, str(PROJECT))
     from benchmarks import bench
 
+    from tf1_recipes import outputs
+
     try:
         targets = [bench.Target.parse(name) for name in args.recipes] if args.recipes else bench.default_targets()
         memory = None if args.no_memory else bench.Target.parse(args.memory)
-    except UnknownRecipeError as err:
+        for flag, path in (("--json", args.json), ("--markdown", args.markdown)):
+            if path:  # before the measurements: a run of an hour must not end in a path it cannot write
+                outputs.check_file(path, flag, "the benchmark's report")
+    except (UnknownRecipeError, outputs.OutputPathError) as err:
         print(f"bench: error: {err}", file=sys.stderr)
         return 2
 
@@ -98,8 +103,8 @@ def main(argv=None):
         report = bench.measure_ports(targets, plan, args.repeats, log=log, before_repeats=args.before_repeats)
         table, caption = bench.render_table(report["rows"], columns=bench.PORT_COLUMNS), bench.port_summary_lines(report)
         print(table + "\n\n" + "\n".join(caption))
-        write_outputs(args, report, bench.render_table(report["rows"], markdown=True, columns=bench.PORT_COLUMNS), caption)
-        return 0
+        return write_outputs(args, report, bench.render_table(report["rows"], markdown=True, columns=bench.PORT_COLUMNS),
+                             caption)
     report = bench.measure(
         targets, plan, square=args.square, memory_target=memory, golden_tier=args.golden_tier,
         golden_report=args.golden_report, log=log,
@@ -108,20 +113,29 @@ def main(argv=None):
     print(bench.render_table(report["rows"]))
     print()
     print("\n".join(caption))
-    write_outputs(args, report, bench.render_table(report["rows"], markdown=True), caption)
-    return 0
+    return write_outputs(args, report, bench.render_table(report["rows"], markdown=True), caption)
 
 
 def write_outputs(args, report, markdown_table, caption):
-    """The report as JSON (``--json``) and the table with its caption as markdown (``--markdown``)."""
+    """The report as JSON (``--json``) and the table with its caption as markdown (``--markdown``); the exit code.
+
+    Each file is written whole or not at all; one the OS refuses is one line and exit 2 (the
+    table is on stdout already).
+    """
     from benchmarks import bench
 
-    if args.json:
-        with open(args.json, "w", encoding="utf-8") as fh:
-            fh.write(bench.to_json(report) + "\n")
-    if args.markdown:
-        with open(args.markdown, "w", encoding="utf-8") as fh:
-            fh.write(markdown_table + "\n\n" + "\n".join(f"- {line}" for line in caption) + "\n")
+    from tf1_recipes import outputs
+
+    try:
+        if args.json:
+            outputs.write_text(args.json, bench.to_json(report) + "\n", "--json", "the benchmark's report")
+        if args.markdown:
+            outputs.write_text(args.markdown, markdown_table + "\n\n" + "\n".join(f"- {line}" for line in caption) + "\n",
+                               "--markdown", "the benchmark's report")
+    except outputs.OutputPathError as err:
+        print(f"bench: error: {err}", file=sys.stderr)
+        return 2
+    return 0
 
 
 if __name__ == "__main__":

@@ -8,6 +8,8 @@ import argparse
 import json
 import sys
 
+from tf1_recipes import outputs
+
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
@@ -343,6 +345,7 @@ def cmd_check(args):
         if not args.out:
             raise UsageError("--report needs --out RUNS: the report is made from the run records written there")
         _require_matplotlib()
+        outputs.check_folder(args.report, "--report", "the report")
     wanted = min(args.jobs or available_cores(), len(names))
     jobs, threads = share_cores(wanted, args.threads)
     if wanted > 1 and (jobs < wanted or threads < (args.threads or threads)):
@@ -517,6 +520,10 @@ def cmd_doctor(args):
             doctor_output.require_matplotlib()
         except doctor_output.PlotUnavailable as err:
             raise UsageError(str(err)) from None
+    if args.out:  # before any check runs: a folder that cannot take the record or the plots is one line
+        outputs.check_folder(args.out, "--out", "the doctor's record")
+    if args.plot:
+        outputs.check_folder(args.plot, "--plot", "the plots")
     budget = doctor.Budget.quick() if args.quick else doctor.Budget()
     if args.recipe is not None:
         report = doctor.diagnose_recipe(args.recipe, args.preset, data_dir=args.data_dir, seed=args.seed,

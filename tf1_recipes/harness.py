@@ -41,7 +41,7 @@ import time
 from pathlib import Path
 
 from tf1_recipes import data as data_lib
-from tf1_recipes import in_graph, runlog, session_observer, tf_private
+from tf1_recipes import in_graph, outputs, runlog, session_observer, tf_private
 from tf1_recipes.compat import configure_tensorflow, seed_everything, tf1
 from tf1_recipes.provenance import provenance
 from tf1_recipes.registry import get_recipe
@@ -362,11 +362,14 @@ class Run:
 
 
 class OutDirInUseError(ValueError):
-    """``--out`` holds another run's model, or is not a directory (one line, exit 2)."""
+    """``--out`` holds another run's model (one line, exit 2)."""
 
 
 def check_out_dir(config):
-    """Refuse (OutDirInUseError) an ``out_dir`` that already holds another run's ``model.ckpt``.
+    """Refuse an ``out_dir`` that cannot take the run, or already holds another run's ``model.ckpt``.
+
+    Raises OutputPathError (:mod:`tf1_recipes.outputs`) for a path that is not and cannot
+    become a directory this user can write; OutDirInUseError for another run's model.
 
     Allowed: a fresh or checkpoint-less directory; ``config.overwrite``; an interrupted run
     to resume (a resumable recipe, ``checkpoint_every``, with a resume state there: the
@@ -375,9 +378,7 @@ def check_out_dir(config):
     if not config.out_dir:
         return
     spec, preset, settings, hyper = config.resolve()
-    out = Path(config.out_dir)
-    if out.exists() and not out.is_dir():
-        raise OutDirInUseError(f"--out {out}: exists and is not a directory; give a directory for the run's output")
+    out = outputs.check_folder(config.out_dir, "--out", "the run's output")
     held = sorted(out.glob("model.ckpt.*"))
     if not held or config.overwrite:
         return
@@ -434,7 +435,8 @@ def run_recipe(config, **fields):
             recipe without a TF2 port, NoShimError (one) for ``shim`` and one without a shim
             port, before anything runs.
         ValueError: a bad configuration (:meth:`RecipeConfig.resolve`);
-            OutDirInUseError (one) when ``out_dir`` is refused.
+            OutDirInUseError (one) when ``out_dir`` holds another run's model, OutputPathError
+            (one) when it cannot be a directory this user writes (:mod:`tf1_recipes.outputs`).
         DirectoryLockedError: another run holds ``out_dir``'s lock.
         DataError: MNIST is missing or damaged (:func:`tf1_recipes.data.load_mnist`).
         CheckpointError: a checkpoint the recipe restores is missing, damaged or of
@@ -458,10 +460,7 @@ def run_recipe(config, **fields):
         return _run_recipe(config, spec, preset, settings, hyper, None)
     from tf1_recipes.checkpoints import directory_lock
 
-    out = Path(config.out_dir)
-    if out.exists() and not out.is_dir():
-        check_out_dir(config)  # refuses: not a directory
-    out.mkdir(parents=True, exist_ok=True)
+    out = outputs.make_folder(config.out_dir, "--out", "the run's output")  # or one line: a file, unwritable
     with directory_lock(out / OUT_LOCK, f"--out {out}"):  # a run writing into it: refused as "in use"
         check_out_dir(config)
         return _run_recipe(config, spec, preset, settings, hyper, out)

@@ -20,6 +20,7 @@ import tempfile
 from pathlib import Path
 
 from tf1_recipes import golden as golden_lib
+from tf1_recipes import outputs
 from tf1_recipes.harness import RunResult
 from tf1_recipes.runlog import RUN_RECORD
 
@@ -225,6 +226,12 @@ def render(runs_dir, out_dir, golden_dir=None):
     Records, goldens and references are all read (and checked) and matplotlib loaded before
     anything is written; the files are rendered into a temporary folder beside ``out_dir``
     and moved into it only when every one is written.
+
+    Raises:
+        ReportError: no complete run record of a known recipe under ``runs_dir``.
+        GoldenError: a record's golden or reference file is missing or damaged.
+        OutputPathError: ``out_dir`` is not and cannot become a directory this user writes, or
+            writing there failed (:mod:`tf1_recipes.outputs`).
     """
     skipped = []
     results = load_records(runs_dir, skipped)
@@ -236,31 +243,32 @@ def render(runs_dir, out_dir, golden_dir=None):
                golden_lib.load_reference(r.recipe, r.preset, golden_dir)) for r in results]
     table = rows(results, golden_dir)
     pyplot()  # fail before writing anything when matplotlib is missing
-    out_dir = Path(out_dir)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise ReportError(f"--out {out_dir}: is a file, not a folder; name a folder for the report")
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    out_dir = outputs.check_folder(out_dir, "--out", "the report")
+    parent = outputs.make_folder(out_dir.parent, "--out", "the report")
+    staging = None
     try:
-        sections = []
-        for result, row, (golden, reference) in zip(results, table, inputs):
-            image = f"{result.recipe}-{result.preset}.png"
-            plot_curve(result, golden, reference, staging / image)
-            notes = "".join(f"<li>{html.escape(n)}</li>" for n in row["notes"])
-            reason = f'<p class="reason">{html.escape(row["reason"])}</p>' if row["reason"] else ""
-            sections.append(
-                f'<section><h2>{html.escape(result.recipe)} / {html.escape(result.preset)}</h2>'
-                f'<img src="{image}" alt="{html.escape(result.recipe)} curve">{reason}<ul>{notes}</ul></section>'
-            )
-        (staging / "index.html").write_text(_page(table, sections, runs_dir, golden_dir, skipped), encoding="utf-8")
-        (staging / "report.json").write_text(json.dumps(table, indent=2))
-        if not out_dir.exists():
-            os.replace(staging, out_dir)
-        else:
-            for item in staging.iterdir():
-                os.replace(item, out_dir / item.name)
+        with outputs.writing(out_dir, "--out", "the report"):  # a full, read-only or virtual file system: one line
+            staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=parent))
+            sections = []
+            for result, row, (golden, reference) in zip(results, table, inputs):
+                image = f"{result.recipe}-{result.preset}.png"
+                plot_curve(result, golden, reference, staging / image)
+                notes = "".join(f"<li>{html.escape(n)}</li>" for n in row["notes"])
+                reason = f'<p class="reason">{html.escape(row["reason"])}</p>' if row["reason"] else ""
+                sections.append(
+                    f'<section><h2>{html.escape(result.recipe)} / {html.escape(result.preset)}</h2>'
+                    f'<img src="{image}" alt="{html.escape(result.recipe)} curve">{reason}<ul>{notes}</ul></section>'
+                )
+            (staging / "index.html").write_text(_page(table, sections, runs_dir, golden_dir, skipped), encoding="utf-8")
+            (staging / "report.json").write_text(json.dumps(table, indent=2))
+            if not out_dir.exists():
+                os.replace(staging, out_dir)
+            else:
+                for item in staging.iterdir():
+                    os.replace(item, out_dir / item.name)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
     return out_dir / "index.html", table, skipped
 
 

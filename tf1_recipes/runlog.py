@@ -13,6 +13,7 @@ import datetime
 import json
 from pathlib import Path
 
+from tf1_recipes import outputs
 from tf1_recipes.compat import tf1
 
 RUN_RECORD = "runs.jsonl"
@@ -37,8 +38,7 @@ def append_run_record(out_dir, result, **more):
         **result.to_dict(),
         **more,
     }
-    path = Path(out_dir) / RUN_RECORD
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path = outputs.make_folder(out_dir, "--out", "the run records") / RUN_RECORD
     with open(path, "a", encoding="utf-8") as fh:
         fh.write(json.dumps(record) + "\n")
     return path

@@ -52,6 +52,8 @@ import tempfile
 import traceback
 from pathlib import Path
 
+from tf1_recipes import outputs
+
 PROJECT = Path(__file__).resolve().parents[1]
 RECIPES_DIR = PROJECT / "tf1_recipes" / "recipes"
 REPORT_DIR = PROJECT / "migration" / "tf_upgrade_v2"
@@ -1333,20 +1335,6 @@ def render_fixed_table(summaries):
     return out
 
 
-def _write(path, text):
-    """Write ``text`` to ``path`` through a temporary file beside it (never half-written)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_readme(report_dir=REPORT_DIR):
     """Rewrite ``report_dir/README.md`` from every ``<name>.md`` there; returns its text.
 
@@ -1357,7 +1345,7 @@ def write_readme(report_dir=REPORT_DIR):
     summaries = [read_summary(p.read_text(encoding="utf-8"), p) for p in sorted(report_dir.glob("*.md"))
                  if p.name != "README.md"]
     text = render_readme(summaries)
-    _write(report_dir / "README.md", text)
+    outputs.write_text(report_dir / "README.md", text)
     return text
 
 
@@ -1390,6 +1378,8 @@ def main(argv=None):
         args = parser.parse_args(sys.argv[1:] if argv is None else argv)
         names = [get_recipe(n).name for n in args.recipes] if args.recipes else [r.name for r in list_recipes()]
         report_dir = Path(args.report_dir)
+        if args.write:
+            outputs.check_folder(report_dir, purpose="the reports")  # before anything runs
         kept = {}
         if args.static_only and args.write:
             for name in names:
@@ -1415,10 +1405,10 @@ def main(argv=None):
                       f"{static.count('ERROR')} ERROR, {len(static.unresolved)} names TF lacks; run: {result}; "
                       f"after the fixes: {fixed_result}", flush=True)
                 if args.write:
-                    _write(report_dir / f"{name}.md", render_report(static, run, fixed))
+                    outputs.write_text(report_dir / f"{name}.md", render_report(static, run, fixed))
         if args.write:
             write_readme(report_dir)
-    except (UpgradeError, UnknownRecipeError) as err:
+    except (UpgradeError, UnknownRecipeError, outputs.OutputPathError) as err:
         print(f"upgrade_v2_reports.py: error: {err}", file=sys.stderr)
         return 2
     return 0

@@ -125,6 +125,20 @@ def test_an_unknown_recipe_is_a_usage_error_before_anything_runs(capsys):
     assert "no_such_recipe" in capsys.readouterr().err
 
 
+def test_a_report_file_it_cannot_write_is_one_line_before_anything_runs(tmp_path, capsys):
+    """--json / --markdown are checked before the measurements (a full run takes over an hour)."""
+    main = runpy.run_path(str(SCRIPT))["main"]
+    user_file = tmp_path / "notes.txt"
+    user_file.write_text("mine\n")
+    assert main(["--recipes", "he_init", "--no-memory", "--json", str(tmp_path / "ok.json"),
+                 "--markdown", str(user_file / "table.md")]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.splitlines() == [
+        f"bench: error: --markdown {user_file / 'table.md'}: {user_file} is a file, not a directory; give a directory "
+        "for the benchmark's report"]
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"] and user_file.read_text() == "mine\n"
+
+
 @pytest.mark.parametrize("train_scope", [None, "hidden2|outputs"])
 def test_the_probe_counts_the_matmuls_tensorflow_runs(train_scope):
     """The probe's gradient MatMuls are those a FULL_TRACE of the training step shows executed."""

@@ -204,6 +204,17 @@ def test_paths_that_are_no_checkpoint_say_what_they_are(tf1_run, tmp_path, capsy
     assert not (tmp_path / "tf2").exists()
 
 
+def test_an_output_folder_under_a_file_is_one_line_and_nothing_is_written(tf1_run, tmp_path, capsys):
+    src, _ = tf1_run
+    user_file = tmp_path / "notes.txt"
+    user_file.write_text("mine\n")
+    code, out, err = migrate(capsys, src / "model.ckpt", user_file / "tf2")
+    assert code == 2 and out == ""
+    assert one_error_line(err) == (f"tf1-recipes: error: {user_file / 'tf2'}: {user_file} is a file, not a directory; "
+                                   "give a directory for the TF2 checkpoint")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"] and user_file.read_text() == "mine\n"
+
+
 def test_migrating_into_a_folder_holding_a_tf2_checkpoint_is_refused(tf1_run, tmp_path, capsys):
     src, _ = tf1_run
     assert migrate(capsys, src / "model.ckpt", tmp_path / "tf2")[0] == 0

@@ -27,6 +27,7 @@ KINDS = [
     "golden",
     "references.json",
     "runs.jsonl",
+    "an output path you name",
 ]
 
 NODE = re.compile(r"`(tests/[\w/]+\.py)::(\w+)(?:\[[^\]`]*\])?`")

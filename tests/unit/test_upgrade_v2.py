@@ -347,6 +347,17 @@ def test_static_only_write_of_a_report_without_its_fixes_section_is_one_line_and
     assert damaged.read_text() == text and sorted(p.name for p in tmp_path.iterdir()) == ["adam.md"]
 
 
+def test_a_report_folder_under_a_file_is_one_line_before_anything_runs(tmp_path, capsys):
+    user_file = tmp_path / "notes.txt"
+    user_file.write_text("mine\n")
+    assert upgrade_v2.main(["adam", "--write", "--report-dir", str(user_file / "reports")]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.splitlines() == [
+        f"upgrade_v2_reports.py: error: {user_file / 'reports'}: {user_file} is a file, not a directory; give a "
+        "directory for the reports"]
+    assert user_file.read_text() == "mine\n"
+
+
 def test_a_report_without_its_summary_is_one_line_and_left_as_it_is(tmp_path, capsys):
     damaged = tmp_path / "adam.md"
     text = "\n".join(line for line in report_path("adam").read_text().splitlines()

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
+from tf1_recipes import outputs
+
 PLOT_EXTRA = "pip install matplotlib"
 
 
@@ -30,8 +32,7 @@ def _safe(name):
 def write_plots(report, directory):
     """PNGs of the activation histograms per layer and of the learning-rate sweep; returns their paths."""
     plt = require_matplotlib()
-    directory = Path(directory)
-    directory.mkdir(parents=True, exist_ok=True)
+    directory = outputs.make_folder(directory, "--plot", "the plots")
     written = []
     activations = next((f.arrays.get("activations") for f in report.findings if f.arrays.get("activations")), None)
     if activations:

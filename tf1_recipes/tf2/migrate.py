@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from tf1_recipes import checkpoints
+from tf1_recipes import checkpoints, outputs
 from tf1_recipes.tf2.mapping import CheckpointMismatchError, Entry, Row, format_rows, map_checkpoint, natural_key  # noqa: F401 (re-exported)
 
 REMEDY_TF1 = "re-save it (run the recipe again with --out) or give another TF1 checkpoint"
@@ -288,9 +288,7 @@ def _first_kernel_width(tf1_shapes, order):
 
 
 def _check_out_dir(out_dir):
-    out_dir = Path(out_dir)
-    if out_dir.exists() and not out_dir.is_dir():
-        raise checkpoints.CheckpointError(f"{out_dir}: exists and is not a directory; give a directory for the TF2 checkpoint")
+    out_dir = outputs.check_folder(out_dir, purpose="the TF2 checkpoint")  # a file, or a place this user cannot write
     if (out_dir / checkpoints.STATE_FILE).exists():
         raise checkpoints.CheckpointError(
             f"{out_dir} already holds a TF2 checkpoint ({out_dir / checkpoints.STATE_FILE}); "
@@ -327,18 +325,22 @@ def _convert(values, mapping, model, optimizer, optimizer_state, out_dir, what):
 
 def _write(out_dir, objects):
     """Write ``tf.train.Checkpoint(**objects)`` into ``out_dir`` through a temporary folder beside it; the prefix."""
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+    purpose = "the TF2 checkpoint"
+    parent = outputs.make_folder(out_dir.parent, purpose=purpose)
+    scratch = None
     try:
-        manager = tf.train.CheckpointManager(tf.train.Checkpoint(**objects), str(scratch), max_to_keep=1)
-        written = Path(manager.save())
-        if not out_dir.exists():
-            os.replace(scratch, out_dir)
-        else:  # an existing (checkpoint-less) directory: the files, the state file last
-            for item in sorted(scratch.iterdir(), key=lambda p: p.name == checkpoints.STATE_FILE):
-                os.replace(item, out_dir / item.name)
+        with outputs.writing(out_dir, purpose=purpose):  # a full, read-only or virtual file system: one line
+            scratch = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=parent))
+            manager = tf.train.CheckpointManager(tf.train.Checkpoint(**objects), str(scratch), max_to_keep=1)
+            written = Path(manager.save())
+            if not out_dir.exists():
+                os.replace(scratch, out_dir)
+            else:  # an existing (checkpoint-less) directory: the files, the state file last
+                for item in sorted(scratch.iterdir(), key=lambda p: p.name == checkpoints.STATE_FILE):
+                    os.replace(item, out_dir / item.name)
     finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
     return str(out_dir / written.name)
 
 

@@ -1,0 +1,133 @@
+"""Output paths the user names: ``--out``, ``--plot``, ``--report``, migrate-ckpt's OUT_DIR, the benchmark's files.
+
+A path that cannot take the output (a file where a folder is wanted, a folder under a
+file, a place this user cannot write) is found before any work starts
+(:func:`check_folder`, :func:`check_file`: reads only), so a typo costs one line, not a
+finished run. Where the output is written, every OS error of making the folder or the
+file is one line too (:func:`make_folder`, :func:`write_text`, :func:`writing`), and a file is written
+through a temporary file beside it, so it is never half-written.
+
+Every error is an :class:`OutputPathError` whose message names the flag, the path, the
+cause and what to do; the command line prints it as one line and exits 2.
+"""
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+
+class OutputPathError(ValueError):
+    """An output path that is not, and cannot become, a directory (or file) this process can write."""
+
+
+def _where(path, flag):
+    return f"{flag} {path}" if flag else str(path)
+
+
+def _nearest_existing(path):
+    """``path`` made absolute, or its nearest ancestor that exists."""
+    path = Path(os.path.abspath(path))
+    return next(p for p in (path, *path.parents) if p.exists())
+
+
+def _check_creatable_under(path, where, purpose):
+    """OutputPathError unless the nearest existing ancestor of ``path`` is a directory this user can write."""
+    base = _nearest_existing(path)
+    if not base.is_dir():
+        raise OutputPathError(f"{where}: {base} is a file, not a directory; give a directory for {purpose}")
+    if not os.access(base, os.W_OK | os.X_OK):
+        raise OutputPathError(f"{where}: {base} is not writable by this user; give a directory you can write to "
+                              f"for {purpose}")
+
+
+def check_folder(path, flag=None, purpose="the output"):
+    """Check, before any work, that ``path`` is or can become a directory this process can write.
+
+    Args:
+        path: the directory the user named (str or Path; relative to the working directory).
+        flag: how the user named it (``"--out"``), the start of the message; None: the path alone.
+        purpose: what goes there (``"the run's output"``), the end of the message.
+
+    Returns:
+        ``path`` as a Path. Nothing is created.
+
+    Raises:
+        OutputPathError: ``path`` exists and is not a directory; or the nearest ancestor that
+            exists is a file, or is a directory this user may not write into.
+    """
+    path = Path(path)
+    where = _where(path, flag)
+    if path.exists() and not path.is_dir():
+        raise OutputPathError(f"{where}: exists and is not a directory; give a directory for {purpose}")
+    _check_creatable_under(path, where, purpose)
+    return path
+
+
+def make_folder(path, flag=None, purpose="the output"):
+    """:func:`check_folder`, then create ``path`` with its parents; a Path.
+
+    Raises:
+        OutputPathError: as :func:`check_folder`, or the OS refused to create it (a read-only
+            or virtual file system: the OS's reason is in the message).
+    """
+    path = check_folder(path, flag, purpose)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise OutputPathError(f"{_where(path, flag)}: cannot be created ({err.strerror or err}); "
+                              f"give a directory you can write to for {purpose}") from None
+    return path
+
+
+def check_file(path, flag=None, purpose="the output"):
+    """Check, before any work, that a file can be written at ``path`` (its folders are made when it is written).
+
+    Returns:
+        ``path`` as a Path. Nothing is created.
+
+    Raises:
+        OutputPathError: ``path`` is a directory; or its nearest existing ancestor is a file, or a
+            directory this user may not write into.
+    """
+    path = Path(path)
+    where = _where(path, flag)
+    if path.is_dir():
+        raise OutputPathError(f"{where}: is a directory; give a file name for {purpose}")
+    _check_creatable_under(path.parent, where, purpose)
+    return path
+
+
+@contextlib.contextmanager
+def writing(path, flag=None, purpose="the output"):
+    """A block that writes ``path``: an OSError raised inside (a full, read-only or virtual file
+    system) leaves it as an OutputPathError naming ``path``, the OS's reason and what to do."""
+    try:
+        yield
+    except OSError as err:
+        raise OutputPathError(f"{_where(path, flag)}: cannot be written ({err.strerror or err}); "
+                              f"free space or give a path you can write to for {purpose}") from None
+
+
+def write_text(path, text, flag=None, purpose="the output"):
+    """Write ``text`` (UTF-8) to ``path`` through a temporary file beside it, renamed once complete.
+
+    The parent folders are created. On any error the temporary file is removed and a file
+    already at ``path`` is left as it was.
+
+    Raises:
+        OutputPathError: as :func:`check_file`, or the OS refused a step (its reason in the message).
+    """
+    path = check_file(path, flag, purpose)
+    tmp = None
+    try:
+        with writing(path, flag, purpose):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+            with os.fdopen(handle, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            os.replace(tmp, path)
+    finally:
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
