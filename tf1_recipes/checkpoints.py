@@ -39,6 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
+from tf1_recipes import outputs
 from tf1_recipes.compat import configure_tensorflow, tf, tf1
 from tf1_recipes.harness import RecipeConfig, RunResult, run_recipe
 
@@ -356,6 +357,8 @@ def pretrained_checkpoint(recipe, preset, run=None):
         verify_meta_graph(path, remedy)
         log(f"Reusing the cached {spec.name}/{preset} checkpoint {path}")
         return str(path)
+    named = f"${ENV_VAR}" if os.environ.get(ENV_VAR) else None  # the user's folder, or the default under ~/.cache
+    outputs.make_folder(directory.parent, named, "the pretrained checkpoints")  # a file there: one line, exit 2
     with _lock(directory):
         if not _complete(path):  # nobody produced it while we waited for the lock
             _produce(log, dataclasses.replace(config, preset=preset), directory)

@@ -270,6 +270,9 @@ def _golden_dir(path):
         return None
     path = Path(path)
     if path.is_file():
+        if path not in golden.golden_files(path.parent.parent):  # else its "folder of goldens" would be a guess
+            raise UsageError(f"--against {path}: not a golden file (<recipe>/<preset>.json); name a folder of goldens "
+                             "or one golden file")
         return path.parent.parent
     if not path.is_dir():
         raise UsageError(f"--against {path}: no such golden file or directory; name a folder of goldens "

@@ -40,6 +40,19 @@ def test_missing_checkpoint_is_produced_once_said_so_and_rngs_are_left_alone(fre
     assert checkpoints.pretrained_checkpoint("reuse_other_framework", "assign_placeholders") != path
 
 
+def test_a_cache_folder_that_is_a_file_is_one_line_before_anything_trains(tmp_path, monkeypatch, capsys):
+    user_file = tmp_path / "notes.txt"
+    user_file.write_text("mine\n")
+    for named, cause in ((user_file, "exists and is not a directory"), (user_file / "cache", f"{user_file} is a file, not a directory")):
+        monkeypatch.setenv(checkpoints.ENV_VAR, str(named))
+        assert cli.main(["run", "reuse_partial_restore", "--preset", "smoke"]) == 2  # pretrains pretrain_5layer first
+        captured = capsys.readouterr()
+        assert "training it first" not in captured.out
+        assert captured.err.splitlines() == [f"tf1-recipes: error: ${checkpoints.ENV_VAR} {named}: {cause}; give a directory "
+                                             "for the pretrained checkpoints"]
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"] and user_file.read_text() == "mine\n"
+
+
 def test_cache_key_changes_with_config_preset_and_threads():
     key = checkpoints.cache_key("pretrain_5layer", "book", {"n_epochs": 20}, 1)
     assert key == checkpoints.cache_key("pretrain_5layer", "book", {"n_epochs": 20}, 1)

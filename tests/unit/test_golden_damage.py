@@ -153,13 +153,17 @@ def test_a_missing_golden_is_not_compared_and_says_which_file(runs, goldens, tmp
     assert "NOT_COMPARED" in row and f"reason: no golden file {target}" in out
 
 
-def test_against_a_folder_without_goldens_is_one_line_before_anything_runs(tmp_path, capsys):
+def test_against_a_folder_without_goldens_or_a_file_that_is_none_is_one_line_before_anything_runs(tmp_path, capsys):
     empty = tmp_path / "nothing"
     empty.mkdir()
     code = cli.main(["check", "batch_norm", "--preset", "smoke", "--against", str(empty)])
     assert_one_line_error(capsys, code, empty, "holds no goldens")
     code = cli.main(["check", "--preset", "smoke", "--against", str(tmp_path / "nowhere")])
     assert_one_line_error(capsys, code, tmp_path / "nowhere", "no such golden file or directory")
+    notes = tmp_path / "notes.txt"  # a file that is no <recipe>/<preset>.json: never a guessed folder of goldens
+    notes.write_text("mine\n")
+    code = cli.main(["run", "batch_norm", "--preset", "smoke", "--against", str(notes)])
+    assert_one_line_error(capsys, code, notes, "not a golden file (<recipe>/<preset>.json)")
 
 
 # --- references.json --------------------------------------------------------------------------
