@@ -510,6 +510,7 @@ def cmd_doctor(args):
     """``tf1-recipes doctor``: exit 0 when no check FAILs, 1 otherwise."""
     from tf1_recipes import doctor
     from tf1_recipes.doctor import output as doctor_output
+    from tf1_recipes.runlog import RUN_RECORD
 
     problem = _doctor_usage(args)
     if problem:
@@ -525,6 +526,7 @@ def cmd_doctor(args):
             raise UsageError(str(err)) from None
     if args.out:  # before any check runs: a folder that cannot take the record or the plots is one line
         outputs.check_folder(args.out, "--out", "the doctor's record")
+        outputs.check_entries(args.out, [(RUN_RECORD, "the doctor's record", False)], "--out")
     if args.plot:
         outputs.check_folder(args.plot, "--plot", "the plots")
     budget = doctor.Budget.quick() if args.quick else doctor.Budget()

@@ -365,11 +365,21 @@ class OutDirInUseError(ValueError):
     """``--out`` holds another run's model (one line, exit 2)."""
 
 
+#: (name, what it is, whether a directory) of what a run writes in its ``--out`` besides ``model.ckpt.*``.
+_OUT_ENTRIES = (
+    (RUN_RECORD, "the run record", False),
+    ("checkpoint", "the Saver's state file", False),  # checkpoints.STATE_FILE (which imports this module)
+    (runlog.TENSORBOARD_DIR, "the TensorBoard events", True),
+)
+
+
 def check_out_dir(config):
     """Refuse an ``out_dir`` that cannot take the run, or already holds another run's ``model.ckpt``.
 
     Raises OutputPathError (:mod:`tf1_recipes.outputs`) for a path that is not and cannot
-    become a directory this user can write; OutDirInUseError for another run's model.
+    become a directory this user can write, or that holds a directory where the run writes a
+    file (``runs.jsonl``, the Saver's ``checkpoint``) or a file where it writes a directory
+    (``tensorboard/``); OutDirInUseError for another run's model.
 
     Allowed: a fresh or checkpoint-less directory; ``config.overwrite``; an interrupted run
     to resume (a resumable recipe, ``checkpoint_every``, with a resume state there: the
@@ -379,6 +389,7 @@ def check_out_dir(config):
         return
     spec, preset, settings, hyper = config.resolve()
     out = outputs.check_folder(config.out_dir, "--out", "the run's output")
+    outputs.check_entries(out, _OUT_ENTRIES, "--out")  # found after training, it would cost the run
     held = sorted(out.glob("model.ckpt.*"))
     if not held or config.overwrite:
         return

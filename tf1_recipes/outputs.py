@@ -64,6 +64,27 @@ def check_folder(path, flag=None, purpose="the output"):
     return path
 
 
+def check_entries(folder, entries, flag=None):
+    """Check, before any work, that ``folder`` holds nothing of the wrong kind where the work writes.
+
+    Args:
+        folder: an output directory (it need not exist yet).
+        entries: (name, what is written there, whether it is a directory) of each thing written
+            in ``folder``, e.g. ``("runs.jsonl", "its record", False)``.
+        flag: how the user named ``folder`` (``"--out"``), the start of the message.
+
+    Raises:
+        OutputPathError: an entry is a directory where a file is written, or a file where a directory is.
+    """
+    folder = Path(folder)
+    for name, what, is_folder in entries:
+        entry = folder / name
+        if entry.exists() and entry.is_dir() != is_folder:
+            found, wanted = ("file", "a directory is made") if is_folder else ("directory", "a file is written")
+            raise OutputPathError(f"{_where(folder, flag)}: {entry} is a {found} where {wanted} ({what}); move it away "
+                                  "or give another directory")
+
+
 def make_folder(path, flag=None, purpose="the output"):
     """:func:`check_folder`, then create ``path`` with its parents; a Path.
 

@@ -39,7 +39,7 @@ def append_run_record(out_dir, result, **more):
         **more,
     }
     path = outputs.make_folder(out_dir, "--out", "the run records") / RUN_RECORD
-    with open(path, "a", encoding="utf-8") as fh:
+    with outputs.writing(path, purpose="the run record"), open(path, "a", encoding="utf-8") as fh:
         fh.write(json.dumps(record) + "\n")
     return path
 

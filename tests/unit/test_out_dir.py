@@ -77,6 +77,34 @@ def test_a_file_as_out_is_refused(tmp_path, capsys):
     assert target.read_text() == "mine"
 
 
+#: (command, entry in --out, made as a directory?, the refusal's words): a thing of the wrong kind where the run
+#: writes, refused before the run trains (found when writing, it cost the run and was a traceback).
+WRONG_KIND = {
+    "runs.jsonl a directory": (["run", "graph_session_basics", "--preset", "smoke"], "runs.jsonl", True,
+                               "is a directory where a file is written (the run record)"),
+    "checkpoint a directory": (["run", "gradient_clipping", "--preset", "smoke"], "checkpoint", True,
+                               "is a directory where a file is written (the Saver's state file)"),
+    "tensorboard a file": (["run", "logistic_regression_tensorboard", "--preset", "smoke"], "tensorboard", False,
+                           "is a file where a directory is made (the TensorBoard events)"),
+    "doctor: runs.jsonl a directory": (["doctor", "graph_session_basics", "--preset", "smoke", "--quick"], "runs.jsonl",
+                                       True, "is a directory where a file is written (the doctor's record)"),
+}
+
+
+@pytest.mark.parametrize("case", list(WRONG_KIND))
+def test_a_wrong_kind_of_thing_where_the_run_writes_is_refused_before_it_runs(case, tmp_path, capsys):
+    argv, name, as_directory, words = WRONG_KIND[case]
+    out = tmp_path / "out"
+    (out / name).mkdir(parents=True) if as_directory else (out.mkdir(), (out / name).write_text("mine"))
+    before = hashes(out)
+    code = cli.main([*argv, "--out", str(out)])
+    captured = capsys.readouterr()
+    assert code == 2 and captured.out == ""  # nothing trained or checked
+    assert one_error_line(captured.err) == (f"tf1-recipes: error: --out {out}: {out / name} {words}; move it away or "
+                                            "give another directory")
+    assert hashes(out) == before and sorted(p.name for p in out.iterdir()) == [name]
+
+
 def test_an_interrupted_run_of_a_resumable_recipe_is_let_through_to_its_own_state_check(occupied):
     (occupied / resume.STATE_NAME).write_text("{}")
     check_out_dir(RecipeConfig("early_stopping", "smoke", out_dir=str(occupied)))  # the recipe decides: resume or refuse
