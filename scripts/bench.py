@@ -14,25 +14,14 @@ import argparse
 import sys
 from pathlib import Path
 
+from tf1_recipes.cli import ScriptParser, non_negative_int, positive_int  # imports no TensorFlow
+
 PROJECT = Path(__file__).resolve().parents[1]  # benchmarks/ is in the source tree, not in the installed package
 
 
-def positive_int(text):
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
-
-
-def non_negative_int(text):
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be 0 or more, got {value}")
-    return value
-
-
 def build_parser():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = ScriptParser(prog="bench.py", description=__doc__.splitlines()[0],
+                          formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--recipes", nargs="+", metavar="RECIPE[/PRESET]",
                         help="what to measure (default: every recipe in its reference preset, plus "
                              "batch_size_gap/large_batch and transfer_digits_5_to_9/cache_frozen)")

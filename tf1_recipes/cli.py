@@ -26,6 +26,17 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{command + ': ' if command else ''}{message}; see {where}")
 
 
+class ScriptParser(argparse.ArgumentParser):
+    """argparse for the project's scripts: a usage error is one line on stderr and exit 2.
+
+    The line is ``<prog>: error: <argparse's message>; see <prog> --help`` (argparse's own
+    prints the usage block first).
+    """
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message}; see {self.prog} --help\n")
+
+
 def _whole_number(minimum, wanted):
     """An argparse type: a whole number >= ``minimum``; ``wanted`` names it in the error."""
 
@@ -41,8 +52,8 @@ def _whole_number(minimum, wanted):
     return parse
 
 
-_positive_int = _whole_number(1, "a positive whole number")
-_non_negative_int = _whole_number(0, "a whole number >= 0")
+positive_int = _whole_number(1, "a positive whole number")
+non_negative_int = _whole_number(0, "a whole number >= 0")
 
 
 def _seed(text):
@@ -57,13 +68,13 @@ def _seed(text):
 
 def _add_run_flags(parser):
     parser.add_argument("--preset", help="preset name (default: the recipe's reference configuration)")
-    parser.add_argument("--epochs", type=_positive_int, help="override n_epochs (a count other than the preset's is compared with no golden)")
+    parser.add_argument("--epochs", type=positive_int, help="override n_epochs (a count other than the preset's is compared with no golden)")
     parser.add_argument("--seed", type=_seed, help="override the preset's seed (then no pinned check)")
     parser.add_argument("--data-dir", help="directory with the MNIST files (else $TF1_RECIPES_DATA, then the cache)")
     parser.add_argument("--out", help="output directory: checkpoint, runs.jsonl (refused if it holds another run's model.ckpt, "
                                       "or while another run writes into it)")
     parser.add_argument("--overwrite", action="store_true", help="run into an --out that holds another run's model.ckpt, replacing it")
-    parser.add_argument("--threads", type=_positive_int, help="TensorFlow intra-op threads (default 1; another count changes the last bits, so no pinned check)")
+    parser.add_argument("--threads", type=positive_int, help="TensorFlow intra-op threads (default 1; another count changes the last bits, so no pinned check)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar even on a terminal")
     parser.add_argument("--json", action="store_true", help="print one JSON object as the last line of stdout")
     ports = parser.add_mutually_exclusive_group()
@@ -91,7 +102,7 @@ def build_parser():
     check = commands.add_parser("check", help="run several recipes and print the comparison table")
     check.add_argument("recipes", nargs="*", help="recipe names (default: every recipe)")
     _add_run_flags(check)
-    check.add_argument("--jobs", type=_non_negative_int, default=1,
+    check.add_argument("--jobs", type=non_negative_int, default=1,
                        help="recipes run in this many processes at once, each with --threads TensorFlow threads; "
                             "jobs x threads is kept within the machine's cores (0: as many as the cores hold)")
 
@@ -177,18 +188,18 @@ def build_parser():
     parity.add_argument("--map", action="append", dest="maps", default=[], metavar="OLD=NEW",
                         help="map TF1 names the automatic rules do not (repeatable), as migrate-ckpt --map")
     _add_tensor_names(parity.add_argument_group("the TF1 graph's tensors, where the conventions do not find them"))
-    parity.add_argument("--steps", type=_non_negative_int, default=0, help="K training steps to compare (default 0: forward only)")
+    parity.add_argument("--steps", type=non_negative_int, default=0, help="K training steps to compare (default 0: forward only)")
     parity.add_argument("--optimizer", metavar="MODULE:FUNCTION",
                         help="a function returning the Keras 3 optimizer for --steps (default: the one --tf2's factory gives)")
-    parity.add_argument("--batch-size", type=_positive_int, default=32, help="examples per forward batch and per step (default 32)")
+    parity.add_argument("--batch-size", type=positive_int, default=32, help="examples per forward batch and per step (default 32)")
     parity.add_argument("--json", action="store_true", help="print one JSON object as the last line")
 
     numerics = commands.add_parser(
         "numerics", help="this machine's numerics fingerprint (which pinned golden runs apply here) and its facts"
     )
-    numerics.add_argument("--repeat", type=_positive_int, default=1,
+    numerics.add_argument("--repeat", type=positive_int, default=1,
                           help="compute it N times in this process: op determinism must give the same bits each time")
-    numerics.add_argument("--threads", type=_positive_int, help="TensorFlow intra-op threads (default 1, the goldens')")
+    numerics.add_argument("--threads", type=positive_int, help="TensorFlow intra-op threads (default 1, the goldens')")
     numerics.add_argument("--json", action="store_true", help="print one JSON object as the last line")
 
     runs = commands.add_parser("runs", help="list the run records (runs.jsonl) under DIR as a table")

@@ -340,14 +340,20 @@ def _regenerate(spec, preset, old, args, command):
 
 
 def main(argv=None):
-    from tf1_recipes.registry import get_recipe, list_recipes
+    """``python scripts/regen_golden.py [RECIPE ...] [flags]`` (also ``tf1-recipes golden regen``); the exit code.
 
-    parser = argparse.ArgumentParser(prog="regen_golden.py", description="Regenerate golden files from real runs.")
+    Bad input (a flag's value, an unknown recipe, a preset none of the recipes has) is one
+    line on stderr and exit 2 before anything runs.
+    """
+    from tf1_recipes.cli import ScriptParser, positive_int
+    from tf1_recipes.registry import UnknownRecipeError, get_recipe, list_recipes
+
+    parser = ScriptParser(prog="regen_golden.py", description="Regenerate golden files from real runs.")
     parser.add_argument("recipes", nargs="*", help="recipe names (default: every recipe)")
     parser.add_argument("--preset", action="append", help="preset(s) to regenerate (default: every preset)")
-    parser.add_argument("--seeds", type=int, help="number of seeds, the first the preset's seed "
+    parser.add_argument("--seeds", type=positive_int, help="number of seeds, the first the preset's seed "
                         f"(default: {MIN_SEEDS['smoke']} for smoke presets, {MIN_SEEDS['full']} for the others)")
-    parser.add_argument("--jobs", type=int, default=1, help="processes for the seed runs")
+    parser.add_argument("--jobs", type=positive_int, default=1, help="processes for the seed runs")
     parser.add_argument(
         "--extend", action="store_true", help="keep the seeds a golden recorded and run only the missing ones"
     )
@@ -365,12 +371,17 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.allow_widen and not args.reason:
         parser.error("--allow-widen needs --reason")
-    if args.seeds is not None and args.seeds < 1:
-        parser.error("--seeds must be at least 1")
     if args.repin and (args.extend or args.add_platform):
         parser.error("--repin regenerates the whole golden; it does not go with --extend or --add-platform")
 
-    specs = [get_recipe(n) for n in args.recipes] if args.recipes else list_recipes()
+    try:
+        specs = [get_recipe(n) for n in args.recipes] if args.recipes else list_recipes()
+    except UnknownRecipeError as err:
+        parser.error(str(err))
+    for preset in args.preset or ():
+        if not any(preset in spec.presets for spec in specs):  # a typo would regenerate nothing and exit 0
+            where = ", ".join(spec.name for spec in specs) if args.recipes else "any recipe"
+            parser.error(f"--preset {preset}: not a preset of {where} (tf1-recipes list shows each recipe's presets)")
     command = " ".join(["python scripts/regen_golden.py", *map(shlex.quote, argv if argv is not None else sys.argv[1:])])
     for spec in specs:
         for preset in args.preset or list(spec.presets):

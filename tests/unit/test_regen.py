@@ -121,6 +121,30 @@ def test_extend_keeps_the_recorded_seeds_runs_only_the_missing_ones_and_records_
     assert ran == [] and "nothing to add" in capsys.readouterr().out
 
 
+BAD_INPUT = {
+    "unknown recipe": ([RECIPE, "no_such_recipe"], "unknown recipe 'no_such_recipe'; known recipes: "),
+    "a preset the named recipe lacks": ([RECIPE, "--preset", "no_such_preset"],
+                                        "--preset no_such_preset: not a preset of graph_session_basics (tf1-recipes "
+                                        "list shows each recipe's presets)"),
+    "a preset no recipe has": (["--preset", "no_such_preset"], "--preset no_such_preset: not a preset of any recipe"),
+    "--seeds 0": ([RECIPE, "--seeds", "0"], "argument --seeds: expected a positive whole number, got '0'"),
+    "--jobs -1": ([RECIPE, "--jobs", "-1"], "argument --jobs: expected a positive whole number, got '-1'"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_INPUT))
+def test_bad_input_is_one_line_and_exit_2_before_anything_runs(case, golden_tmp, capsys):
+    """Before: an unknown recipe was a traceback, and a preset typo regenerated nothing with exit 0."""
+    directory, ran, _ = golden_tmp
+    argv, words = BAD_INPUT[case]
+    with pytest.raises(SystemExit) as exit_:
+        regen.main(argv)
+    captured = capsys.readouterr()
+    assert exit_.value.code == 2 and captured.out == "" and ran == [] and list(directory.iterdir()) == []
+    (line,) = captured.err.splitlines()
+    assert line.startswith(f"regen_golden.py: error: {words}") and line.endswith("; see regen_golden.py --help"), line
+
+
 def test_extend_refuses_a_golden_whose_configuration_changed(golden_tmp):
     directory, ran, _ = golden_tmp
     regen.main([RECIPE, "--preset", PRESET, "--seeds", "2"])
