@@ -14,7 +14,6 @@ own absolute bound where it states one). The tests hold the same numbers to the 
 (tests/parity/test_equivalence.py, tests/parity/test_shim_ports.py); this prints them.
 """
 
-import argparse
 import sys
 
 
@@ -37,7 +36,9 @@ def rows(recipes):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    from tf1_recipes.cli import ScriptParser
+
+    parser = ScriptParser(prog="ladder_table.py", description=__doc__.splitlines()[0])
     parser.add_argument("recipes", nargs="*", help="shimmed recipes (default: all)")
     args = parser.parse_args(argv)
     from tf1_recipes import numerics

@@ -2,9 +2,11 @@
 
 import json
 import os
+import runpy
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -45,6 +47,20 @@ def test_bad_input_is_one_clear_line_and_exit_code_2(capsys, argv, message):
     assert message in err
     assert len(err.strip().splitlines()) == 1, err
     assert "Traceback" not in err
+
+
+SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
+
+
+@pytest.mark.parametrize("script", ["bench.py", "regen_golden.py", "ladder_table.py"])
+def test_a_scripts_usage_error_is_one_line_and_exit_2(script, capsys):
+    """The scripts parse with cli.ScriptParser: one line naming the script, not argparse's usage block."""
+    main = runpy.run_path(str(SCRIPTS / script))["main"]
+    with pytest.raises(SystemExit) as exit_:
+        main(["--no-such-flag"])
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"{script}: error: unrecognized arguments: --no-such-flag; see {script} --help"]
 
 
 def test_missing_data_is_one_clear_line_and_exit_code_2(capsys, tmp_path, monkeypatch):
