@@ -220,7 +220,18 @@ def test_migrating_into_a_folder_holding_a_tf2_checkpoint_is_refused(tf1_run, tm
     assert migrate(capsys, src / "model.ckpt", tmp_path / "tf2")[0] == 0
     before = hashes(tmp_path / "tf2")
     code, _, err = migrate(capsys, src / "model.ckpt", tmp_path / "tf2")
-    assert code == 2 and "already holds a TF2 checkpoint" in one_error_line(err) and hashes(tmp_path / "tf2") == before
+    assert code == 2 and "already holds a checkpoint" in one_error_line(err) and hashes(tmp_path / "tf2") == before
+
+
+def test_migrating_into_the_tf1_checkpoints_own_folder_is_refused_not_written_over(tf1_copy, capsys):
+    """Both state files are named ``checkpoint``: the TF2 one would replace the Saver's (was refused as "a TF2
+    checkpoint", with "delete that one" as the remedy)."""
+    src, _ = tf1_copy
+    before = hashes(src)
+    code, out, err = migrate(capsys, src / "model.ckpt", src)
+    assert code == 2 and out == "" and hashes(src) == before
+    assert one_error_line(err) == (f"tf1-recipes: error: {src} is the TF1 checkpoint's own directory: the TF2 "
+                                   "checkpoint's state file would replace its checkpoint; give another output directory")
 
 
 def test_a_damaged_data_shard_is_one_line_from_a_new_process_too(tf1_copy, tmp_path):

@@ -287,13 +287,22 @@ def _first_kernel_width(tf1_shapes, order):
 # --------------------------------------------------------------------------- converting
 
 
-def _check_out_dir(out_dir):
+def _check_out_dir(out_dir, tf1_prefix):
+    """``out_dir`` as a Path, after refusing one that cannot take the TF2 checkpoint (reads only).
+
+    The TF2 checkpoint's state file is named ``checkpoint``, as a TF1 Saver's is: a directory
+    holding one (the TF1 checkpoint's own directory included) is refused, never written over.
+    """
     out_dir = outputs.check_folder(out_dir, purpose="the TF2 checkpoint")  # a file, or a place this user cannot write
-    if (out_dir / checkpoints.STATE_FILE).exists():
+    state = out_dir / checkpoints.STATE_FILE
+    if state.exists() and out_dir.resolve() == Path(tf1_prefix).parent.resolve():
         raise checkpoints.CheckpointError(
-            f"{out_dir} already holds a TF2 checkpoint ({out_dir / checkpoints.STATE_FILE}); "
-            "give another output directory or delete that one"
-        )
+            f"{out_dir} is the TF1 checkpoint's own directory: the TF2 checkpoint's state file would replace its "
+            f"{state.name}; give another output directory")
+    if state.exists():
+        raise checkpoints.CheckpointError(
+            f"{out_dir} already holds a checkpoint ({state}); give another output directory, or delete that one if it "
+            "is an earlier migration's")
     return out_dir
 
 
@@ -367,7 +376,8 @@ def migrate_checkpoint(recipe, tf1_checkpoint, out_dir, preset=None, *, optimize
     Raises:
         tf1_recipes.checkpoints.CheckpointError: the path does not exist, or a file of the
             checkpoint is missing or damaged (every tensor is read, so TensorFlow's
-            checksums are verified), or ``out_dir`` already holds a TF2 checkpoint.
+            checksums are verified), or ``out_dir`` already holds a checkpoint (the TF1 one's own
+            directory included).
         CheckpointMismatchError: names or shapes differ from the port's (every difference
             listed), or, with ``optimizer_state``, the optimizer state does not fit.
         tf1_recipes.registry.UnknownRecipeError: unknown recipe or preset, or no TF2 port.
@@ -379,7 +389,7 @@ def migrate_checkpoint(recipe, tf1_checkpoint, out_dir, preset=None, *, optimize
     from tf1_recipes.tf2.parity import build_port
 
     prefix = tf1_checkpoint_prefix(tf1_checkpoint)
-    out_dir = _check_out_dir(out_dir)
+    out_dir = _check_out_dir(out_dir, prefix)
     values = checkpoints.read_checkpoint(prefix, "TF1 checkpoint", REMEDY_TF1)
     port = build_port(recipe, preset)
     mapping = _port_mapping(port, values)
@@ -416,7 +426,7 @@ def migrate_to_model(tf1_checkpoint, out_dir, factory, maps=(), *, optimizer_sta
     rules = [MapRule.parse(m) for m in maps]  # a bad --map before anything is read
     function = load_factory(factory)  # a bad --to before anything is read
     prefix = tf1_checkpoint_prefix(tf1_checkpoint)
-    out_dir = _check_out_dir(out_dir)
+    out_dir = _check_out_dir(out_dir, prefix)
     values = checkpoints.read_checkpoint(prefix, "TF1 checkpoint", REMEDY_TF1)
     order = tf1_creation_order(prefix)
     if order is None and Path(f"{prefix}.meta").exists():
