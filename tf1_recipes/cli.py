@@ -272,12 +272,21 @@ def _run_and_compare(config, against=None):
 
 
 def _golden_dir(path):
-    """``--against``: a golden directory holding goldens, or one golden file (its recipe folder's parent)."""
+    """``--against``: a golden directory holding goldens, or one golden file (its recipe folder's parent).
+
+    Without ``--against``: None (the goldens are read from :func:`tf1_recipes.golden.golden_dir`),
+    after checking a ``$TF1_RECIPES_GOLDEN`` folder as ``--against``'s, so that a folder the
+    user named and got wrong is one line, not every comparison NOT_COMPARED with exit 0.
+    """
+    import os
     from pathlib import Path
 
     from tf1_recipes import golden
 
     if path is None:
+        if os.environ.get(golden.GOLDEN_ENV):
+            _golden_folder(Path(os.environ[golden.GOLDEN_ENV]), f"${golden.GOLDEN_ENV}",
+                           f"or unset {golden.GOLDEN_ENV} for the installed goldens")
         return None
     path = Path(path)
     if path.is_file():
@@ -285,12 +294,19 @@ def _golden_dir(path):
             raise UsageError(f"--against {path}: not a golden file (<recipe>/<preset>.json); name a folder of goldens "
                              "or one golden file")
         return path.parent.parent
+    return _golden_folder(path, "--against", "or one golden file", missing="no such golden file or directory")
+
+
+def _golden_folder(path, flag, alternative, missing="no such directory"):
+    """``path`` when it is a directory holding goldens (``<recipe>/<preset>.json``); else a UsageError naming ``flag``."""
+    from tf1_recipes import golden
+
     if not path.is_dir():
-        raise UsageError(f"--against {path}: no such golden file or directory; name a folder of goldens "
-                         "(<recipe>/<preset>.json) or one golden file")
+        what = "is not a directory" if path.exists() else missing
+        raise UsageError(f"{flag} {path}: {what}; name a folder of goldens (<recipe>/<preset>.json) {alternative}")
     if not golden.golden_files(path):
-        raise UsageError(f"--against {path}: holds no goldens (<recipe>/<preset>.json); name the folder that does "
-                         f"(like {golden.golden_dir()})")
+        raise UsageError(f"{flag} {path}: holds no goldens (<recipe>/<preset>.json); name the folder that does "
+                         f"(like {golden.PACKAGE_GOLDEN_DIR}) {alternative}")
     return path
 
 

@@ -47,11 +47,15 @@ class GoldenError(Exception):
     """A golden file is missing, unreadable or does not describe this run."""
 
 
+#: The goldens shipped inside the package (package data).
+PACKAGE_GOLDEN_DIR = Path(__file__).resolve().parent / "golden"
+
+
 def golden_dir():
-    """``$TF1_RECIPES_GOLDEN``, else the ``golden/`` folder inside the package (shipped as package data)."""
+    """``$TF1_RECIPES_GOLDEN``, else the ``golden/`` folder inside the package (:data:`PACKAGE_GOLDEN_DIR`)."""
     if os.environ.get(GOLDEN_ENV):
         return Path(os.environ[GOLDEN_ENV])
-    return Path(__file__).resolve().parent / "golden"
+    return PACKAGE_GOLDEN_DIR
 
 
 def golden_path(recipe, preset, directory=None):

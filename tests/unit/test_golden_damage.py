@@ -166,6 +166,23 @@ def test_against_a_folder_without_goldens_or_a_file_that_is_none_is_one_line_bef
     assert_one_line_error(capsys, code, notes, "not a golden file (<recipe>/<preset>.json)")
 
 
+@pytest.mark.parametrize("kind", ["missing", "a file", "no goldens in it"])
+def test_a_golden_folder_named_by_the_environment_is_checked_as_against_is(kind, tmp_path, monkeypatch, capsys):
+    """Before: $TF1_RECIPES_GOLDEN naming nothing usable left every row NOT_COMPARED, with exit 0."""
+    from tf1_recipes import golden
+
+    named = tmp_path / "goldens"
+    if kind == "a file":
+        named.write_text("mine\n")
+    elif kind == "no goldens in it":
+        named.mkdir()
+    monkeypatch.setenv(golden.GOLDEN_ENV, str(named))
+    code = cli.main(["run", "batch_norm", "--preset", "smoke"])
+    cause = {"missing": "no such directory", "a file": "is not a directory", "no goldens in it": "holds no goldens"}[kind]
+    line = assert_one_line_error(capsys, code, f"${golden.GOLDEN_ENV} {named}: {cause}")
+    assert line.endswith(f"or unset {golden.GOLDEN_ENV} for the installed goldens")
+
+
 # --- references.json --------------------------------------------------------------------------
 
 REFERENCE_DAMAGE = {**JSON_DAMAGE, "a-list": lambda p: p.write_text("[1, 2]")}
