@@ -597,6 +597,7 @@ def cmd_runs(args):
     """``tf1-recipes runs [DIR]``: the run records under DIR as a table (epochs trained, comparison status)."""
     from tf1_recipes import runlog
 
+    _golden_dir(None)  # the comparison column reads the goldens: a $TF1_RECIPES_GOLDEN got wrong is one line
     notes = []
     try:
         records = runlog.read_records(args.dir, notes)

@@ -177,10 +177,10 @@ def test_a_golden_folder_named_by_the_environment_is_checked_as_against_is(kind,
     elif kind == "no goldens in it":
         named.mkdir()
     monkeypatch.setenv(golden.GOLDEN_ENV, str(named))
-    code = cli.main(["run", "batch_norm", "--preset", "smoke"])
     cause = {"missing": "no such directory", "a file": "is not a directory", "no goldens in it": "holds no goldens"}[kind]
-    line = assert_one_line_error(capsys, code, f"${golden.GOLDEN_ENV} {named}: {cause}")
-    assert line.endswith(f"or unset {golden.GOLDEN_ENV} for the installed goldens")
+    for argv in (["run", "batch_norm", "--preset", "smoke"], ["runs", str(tmp_path)]):  # runs: its comparison column
+        line = assert_one_line_error(capsys, cli.main(argv), f"${golden.GOLDEN_ENV} {named}: {cause}")
+        assert line.endswith(f"or unset {golden.GOLDEN_ENV} for the installed goldens")
 
 
 # --- references.json --------------------------------------------------------------------------
