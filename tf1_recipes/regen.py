@@ -31,6 +31,7 @@ import statistics
 import sys
 
 from tf1_recipes import golden as golden_lib
+from tf1_recipes import outputs
 
 PINNED_TOLERANCE = 1e-6
 PINNED_REASON = (
@@ -399,9 +400,6 @@ def main(argv=None):
             for line in describe_change(old, new):
                 print(line, flush=True)
             if not args.dry_run:
-                path = golden_lib.golden_path(spec.name, preset)
-                path.parent.mkdir(parents=True, exist_ok=True)
-                scratch = path.with_suffix(".json.tmp")
-                scratch.write_text(json.dumps(new, indent=2) + "\n")
-                scratch.replace(path)
+                outputs.write_text(golden_lib.golden_path(spec.name, preset), json.dumps(new, indent=2) + "\n",
+                                   purpose="the golden")  # through a temporary file: never half-written
     return 0
