@@ -4,8 +4,8 @@ A path that cannot take the output (a file where a folder is wanted, a folder un
 file, a place this user cannot write) is found before any work starts
 (:func:`check_folder`, :func:`check_file`: reads only), so a typo costs one line, not a
 finished run. Where the output is written, every OS error of making the folder or the
-file is one line too (:func:`make_folder`, :func:`write_text`, :func:`writing`), and a file is written
-through a temporary file beside it, so it is never half-written.
+file is one line too (:func:`make_folder`, :func:`write_text`, :func:`staged_folder`, :func:`writing`), and a
+file or a folder's files are written through a temporary one beside it, so they are never half-written.
 
 Every error is an :class:`OutputPathError` whose message names the flag, the path, the
 cause and what to do; the command line prints it as one line and exits 2.
@@ -13,6 +13,7 @@ cause and what to do; the command line prints it as one line and exits 2.
 
 import contextlib
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -152,3 +153,32 @@ def write_text(path, text, flag=None, purpose="the output"):
         if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
     return path
+
+
+@contextlib.contextmanager
+def staged_folder(path, flag=None, purpose="the output", last=None):
+    """A block that writes a folder's files into a temporary folder beside ``path`` (yielded);
+    they reach ``path`` only when the block completes.
+
+    A new ``path`` is the temporary folder renamed; into an existing one the files are moved
+    one by one (the one named ``last``, e.g. a checkpoint's state file, after the others) and
+    its other files are kept. The temporary folder is removed whatever happens.
+
+    Raises:
+        OutputPathError: as :func:`check_folder`, or an OSError inside the block or while moving.
+    """
+    path = check_folder(path, flag, purpose)
+    parent = make_folder(path.parent, flag, purpose)
+    staging = None
+    try:
+        with writing(path, flag, purpose):  # a full, read-only or virtual file system: one line
+            staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=parent))
+            yield staging
+            if not path.exists():
+                os.replace(staging, path)
+            else:
+                for item in sorted(staging.iterdir(), key=lambda p: p.name == last):
+                    os.replace(item, path / item.name)
+    finally:
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)

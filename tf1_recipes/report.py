@@ -14,9 +14,6 @@ page say how many and why.
 
 import html
 import json
-import os
-import shutil
-import tempfile
 from pathlib import Path
 
 from tf1_recipes import golden as golden_lib
@@ -243,32 +240,20 @@ def render(runs_dir, out_dir, golden_dir=None):
                golden_lib.load_reference(r.recipe, r.preset, golden_dir)) for r in results]
     table = rows(results, golden_dir)
     pyplot()  # fail before writing anything when matplotlib is missing
-    out_dir = outputs.check_folder(out_dir, "--out", "the report")
-    parent = outputs.make_folder(out_dir.parent, "--out", "the report")
-    staging = None
-    try:
-        with outputs.writing(out_dir, "--out", "the report"):  # a full, read-only or virtual file system: one line
-            staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=parent))
-            sections = []
-            for result, row, (golden, reference) in zip(results, table, inputs):
-                image = f"{result.recipe}-{result.preset}.png"
-                plot_curve(result, golden, reference, staging / image)
-                notes = "".join(f"<li>{html.escape(n)}</li>" for n in row["notes"])
-                reason = f'<p class="reason">{html.escape(row["reason"])}</p>' if row["reason"] else ""
-                sections.append(
-                    f'<section><h2>{html.escape(result.recipe)} / {html.escape(result.preset)}</h2>'
-                    f'<img src="{image}" alt="{html.escape(result.recipe)} curve">{reason}<ul>{notes}</ul></section>'
-                )
-            (staging / "index.html").write_text(_page(table, sections, runs_dir, golden_dir, skipped), encoding="utf-8")
-            (staging / "report.json").write_text(json.dumps(table, indent=2))
-            if not out_dir.exists():
-                os.replace(staging, out_dir)
-            else:
-                for item in staging.iterdir():
-                    os.replace(item, out_dir / item.name)
-    finally:
-        if staging is not None:
-            shutil.rmtree(staging, ignore_errors=True)
+    out_dir = Path(out_dir)
+    with outputs.staged_folder(out_dir, "--out", "the report") as staging:
+        sections = []
+        for result, row, (golden, reference) in zip(results, table, inputs):
+            image = f"{result.recipe}-{result.preset}.png"
+            plot_curve(result, golden, reference, staging / image)
+            notes = "".join(f"<li>{html.escape(n)}</li>" for n in row["notes"])
+            reason = f'<p class="reason">{html.escape(row["reason"])}</p>' if row["reason"] else ""
+            sections.append(
+                f'<section><h2>{html.escape(result.recipe)} / {html.escape(result.preset)}</h2>'
+                f'<img src="{image}" alt="{html.escape(result.recipe)} curve">{reason}<ul>{notes}</ul></section>'
+            )
+        (staging / "index.html").write_text(_page(table, sections, runs_dir, golden_dir, skipped), encoding="utf-8")
+        (staging / "report.json").write_text(json.dumps(table, indent=2))
     return out_dir / "index.html", table, skipped
 
 

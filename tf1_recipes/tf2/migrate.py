@@ -24,9 +24,7 @@ import dataclasses
 import importlib
 import importlib.util
 import os
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -334,22 +332,9 @@ def _convert(values, mapping, model, optimizer, optimizer_state, out_dir, what):
 
 def _write(out_dir, objects):
     """Write ``tf.train.Checkpoint(**objects)`` into ``out_dir`` through a temporary folder beside it; the prefix."""
-    purpose = "the TF2 checkpoint"
-    parent = outputs.make_folder(out_dir.parent, purpose=purpose)
-    scratch = None
-    try:
-        with outputs.writing(out_dir, purpose=purpose):  # a full, read-only or virtual file system: one line
-            scratch = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=parent))
-            manager = tf.train.CheckpointManager(tf.train.Checkpoint(**objects), str(scratch), max_to_keep=1)
-            written = Path(manager.save())
-            if not out_dir.exists():
-                os.replace(scratch, out_dir)
-            else:  # an existing (checkpoint-less) directory: the files, the state file last
-                for item in sorted(scratch.iterdir(), key=lambda p: p.name == checkpoints.STATE_FILE):
-                    os.replace(item, out_dir / item.name)
-    finally:
-        if scratch is not None:
-            shutil.rmtree(scratch, ignore_errors=True)
+    with outputs.staged_folder(out_dir, purpose="the TF2 checkpoint", last=checkpoints.STATE_FILE) as scratch:
+        manager = tf.train.CheckpointManager(tf.train.Checkpoint(**objects), str(scratch), max_to_keep=1)
+        written = Path(manager.save())
     return str(out_dir / written.name)
 
 
