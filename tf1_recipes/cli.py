@@ -665,12 +665,29 @@ def main(argv=None):
     if tf1_recipes.LEGACY_KERAS_PROBLEM:  # before TensorFlow loads: one line, not an ImportError's traceback
         print(f"tf1-recipes: error: {tf1_recipes.LEGACY_KERAS_PROBLEM}", file=sys.stderr)
         return EXIT_USAGE
+    from tf1_recipes.registry import UnknownRecipeError, check_recipe_name
+
     try:
         args = build_parser().parse_args(argv)
+        for name in _named_recipes(args):
+            check_recipe_name(name)  # a mistyped name: one line before TensorFlow loads
         return _dispatch(COMMANDS[args.command], args)
-    except UsageError as err:
+    except (UsageError, UnknownRecipeError) as err:
         print(f"tf1-recipes: error: {err}", file=sys.stderr)
         return EXIT_USAGE
+
+
+def _named_recipes(args):
+    """The recipe names on the command line, where its form is otherwise right (the commands check the rest)."""
+    if args.command == "run":
+        return [args.recipe]
+    if args.command == "check":
+        return args.recipes
+    if args.command == "doctor" and args.graph is None and args.recipe is not None:
+        return [args.recipe]
+    if args.command == "migrate-ckpt" and not args.to and len(args.paths) == 3:
+        return args.paths[:1]
+    return []
 
 
 def _dispatch(command, args):

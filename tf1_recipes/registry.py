@@ -178,13 +178,13 @@ class Registry:
             if error.name != f"{self.package}.{module_name}":
                 raise
 
+    def module_names(self):
+        """The names of the package's modules (its subpackages left out), read without importing them."""
+        package = importlib.import_module(self.package)
+        return sorted(module.name for module in pkgutil.iter_modules(package.__path__) if not module.ispkg)
+
     def _load_all(self):
-        if self.scan is not None:
-            names = self.scan()
-        else:
-            package = importlib.import_module(self.package)
-            names = [module.name for module in pkgutil.iter_modules(package.__path__) if not module.ispkg]
-        for name in names:
+        for name in self.scan() if self.scan is not None else self.module_names():
             self._import(name)
 
     def get(self, name):
@@ -270,6 +270,18 @@ def recipe(
 def list_recipes():
     """Every registered recipe, sorted by name."""
     return list(RECIPES.all().values())
+
+
+def check_recipe_name(name):
+    """``name`` when ``tf1_recipes/recipes/<name>.py`` exists; else the :class:`UnknownRecipeError` :func:`get_recipe` raises.
+
+    Reads the module names only, so a mistyped name costs no TensorFlow import
+    (``tests/unit/test_layout.py`` holds every recipe module to registering the recipe it names).
+    """
+    names = RECIPES.module_names()
+    if name not in names:
+        raise UnknownRecipeError(RECIPES.missing.format(kind=RECIPES.kind, name=name, known=", ".join(names)))
+    return name
 
 
 def get_recipe(name):

@@ -49,6 +49,22 @@ def test_bad_input_is_one_clear_line_and_exit_code_2(capsys, argv, message):
     assert "Traceback" not in err
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [["run", "nope"], ["check", "elu", "nope"], ["doctor", "nope"], ["migrate-ckpt", "nope", "ckpt", "out"]],
+    ids=["run", "check", "doctor", "migrate-ckpt"],
+)
+def test_a_mistyped_recipe_name_is_refused_before_tensorflow_loads(argv):
+    """The names are the modules of tf1_recipes/recipes/: a typo costs no TensorFlow import (seconds)."""
+    probe = ("import sys\nfrom tf1_recipes import cli\ncode = cli.main(sys.argv[1:])\n"
+             "print('tensorflow loaded' if 'tensorflow' in sys.modules else 'tensorflow not loaded')\nsys.exit(code)")
+    out = subprocess.run([sys.executable, "-c", probe, *argv], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2, out.stderr
+    assert out.stdout.strip() == "tensorflow not loaded"
+    known = ", ".join(spec.name for spec in list_recipes())
+    assert out.stderr.splitlines() == [f"tf1-recipes: error: unknown recipe 'nope'; known recipes: {known}"]
+
+
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 
 
