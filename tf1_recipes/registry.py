@@ -19,6 +19,7 @@ training images or epochs, measured so that the band over 10 seeds is at most 0.
 
 import contextlib
 import dataclasses
+import difflib
 import importlib
 import inspect
 import pkgutil
@@ -92,10 +93,11 @@ class Registry:
     :meth:`get` imports that one module; only :meth:`all` imports the package's modules (to
     list them; ``scan`` names them when not every module of the package registers an entry).
     A name its module does not register is an ``error`` (an :class:`UnknownRecipeError`)
-    listing the known ones.
+    listing the known ones: its message is ``missing`` formatted with ``kind``, ``name``,
+    ``known`` (the names, comma-separated) and ``close`` (`` (did you mean 'x'?)`` or empty).
     """
 
-    def __init__(self, package, kind, error=None, scan=None, missing="unknown {kind} {name!r}; known {kind}s: {known}"):
+    def __init__(self, package, kind, error=None, scan=None, missing="unknown {kind} {name!r}{close}; known {kind}s: {known}"):
         self.package, self.kind = package, kind
         self.error = error or UnknownRecipeError
         self.scan = scan
@@ -178,6 +180,17 @@ class Registry:
             if error.name != f"{self.package}.{module_name}":
                 raise
 
+    def unknown(self, name, known):
+        """The ``error`` for a ``name`` not among ``known``: the known names, and the closest ones if any look alike.
+
+        "Look alike" is :func:`difflib.get_close_matches` at its default cutoff (0.6), so a
+        typo (``batchnorm``, ``he-init``) is answered with the name it missed.
+        """
+        known = sorted(known)
+        close = difflib.get_close_matches(str(name), known, n=2)
+        close = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
+        return self.error(self.missing.format(kind=self.kind, name=name, close=close, known=", ".join(known)))
+
     def module_names(self):
         """The names of the package's modules (its subpackages left out), read without importing them."""
         package = importlib.import_module(self.package)
@@ -193,7 +206,7 @@ class Registry:
             self._import(name)
         if name not in self._entries:
             self._load_all()  # only to list the known names
-            raise self.error(self.missing.format(kind=self.kind, name=name, known=", ".join(sorted(self._entries))))
+            raise self.unknown(name, self._entries)
         return self._entries[name]
 
     def all(self):
@@ -280,7 +293,7 @@ def check_recipe_name(name):
     """
     names = RECIPES.module_names()
     if name not in names:
-        raise UnknownRecipeError(RECIPES.missing.format(kind=RECIPES.kind, name=name, known=", ".join(names)))
+        raise RECIPES.unknown(name, names)
     return name
 
 

@@ -37,6 +37,8 @@ def test_list_shows_every_recipe_with_its_description(capsys):
         (["run", "batch_norm", "--preset", "zz"], "has no preset 'zz'"),
         (["run", "batch_norm", "--frobnicate"], "unrecognized arguments: --frobnicate"),
         (["check", "batch_norm", "nope"], "unknown recipe 'nope'"),
+        (["run", "batchnorm"], "unknown recipe 'batchnorm' (did you mean 'batch_norm'?); known recipes: adagrad,"),
+        (["doctor", "leaky-relu"], "unknown recipe 'leaky-relu' (did you mean 'leaky_relu'?)"),
         (["teleport"], "invalid choice: 'teleport'"),
         (["run", "he_init", "--shim", "--tf2"], "argument --tf2: not allowed with argument --shim"),
     ],

@@ -32,7 +32,7 @@ SHIMS = Registry(
     "tf1_recipes.shim",
     "shim port",
     error=NoShimError,
-    missing="recipe {name!r} has no shim port yet; shimmed: {known}",
+    missing="recipe {name!r} has no shim port yet{close}; shimmed: {known}",
 )
 
 

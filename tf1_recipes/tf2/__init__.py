@@ -37,7 +37,7 @@ PORTS = Registry(
     "port",
     error=NoPortError,
     scan=lambda: [spec.name for spec in list_recipes()],
-    missing="recipe {name!r} has no TF2 port yet; ported: {known}",
+    missing="recipe {name!r} has no TF2 port yet{close}; ported: {known}",
 )
 
 
