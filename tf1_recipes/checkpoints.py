@@ -416,6 +416,7 @@ def directory_lock(lock_path, what, wait=0.0, poll=0.5):
     holder and the lock file (``wait=0``: refuse at once). A lock whose process is gone
     (same host, dead pid; or an empty file left behind) is taken over with a note. The lock
     is removed on the way out, KeyboardInterrupt included; only the holder's own lock is.
+    A directory at ``lock_path`` is an :class:`~tf1_recipes.outputs.OutputPathError` at once.
     """
     lock_path = Path(lock_path)
     lock_path.parent.mkdir(parents=True, exist_ok=True)
@@ -430,6 +431,10 @@ def directory_lock(lock_path, what, wait=0.0, poll=0.5):
         try:
             fd = os.open(lock_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
         except FileExistsError:
+            if lock_path.is_dir():  # not a lock any process wrote: neither waited for nor taken over
+                raise outputs.OutputPathError(
+                    f"{what}: {lock_path} is a directory where the lock file goes; move it away or use another directory"
+                ) from None
             holder = _read_lock(lock_path)
             if holder is _GONE:
                 continue

@@ -160,6 +160,17 @@ def test_a_second_run_into_a_locked_folder_refuses_at_once(tmp_path, capsys):
     assert not lock.exists() and sorted(p.name for p in out.iterdir()) == ["model.ckpt.index"]
 
 
+def test_a_directory_where_the_lock_goes_is_one_line_before_the_run(tmp_path, capsys):
+    out = tmp_path / "out"
+    (out / OUT_LOCK).mkdir(parents=True)
+    code = cli.main(["run", "graph_session_basics", "--preset", "smoke", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and err.splitlines() == [
+        f"tf1-recipes: error: --out {out}: {out / OUT_LOCK} is a directory where the lock file goes; move it away "
+        "or use another directory"]
+    assert sorted(p.name for p in out.iterdir()) == [OUT_LOCK]  # nothing trained, nothing written
+
+
 def test_the_lock_is_removed_on_keyboard_interrupt(tmp_path):
     lock = tmp_path / OUT_LOCK
     with pytest.raises(KeyboardInterrupt):
