@@ -295,8 +295,16 @@ class BuildFailed(Exception):
     """A RUN step failed (exit 1)."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """A usage error is one line and exit 2, as ``tf1_recipes.cli.ScriptParser``'s (not imported: the package would
+    set its environment variables in this process, whose environment the replayed steps must not inherit)."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message}; see {self.prog} --help\n")
+
+
 def parse_args(argv):
-    parser = argparse.ArgumentParser(prog="docker_steps.py", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="docker_steps.py", description=__doc__.splitlines()[0])
     parser.add_argument("--dockerfile", default=str(PROJECT / "Dockerfile.gpu"))
     parser.add_argument("--root", help="where the image's file system is mapped (default: a new temporary folder, kept)")
     parser.add_argument("--cpu", action="store_true", help="install CPU tensorflow for tensorflow[and-cuda]")

@@ -70,7 +70,7 @@ def test_a_mistyped_recipe_name_is_refused_before_tensorflow_loads(argv):
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 
 
-@pytest.mark.parametrize("script", ["bench.py", "regen_golden.py", "ladder_table.py"])
+@pytest.mark.parametrize("script", ["bench.py", "regen_golden.py", "ladder_table.py", "docker_steps.py"])
 def test_a_scripts_usage_error_is_one_line_and_exit_2(script, capsys):
     """The scripts parse with cli.ScriptParser: one line naming the script, not argparse's usage block."""
     main = runpy.run_path(str(SCRIPTS / script))["main"]
