@@ -296,8 +296,8 @@ class BuildFailed(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    """A usage error is one line and exit 2, as ``tf1_recipes.cli.ScriptParser``'s (not imported: the package would
-    set its environment variables in this process, whose environment the replayed steps must not inherit)."""
+    """A usage error is one line and exit 2, as ``tf1_recipes.cli.ScriptParser``'s (not imported: this script
+    replays the build that installs the package, and needs nothing of it but the Dockerfile it reads)."""
 
     def error(self, message):
         self.exit(2, f"{self.prog}: error: {message}; see {self.prog} --help\n")
