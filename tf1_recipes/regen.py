@@ -347,7 +347,7 @@ def main(argv=None):
     line on stderr and exit 2 before anything runs.
     """
     from tf1_recipes.cli import ScriptParser, positive_int
-    from tf1_recipes.registry import UnknownRecipeError, get_recipe, list_recipes
+    from tf1_recipes.registry import UnknownRecipeError, check_recipe_name, get_recipe, list_recipes
 
     parser = ScriptParser(prog="regen_golden.py", description="Regenerate golden files from real runs.")
     parser.add_argument("recipes", nargs="*", help="recipe names (default: every recipe)")
@@ -376,6 +376,8 @@ def main(argv=None):
         parser.error("--repin regenerates the whole golden; it does not go with --extend or --add-platform")
 
     try:
+        for name in args.recipes:
+            check_recipe_name(name)  # a typo: one line before TensorFlow loads
         specs = [get_recipe(n) for n in args.recipes] if args.recipes else list_recipes()
     except UnknownRecipeError as err:
         parser.error(str(err))

@@ -5,6 +5,8 @@ tests pin what the script does with run results, not the results.
 """
 
 import json
+import subprocess
+import sys
 
 import pytest
 
@@ -143,6 +145,14 @@ def test_bad_input_is_one_line_and_exit_2_before_anything_runs(case, golden_tmp,
     assert exit_.value.code == 2 and captured.out == "" and ran == [] and list(directory.iterdir()) == []
     (line,) = captured.err.splitlines()
     assert line.startswith(f"regen_golden.py: error: {words}") and line.endswith("; see regen_golden.py --help"), line
+
+
+def test_a_mistyped_recipe_is_refused_before_tensorflow_loads():
+    probe = ("import sys\nfrom tf1_recipes import regen\ntry:\n    regen.main(['batchnom'])\nexcept SystemExit as e:\n"
+             "    print('tensorflow' in sys.modules)\n    sys.exit(e.code)")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert (out.returncode, out.stdout) == (2, "False\n"), out.stderr
+    assert "unknown recipe 'batchnom' (did you mean 'batch_norm'?)" in out.stderr
 
 
 def test_extend_refuses_a_golden_whose_configuration_changed(golden_tmp):
