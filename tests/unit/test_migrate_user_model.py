@@ -382,6 +382,19 @@ def test_a_bad_to_is_one_line_exit_2_and_nothing_written(case, small_checkpoint,
     assert not (tmp_path / "tf2").exists()
 
 
+@pytest.mark.parametrize("name", ["weights.npz", "build_model", "model.PY"])
+def test_a_to_file_that_is_not_a_python_file_is_one_line(name, small_checkpoint, tmp_path, capsys, monkeypatch):
+    """importlib has no loader for these (it was an AttributeError's traceback)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "dir").mkdir()
+    (tmp_path / "dir" / name).write_text("def build():\n    return None\n")
+    code, _, err = migrate(capsys, small_checkpoint, tmp_path / "tf2", "--to", f"dir/{name}:build")
+    assert code == 2 and one_error_line(err) == (
+        f"tf1-recipes: error: --to dir/{name}:build: dir/{name} is not a Python file (.py); give path/to/file.py:FUNCTION "
+        "or MODULE:FUNCTION")
+    assert not (tmp_path / "tf2").exists()
+
+
 def test_a_module_in_the_current_directory_is_found_and_an_unbuilt_model_is_built(small_checkpoint, tmp_path, capsys, monkeypatch):
     """MODULE:FUNCTION imports from the current directory (as python -m does); a model with no Input is
     built on zeros of the first kernel's input width (784)."""

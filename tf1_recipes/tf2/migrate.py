@@ -143,6 +143,9 @@ def load_factory(spec, flag="--to"):
         if not path.is_file():
             raise ModelFactoryError(f"{flag} {spec}: no such file {path}; give MODULE:FUNCTION or an existing path/to/file.py:FUNCTION")
         where = str(path)
+        if path.suffix != ".py":  # importlib finds no loader for it: a data file, a script without the suffix
+            raise ModelFactoryError(f"{flag} {spec}: {path} is not a Python file (.py); give path/to/file.py:FUNCTION "
+                                    "or MODULE:FUNCTION")
         loader_spec = importlib.util.spec_from_file_location(f"_tf1_recipes_to_{abs(hash(str(path.resolve())))}", path)
         module = importlib.util.module_from_spec(loader_spec)
         sys.modules[loader_spec.name] = module  # as an import would: dataclasses and pickling look it up there
