@@ -382,6 +382,19 @@ def test_a_bad_to_is_one_line_exit_2_and_nothing_written(case, small_checkpoint,
     assert not (tmp_path / "tf2").exists()
 
 
+def test_a_tf2_checkpoint_given_as_the_tf1_one_is_one_line(small_checkpoint, tmp_path, capsys):
+    """An object-based checkpoint (what migrate-ckpt writes) read as a Saver's: was an AttributeError's traceback."""
+    spec = factory(tmp_path, "keras.optimizers.SGD(0.1)")
+    code, out, err = migrate(capsys, small_checkpoint, tmp_path / "tf2", "--to", spec)
+    assert code == 0, err
+    tf2_prefix = out.strip().splitlines()[-1].split()[1]  # "wrote DIR/ckpt-1 (...)"
+    code, _, err = migrate(capsys, tf2_prefix, tmp_path / "again", "--to", spec)
+    assert code == 2 and one_error_line(err) == (
+        f"tf1-recipes: error: {tf2_prefix} is an object-based TF2 checkpoint (tf.train.Checkpoint), not a TF1 Saver "
+        "checkpoint; restore it with tf.train.Checkpoint(model=...).read(prefix)")
+    assert not (tmp_path / "again").exists()
+
+
 @pytest.mark.parametrize("name", ["weights.npz", "build_model", "model.PY"])
 def test_a_to_file_that_is_not_a_python_file_is_one_line(name, small_checkpoint, tmp_path, capsys, monkeypatch):
     """importlib has no loader for these (it was an AttributeError's traceback)."""

@@ -359,6 +359,20 @@ def _plural(items):
     return ", ".join(items)
 
 
+def refuse_object_based(names, where):
+    """CheckpointMismatchError when ``names`` (a checkpoint's variable names) are an object-based TF2 checkpoint's.
+
+    Such a checkpoint holds :data:`OBJECT_GRAPH_KEY` (a serialized object graph, a string
+    tensor): it is what ``tf.train.Checkpoint`` and Keras write, not what a TF1 ``Saver`` does.
+    ``where`` names the checkpoint in the message.
+    """
+    if OBJECT_GRAPH_KEY in names:
+        raise CheckpointMismatchError(
+            f"{where} is an object-based TF2 checkpoint (tf.train.Checkpoint), not a TF1 Saver checkpoint; "
+            "restore it with tf.train.Checkpoint(model=...).read(prefix)"
+        )
+
+
 def map_checkpoint(tf1, model, maps=(), *, table=None, subject=None, order=None, keras=None):
     """Map every variable of a TF1 checkpoint onto ``model``'s variables (see the module docstring).
 
@@ -383,11 +397,7 @@ def map_checkpoint(tf1, model, maps=(), *, table=None, subject=None, order=None,
         CheckpointMismatchError: ``tf1`` is an object-based TF2 checkpoint, not a Saver one.
     """
     shapes = tf1_shapes(tf1)
-    if OBJECT_GRAPH_KEY in shapes:
-        raise CheckpointMismatchError(
-            f"{tf1 if isinstance(tf1, (str, Path)) else 'the checkpoint'} is an object-based TF2 checkpoint "
-            "(tf.train.Checkpoint), not a TF1 Saver checkpoint; restore it with tf.train.Checkpoint(model=...).read(prefix)"
-        )
+    refuse_object_based(shapes, tf1 if isinstance(tf1, (str, Path)) else "the checkpoint")
     subject = subject or f"the model {getattr(model, 'name', model)!r}"
     mine = keras if keras is not None else keras_variables(model)
     roles = classify_tf1(shapes)

@@ -409,13 +409,14 @@ def migrate_to_model(tf1_checkpoint, out_dir, factory, maps=(), *, optimizer_sta
 
     Nothing is written unless every variable is accounted for.
     """
-    from tf1_recipes.tf2.mapping import MapRule, tf1_creation_order
+    from tf1_recipes.tf2.mapping import MapRule, refuse_object_based, tf1_creation_order
 
     rules = [MapRule.parse(m) for m in maps]  # a bad --map before anything is read
     function = load_factory(factory)  # a bad --to before anything is read
     prefix = tf1_checkpoint_prefix(tf1_checkpoint)
     out_dir = _check_out_dir(out_dir, prefix)
     values = checkpoints.read_checkpoint(prefix, "TF1 checkpoint", REMEDY_TF1)
+    refuse_object_based(values, prefix)  # before the factory's model is built on the checkpoint's shapes
     order = tf1_creation_order(prefix)
     if order is None and Path(f"{prefix}.meta").exists():
         checkpoints.note(f"{prefix}.meta is unreadable (damaged?): the TF1 layers are ordered by name instead of by creation")

@@ -38,11 +38,10 @@ import tensorflow as tf
 
 from tf1_recipes.harness import RecipeConfig
 from tf1_recipes.tf2 import get_port
+from tf1_recipes.tf2.mapping import OBJECT_GRAPH_KEY
 from tf1_recipes.tf2.migrate import plan
 
 PRETRAINED = "pretrain_5layer"
-#: The key every object-based (TF2) checkpoint holds; a name-based TF1 Saver checkpoint has none.
-OBJECT_GRAPH_KEY = "_CHECKPOINTABLE_OBJECT_GRAPH"
 
 
 def pretrained_hyperparameters(preset):
