@@ -353,6 +353,13 @@ BAD_FACTORIES = {
     "no module": ("no_such_module_for_migrate_xyz:build", "no module named 'no_such_module_for_migrate_xyz'"),
     "no file": ("missing_dir/none.py:build", "no such file missing_dir/none.py"),
     "import raises": ("def build(:\n", "importing"),
+    "a script that exits 0 on import": ("def build():\n    return None\ndef main():\n    print('training...')\n    return 0\n"
+                                        "import sys\nsys.exit(main())\n",
+                                        "ran a script that exited (sys.exit(0), after printing 'training...')"),
+    "a script that parses its arguments on import": (
+        "import argparse\ndef build():\n    return None\nparser = argparse.ArgumentParser()\n"
+        "parser.add_argument('--epochs', required=True)\nparser.parse_args()\n",
+        "error: the following arguments are required: --epochs'); name a module that defines the factory"),  # argparse's prog: argv[0]
     "no function": ("def make():\n    return None\n", "build does not exist in"),
     "not callable": ("build = 3\n", "build is not a function"),
     "factory raises": ("def build():\n    raise RuntimeError('no weights file')\n", "calling build() raised RuntimeError: no weights file; fix the factory"),
@@ -380,6 +387,24 @@ def test_a_bad_to_is_one_line_exit_2_and_nothing_written(case, small_checkpoint,
     line = one_error_line(err)
     assert code == 2 and expected in line and f"--to {spec}" in line, line
     assert not (tmp_path / "tf2").exists()
+
+
+def test_a_module_that_exits_on_import_is_one_line_and_one_that_prints_keeps_its_output(small_checkpoint, tmp_path,
+                                                                                          capsys, monkeypatch):
+    """MODULE:FUNCTION: sys.exit(0) on import ended the command with exit 0 and nothing done, nothing said."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "exits_on_import.py").write_text("import sys\nsys.exit(0)\n")
+    code, out, err = migrate(capsys, small_checkpoint, tmp_path / "tf2", "--to", "exits_on_import:build")
+    assert code == 2 and out == "" and one_error_line(err) == (
+        "tf1-recipes: error: --to exits_on_import:build: importing exits_on_import ran a script that exited (sys.exit(0)); "
+        "name a module that defines the factory without running anything, or put the script's code under "
+        "if __name__ == '__main__':")
+    assert not (tmp_path / "tf2").exists()
+    (tmp_path / "prints_on_import.py").write_text(
+        FACTORY.format(optimizer="keras.optimizers.SGD(0.1)", h1=300, n1="", n2="", n3="")
+        + "import sys\nprint('hello from import')\nprint('noise', file=sys.stderr)\n")
+    code, out, err = migrate(capsys, small_checkpoint, tmp_path / "tf2", "--to", "prints_on_import:build")
+    assert code == 0 and out.startswith("hello from import\n") and err.startswith("noise\n"), (out, err)
 
 
 def test_a_tf2_checkpoint_given_as_the_tf1_one_is_one_line(small_checkpoint, tmp_path, capsys):

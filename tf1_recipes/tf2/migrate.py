@@ -20,9 +20,11 @@ written. The result is written with ``tf.train.CheckpointManager`` as
 :func:`restore_model` loads it into a port, :func:`restore` into any model.
 """
 
+import contextlib
 import dataclasses
 import importlib
 import importlib.util
+import io
 import os
 import sys
 from pathlib import Path
@@ -150,16 +152,22 @@ def load_factory(spec, flag="--to"):
         module = importlib.util.module_from_spec(loader_spec)
         sys.modules[loader_spec.name] = module  # as an import would: dataclasses and pickling look it up there
         try:
-            loader_spec.loader.exec_module(module)
+            with _user_import(flag, spec, path):
+                loader_spec.loader.exec_module(module)
         except Exception as err:  # the user's module: any error it raises is theirs to fix
             del sys.modules[loader_spec.name]
+            if isinstance(err, ModelFactoryError):  # it exited (_user_import)
+                raise
             raise ModelFactoryError(f"{flag} {spec}: importing {path} raised {_one_line(err)}; fix that file") from None
     else:
         added = os.getcwd() not in sys.path
         if added:  # as `python -m` does: a module in the current directory is found
             sys.path.insert(0, os.getcwd())
         try:
-            module = importlib.import_module(module_name)
+            with _user_import(flag, spec, module_name):
+                module = importlib.import_module(module_name)
+        except ModelFactoryError:  # it exited (_user_import)
+            raise
         except ModuleNotFoundError as err:
             if err.name and (module_name == err.name or module_name.startswith(err.name + ".")):
                 raise ModelFactoryError(
@@ -181,6 +189,28 @@ def load_factory(spec, flag="--to"):
             "name the function that returns the Keras 3 model"
         )
     return factory
+
+
+@contextlib.contextmanager
+def _user_import(flag, spec, where):
+    """Around importing the user's module ``where``: what it prints is held back and printed once it is imported,
+    and a SystemExit it raises (a script that runs on import: ``argparse``, ``sys.exit(main())``) is one
+    ModelFactoryError, with the last line it printed, instead of ending this process (with exit 0 for
+    ``sys.exit(0)``: nothing done, and nothing said)."""
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            yield
+    except SystemExit as exit_:
+        said = (err.getvalue().strip() or out.getvalue().strip()).splitlines()
+        said = f", after printing {' '.join(said[-1].split())[:200]!r}" if said else ""
+        raise ModelFactoryError(
+            f"{flag} {spec}: importing {where} ran a script that exited (sys.exit({exit_.code!r}){said}); name a module "
+            "that defines the factory without running anything, or put the script's code under "
+            "if __name__ == '__main__':"
+        ) from None
+    sys.stdout.write(out.getvalue())
+    sys.stderr.write(err.getvalue())
 
 
 def _one_line(err):
