@@ -81,6 +81,31 @@ RECORD_KEYS = {
 }
 
 
+def _is_number(value):
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _is_numbers(value):
+    return isinstance(value, list) and all(_is_number(v) for v in value)
+
+
+#: The type of each field a record may hold, as the suite writes it: {key: (check, what it is)}.
+FIELD_TYPES = {
+    **{key: (lambda v: isinstance(v, str), "a string") for key in ("time", "kind", "recipe", "preset", "metric", "status")},
+    **{key: (lambda v: isinstance(v, dict), "an object") for key in ("config", "provenance", "extras")},
+    "history": (_is_numbers, "a list of numbers"),
+    "epoch_seconds": (_is_numbers, "a list of numbers"),
+    "final": (lambda v: v is None or _is_number(v), "a number or null"),
+    "seconds": (lambda v: v is None or _is_number(v), "a number or null"),
+    "checks": (lambda v: isinstance(v, list) and all(isinstance(c, dict) for c in v), "a list of objects"),
+}
+
+
+def _kind_of(value):
+    text = json.dumps(value)
+    return f"{text[:40]}..." if len(text) > 40 else text
+
+
 def _damaged(path, where, cause):
     return RunRecordError(
         f"{path}{where}: {cause}; the run log is damaged: restore it from a copy, or remove that line "
@@ -127,9 +152,10 @@ def read_record_file(path, notes=None):
         missing = [k for k in RECORD_KEYS.get(kind, ("time", "recipe")) if k not in record]
         if missing:
             raise _damaged(path, f":{number}", f"the {kind} record lacks {', '.join(missing)}")
-        if kind == "run" and not (isinstance(record["history"], list)
-                                  and all(isinstance(v, (int, float)) for v in record["history"])):
-            raise _damaged(path, f":{number}", "the run record's history is not a list of numbers")
+        wrong = next((f"its {key} is {_kind_of(record[key])}, not {wanted}" for key, (check, wanted) in FIELD_TYPES.items()
+                      if key in record and not check(record[key])), None)
+        if wrong:
+            raise _damaged(path, f":{number}", f"the {kind} record is not as the suite writes it: {wrong}")
         records.append({**record, "_file": str(path), "_line": number})
     return records
 

@@ -215,6 +215,14 @@ def _invoke(command, runs_dir, out):
     return cli.main(argv)
 
 
+def _retyped(key, value):
+    """A third line: the first record again with ``key`` set to ``value``."""
+    def damage(path):
+        record = json.loads(path.read_text().splitlines()[0])
+        path.write_text(path.read_text() + json.dumps({**record, key: value}) + "\n")
+    return damage
+
+
 RUNS_DAMAGE = {
     # (damage, the line the error names)
     "flipped-early": (_flip(5), 1),
@@ -224,6 +232,10 @@ RUNS_DAMAGE = {
     "a-json-list": (lambda p: p.write_text(p.read_text() + "[1, 2]\n"), 3),
     "lacks-keys": (lambda p: p.write_text(p.read_text() + json.dumps({"time": "x", "recipe": "batch_norm"}) + "\n"), 3),
     "bad-json-middle-line": (lambda p: p.write_text("{oops\n" + p.read_text()), 1),
+    # a record with every key, one of another type than the suite writes (each was a traceback or a Python message)
+    **{f"{key}-{name}": (_retyped(key, value), 3) for key, name, value in [
+        ("final", "an-object", {"a": 1}), ("final", "a-string", "0.9"), ("epoch_seconds", "strings", ["1", "2"]),
+        ("config", "a-string", "x"), ("provenance", "a-list", []), ("recipe", "a-number", 3), ("history", "a-number", 0.9)]},
 }
 
 
@@ -236,6 +248,8 @@ def test_a_damaged_run_log_is_one_line_naming_file_and_line(command, damage, lin
     named = [f"{runs}:{line_number}:"] if line_number else [f"{runs}:"]
     line = assert_one_line_error(capsys, code, *named)
     assert "restore it from a copy, or remove that line" in line
+    if damage.__qualname__.startswith("_retyped"):  # says which field, and what it holds
+        assert "is not as the suite writes it: its " in line, line
     assert snapshot(runs) == before and not (tmp_path / "page").exists()
 
 
