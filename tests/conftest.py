@@ -32,10 +32,10 @@ def pytest_configure(config):
     if config.getoption("numprocesses", None) and not hasattr(config, "workerinput"):
         return  # the xdist controller
     import tf1_recipes  # noqa: F401  (before TensorFlow: selects the legacy layers)
-    from tf1_recipes.compat import DEFAULT_INTRA_OP_THREADS, configure_tensorflow, share_cores
+    from tf1_recipes.compat import configure_tensorflow, intra_op_threads_wanted, share_cores
 
     _, threads = share_cores(int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")))
-    if threads != DEFAULT_INTRA_OP_THREADS:
+    if threads != intra_op_threads_wanted():
         os.environ["TF1_RECIPES_THREADS"] = str(threads)  # the worker's share, for the subprocesses it starts
     configure_tensorflow(threads)
 

@@ -132,7 +132,8 @@ _one_line_when_run_as_a_command(_check_legacy_layers)
 #: so the count is fixed, recorded in each run's provenance, and part of the platform a
 #: pinned golden is compared on. One thread makes a run's numbers independent of the
 #: machine's core count, and parallel runs (check --jobs, pytest -n) use the cores instead.
-DEFAULT_INTRA_OP_THREADS = int(os.environ.get("TF1_RECIPES_THREADS", "0")) or 1
+#: ``$TF1_RECIPES_THREADS`` sets the count when no caller gives one (:func:`intra_op_threads_wanted`).
+DEFAULT_INTRA_OP_THREADS = 1
 #: Logical CPU devices TensorFlow splits the machine's CPU into (``/cpu:0`` .. ``/cpu:N-1``), where
 #: the data-parallel recipe places its towers (``data_parallel_towers``) and its port's
 #: ``MirroredStrategy`` its replicas. ``$TF1_RECIPES_CPU_DEVICES`` sets N (default 4, the most
@@ -145,22 +146,36 @@ DEFAULT_CPU_DEVICES = 4
 _configured = {}
 
 
+def _whole_number_from_environment(name, default, what):
+    """``$name`` as a whole number >= 1, ``default`` when unset or empty; ValueError (one line naming it) otherwise."""
+    text = os.environ.get(name, "").strip()
+    if not text:
+        return default
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise ValueError(f"{name}={text!r}: give a whole number of {what} >= 1 (default {default}), or unset it")
+    return value
+
+
+def intra_op_threads_wanted():
+    """The intra-op thread count when no caller gives one: ``$TF1_RECIPES_THREADS``, else :data:`DEFAULT_INTRA_OP_THREADS`.
+
+    Raises:
+        ValueError: the variable is set to something else than a whole number >= 1 (one line naming it).
+    """
+    return _whole_number_from_environment("TF1_RECIPES_THREADS", DEFAULT_INTRA_OP_THREADS, "TensorFlow intra-op threads")
+
+
 def cpu_devices_wanted():
     """N of :data:`DEFAULT_CPU_DEVICES`: ``$TF1_RECIPES_CPU_DEVICES`` when set (a whole number >= 1), else 4.
 
     Raises:
         ValueError: the variable is set to something else (one line naming it).
     """
-    text = os.environ.get("TF1_RECIPES_CPU_DEVICES", "").strip()
-    if not text:
-        return DEFAULT_CPU_DEVICES
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
-    if value < 1:
-        raise ValueError(f"TF1_RECIPES_CPU_DEVICES={text!r}: give a whole number of logical CPU devices >= 1 (default 4)")
-    return value
+    return _whole_number_from_environment("TF1_RECIPES_CPU_DEVICES", DEFAULT_CPU_DEVICES, "logical CPU devices")
 
 
 class TooFewDevicesError(ValueError):
@@ -201,13 +216,13 @@ def available_cores():
 def share_cores(processes, threads=None):
     """(processes, intra-op threads each) so that processes x threads <= the cores.
 
-    ``threads`` (default :data:`DEFAULT_INTRA_OP_THREADS`, the goldens' count) is lowered
+    ``threads`` (default :func:`intra_op_threads_wanted`, the goldens' count unless set) is lowered
     to the cores' share of each process when it does not fit, never raised; the processes
     are cut to what the cores hold at one thread each. Both stay >= 1.
     """
     cores = available_cores()
     processes = max(1, processes)
-    threads = max(1, min(threads or DEFAULT_INTRA_OP_THREADS, cores // processes or 1))
+    threads = max(1, min(threads or intra_op_threads_wanted(), cores // processes or 1))
     return max(1, min(processes, cores // threads)), threads
 
 
@@ -223,7 +238,7 @@ def configure_tensorflow(intra_op_threads=None):
 
     Raises:
         RuntimeError: a later call asks for another intra-op thread count.
-        ValueError: ``$TF1_RECIPES_CPU_DEVICES`` is not a whole number >= 1.
+        ValueError: ``$TF1_RECIPES_THREADS`` or ``$TF1_RECIPES_CPU_DEVICES`` is not a whole number >= 1.
     """
     if _configured:
         if intra_op_threads and _configured["intra_op_threads"] != intra_op_threads:
@@ -232,7 +247,7 @@ def configure_tensorflow(intra_op_threads=None):
                 f"in this process; cannot switch to {intra_op_threads}. Run in a new process."
             )
         return dict(_configured)
-    threads = intra_op_threads or DEFAULT_INTRA_OP_THREADS
+    threads = intra_op_threads or intra_op_threads_wanted()
     wanted_devices = cpu_devices_wanted()
     tf.config.experimental.enable_op_determinism()
     try:

@@ -31,6 +31,21 @@ def test_share_cores_keeps_processes_times_threads_within_the_cores(monkeypatch,
     assert jobs * each <= cores
 
 
+@pytest.mark.parametrize("value", ["abc", "0", "-2", "1.5"])
+def test_a_bad_thread_count_in_the_environment_is_one_line_before_anything_runs(monkeypatch, capsys, value):
+    """It was read with int() when the package loaded: a ValueError's traceback from any command."""
+    from tf1_recipes import cli
+
+    monkeypatch.setenv("TF1_RECIPES_THREADS", value)
+    with pytest.raises(ValueError, match=f"TF1_RECIPES_THREADS='{value}': give a whole number of TensorFlow intra-op "
+                                         r"threads >= 1 \(default 1\), or unset it"):
+        compat.intra_op_threads_wanted()
+    assert cli.main(["check", "elu", "--preset", "smoke", "--jobs", "2"]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"tf1-recipes: error: TF1_RECIPES_THREADS='{value}': give a whole number of TensorFlow intra-op threads >= 1 "
+        "(default 1), or unset it"]
+
+
 def test_this_test_process_uses_its_share_of_the_cores():
     workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
     threads = compat.configure_tensorflow()["intra_op_threads"]
