@@ -708,6 +708,11 @@ def _dispatch(command, args):
             LegacyKerasError) as err:
         print(f"tf1-recipes: error: {err}", file=sys.stderr)
         return EXIT_USAGE
+    except PermissionError as err:  # a path the user named, or a folder on it, closed to this user
+        where = err.filename if err.filename is not None else "a file"
+        print(f"tf1-recipes: error: {where}: permission denied: it, or a folder on its path, is not open to this user; "
+              "change the permissions or give another path", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print("tf1-recipes: interrupted; the run record (if --out) marks the run as interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -67,6 +67,33 @@ def test_a_mistyped_recipe_name_is_refused_before_tensorflow_loads(argv):
     assert out.stderr.splitlines() == [f"tf1-recipes: error: unknown recipe 'nope'; known recipes: {known}"]
 
 
+def _as_a_user():
+    """The command prefix that runs a process without root's way past file permissions (none when not root)."""
+    if os.geteuid() != 0:
+        return []
+    setpriv = shutil.which("setpriv")
+    if setpriv is None:
+        pytest.skip("running as root and no setpriv (util-linux) to drop root's permission override")
+    dropped = "-dac_override,-dac_read_search"
+    return [setpriv, f"--inh-caps={dropped}", f"--bounding-set={dropped}"]
+
+
+def test_a_path_closed_to_the_user_is_one_line_and_exit_2(tmp_path):
+    """A folder the user may not enter (mode 000) on the path of --out: was a PermissionError's traceback."""
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0)
+    try:
+        out = subprocess.run([*_as_a_user(), sys.executable, "-m", "tf1_recipes", "runs", str(locked / "runs")],
+                             capture_output=True, text=True, timeout=300)
+    finally:
+        locked.chmod(0o755)
+    lines = [line for line in out.stderr.splitlines() if line.startswith("tf1-recipes")]
+    assert out.returncode == 2 and "Traceback" not in out.stderr, out.stderr
+    assert lines == [f"tf1-recipes: error: {locked / 'runs'}: permission denied: it, or a folder on its path, is not open "
+                     "to this user; change the permissions or give another path"], out.stderr
+
+
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 
 
