@@ -669,12 +669,33 @@ def main(argv=None):
 
     try:
         args = build_parser().parse_args(argv)
+        _refuse_empty_values(args)
         for name in _named_recipes(args):
             check_recipe_name(name)  # a mistyped name: one line before TensorFlow loads
         return _dispatch(COMMANDS[args.command], args)
     except (UsageError, UnknownRecipeError) as err:
         print(f"tf1-recipes: error: {err}", file=sys.stderr)
         return EXIT_USAGE
+
+
+#: Arguments whose name on the command line is not ``--<dest>``: the positionals, as the usage lines name them, and
+#: the repeatable flags gathered under a plural dest.
+_ARGUMENT_NAMES = {"recipe": "RECIPE", "recipes": "RECIPE", "paths": "ARG", "runs": "RUNS", "dir": "DIR",
+                   "maps": "--map", "checks": "--check"}
+
+
+def _refuse_empty_values(args):
+    """UsageError for an argument given as '' (an unset shell variable): as a path it would mean the current folder."""
+    for dest, value in vars(args).items():
+        if dest in ("command", "action", "args"):  # `golden regen`'s arguments are its own parser's
+            continue
+        if value == "" or (isinstance(value, list) and "" in value):
+            name = _ARGUMENT_NAMES.get(dest, _flag(dest))
+            if dest == "paths":  # migrate-ckpt's, named as its usage names them when their count fits it
+                names = ["TF1_CHECKPOINT", "OUT_DIR"] if args.to else ["RECIPE", "TF1_CHECKPOINT", "OUT_DIR"]
+                name = names[value.index("")] if len(value) == len(names) else name
+            raise UsageError(f"{args.command}: {name} is empty (''): give a value; an empty path is not taken to mean "
+                             "the current folder")
 
 
 def _named_recipes(args):

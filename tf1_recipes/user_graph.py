@@ -112,6 +112,38 @@ def upstream_ops(tensors, stop=lambda op: False, control=True):
     return seen
 
 
+#: Ops of the Saver (``tf.train.Saver``'s save and restore), which a training step never runs.
+SAVER_OP_TYPES = ("SaveV2", "Save", "SaveSlices", "RestoreV2", "Restore", "RestoreSlice", "MergeV2Checkpoints")
+#: Op types that write a variable: the optimizers' kernels, the assigns, the scatters.
+VARIABLE_WRITE_PREFIXES = ("Apply", "ResourceApply", "SparseApply", "ResourceSparseApply", "Assign", "Scatter",
+                           "ResourceScatter")
+
+
+def _check_training_step(graph, fetches, names, source):
+    """UserGraphError when what ``--train-op`` names (``names``, resolved to ``fetches``) is not a training step.
+
+    A training step writes variables (an optimizer's ``Apply*`` kernel, an assign), and
+    neither saves nor restores (the Saver's ops: ``save/control_dependency`` writes
+    ``model.index`` into the current folder) nor initialises (``init`` resets what the
+    checks measure). Running a fetch runs whatever it depends on, so the whole upstream is read.
+    """
+    upstream = upstream_ops(fetches)
+    name = " ".join(str(n) for n in names)
+    initializers = {v.initializer for v in graph.get_collection(tf1.GraphKeys.GLOBAL_VARIABLES)
+                    + graph.get_collection(tf1.GraphKeys.LOCAL_VARIABLES) if getattr(v, "initializer", None) is not None}
+    saver = sorted(op.name for op in upstream if op.type in SAVER_OP_TYPES)
+    why = None
+    if saver:
+        why = f"runs the Saver's {saver[0]} (a save or restore, which writes or reads checkpoint files)"
+    elif upstream & initializers:
+        why = f"runs variable initializers ({sorted(op.name for op in upstream & initializers)[0]}, ...)"
+    elif not any(op.type.startswith(VARIABLE_WRITE_PREFIXES) for op in upstream):
+        why = "updates no variable"
+    if why:
+        raise UserGraphError(f"--train-op {name}: in {source}, it {why}: it is not a training step; "
+                             "name the op your training loop runs (what optimizer.minimize or apply_gradients returned)")
+
+
 def tensor_or_none(graph, name):
     """``graph``'s tensor ``name`` ("op:0"), or None when there is none."""
     try:
@@ -444,6 +476,7 @@ def find_tensors(graph, *, inputs=None, labels=None, loss=None, train_op=None, t
                 fetches.extend(update_ops)
             else:
                 fetches.append(resolve(graph, name, "--train-op", "fetch", source))
+        _check_training_step(graph, fetches, names, source)
         found["train_op"] = "named"
     else:
         fetches, how = train_ops_by_convention(graph)

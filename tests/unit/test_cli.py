@@ -94,6 +94,25 @@ def test_a_path_closed_to_the_user_is_one_line_and_exit_2(tmp_path):
                      "to this user; change the permissions or give another path"], out.stderr
 
 
+@pytest.mark.parametrize("argv,name", [
+    (["run", "elu", "--preset", "smoke", "--out", ""], "run: --out"),
+    (["report", "runs", "--out", ""], "report: --out"),
+    (["report", "runs", "--out", "page", "--against", ""], "report: --against"),
+    (["runs", ""], "runs: DIR"),
+    (["migrate-ckpt", "elu", "model.ckpt", ""], "migrate-ckpt: OUT_DIR"),
+    (["migrate-ckpt", "", "out", "--to", "m:f"], "migrate-ckpt: TF1_CHECKPOINT"),
+    (["doctor", "--graph", "m.meta", "--data", "d.npz", "--checkpoint", ""], "doctor: --checkpoint"),
+    (["check", "elu", "--report", ""], "check: --report"),
+])
+def test_an_empty_value_is_one_line_not_the_current_folder(argv, name, tmp_path, capsys, monkeypatch):
+    """'' (an unset shell variable) wrote report --out's and migrate-ckpt's files into the current folder, exit 0."""
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli(capsys, *argv)
+    assert code == 2 and err.splitlines() == [
+        f"tf1-recipes: error: {name} is empty (''): give a value; an empty path is not taken to mean the current folder"]
+    assert list(tmp_path.iterdir()) == []
+
+
 SCRIPTS = Path(__file__).resolve().parents[2] / "scripts"
 
 

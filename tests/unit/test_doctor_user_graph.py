@@ -483,6 +483,24 @@ def test_a_bad_model_or_checkpoint_is_one_line_and_exit_2(tmp_path, user_files, 
         assert code == 2 and report is None and expected in line, (argv, line)
 
 
+@pytest.mark.parametrize("train_op,why", [
+    ("save/control_dependency", "runs the Saver's save/SaveV2 (a save or restore, which writes or reads checkpoint files)"),
+    ("init", "runs variable initializers (hidden1/bias/Assign, ...)"),
+    ("loss", "updates no variable"),
+])
+def test_a_train_op_that_is_no_training_step_is_one_line_and_runs_nothing(train_op, why, tmp_path, user_files, capsys,
+                                                                           monkeypatch):
+    """The Saver's save op as the step wrote model.index into the current folder; init reset what the checks measure."""
+    monkeypatch.chdir(tmp_path)
+    before = sorted(tmp_path.iterdir())
+    code, report, out, err = doctor_cli(capsys, "--graph", user_files["meta"], "--checkpoint", user_files["prefix"],
+                                        "--data", user_files["data"], "--check", "overfit", "--train-op", train_op)
+    assert code == 2 and report is None and one_error_line(err) == (
+        f"tf1-recipes: error: --train-op {train_op}: in {user_files['meta']}, it {why}: it is not a training step; "
+        "name the op your training loop runs (what optimizer.minimize or apply_gradients returned)")
+    assert sorted(tmp_path.iterdir()) == before
+
+
 @pytest.mark.parametrize("argv,expected", [
     (["batch_norm", "--graph", "m.meta", "--data", "d.npz"], "give a recipe or --graph, not both"),
     ([], "give a recipe (tf1-recipes list) or your own model with --graph"),

@@ -362,6 +362,9 @@ BAD_FACTORIES = {
         "error: the following arguments are required: --epochs'); name a module that defines the factory"),  # argparse's prog: argv[0]
     "no function": ("def make():\n    return None\n", "build does not exist in"),
     "not callable": ("build = 3\n", "build is not a function"),
+    "factory exits": ("def build():\n    import sys\n    print('usage: train.py --units N')\n    sys.exit(0)\n",
+                      "calling build() exited (sys.exit(0), after printing 'usage: train.py --units N'); return the model "
+                      "(or the optimizer) instead of exiting"),
     "factory raises": ("def build():\n    raise RuntimeError('no weights file')\n", "calling build() raised RuntimeError: no weights file; fix the factory"),
     "returns a string": ("def build():\n    return 'model'\n", "returned a builtins.str, not a Keras 3 model"),
     "returns tf.keras": ("import tf_keras\ndef build():\n    return tf_keras.Sequential([tf_keras.layers.Dense(10, input_shape=(784,))])\n",

@@ -132,6 +132,10 @@ def test_bad_input_is_one_line(own_model, capsys, tmp_path):
     _one_line_error(code, err, "X_typo")
     code, _, err = _parity(capsys, "--tf1", ckpt, "--tf2", f"{PORT}:build", "--data", data, "--map", "nonsense")
     _one_line_error(code, err, "--map")
+    exits = tmp_path / "exits.py"
+    exits.write_text("def build():\n    import sys\n    sys.exit(0)\n")  # was exit 0, no output: a PASS of nothing
+    code, _, err = _parity(capsys, "--tf1", ckpt, "--tf2", f"{exits}:build", "--data", data)
+    _one_line_error(code, err, f"--tf2 {exits}:build: calling build() exited (sys.exit(0)); return the model")
 
 
 def test_a_meta_less_checkpoint_is_one_line(own_model, capsys, tmp_path):

@@ -152,11 +152,11 @@ def load_factory(spec, flag="--to"):
         module = importlib.util.module_from_spec(loader_spec)
         sys.modules[loader_spec.name] = module  # as an import would: dataclasses and pickling look it up there
         try:
-            with _user_import(flag, spec, path):
+            with _user_code(flag, spec, f"importing {path}", _IMPORT_EXITED):
                 loader_spec.loader.exec_module(module)
         except Exception as err:  # the user's module: any error it raises is theirs to fix
             del sys.modules[loader_spec.name]
-            if isinstance(err, ModelFactoryError):  # it exited (_user_import)
+            if isinstance(err, ModelFactoryError):  # it exited (_user_code)
                 raise
             raise ModelFactoryError(f"{flag} {spec}: importing {path} raised {_one_line(err)}; fix that file") from None
     else:
@@ -164,9 +164,9 @@ def load_factory(spec, flag="--to"):
         if added:  # as `python -m` does: a module in the current directory is found
             sys.path.insert(0, os.getcwd())
         try:
-            with _user_import(flag, spec, module_name):
+            with _user_code(flag, spec, f"importing {module_name}", _IMPORT_EXITED):
                 module = importlib.import_module(module_name)
-        except ModelFactoryError:  # it exited (_user_import)
+        except ModelFactoryError:  # it exited (_user_code)
             raise
         except ModuleNotFoundError as err:
             if err.name and (module_name == err.name or module_name.startswith(err.name + ".")):
@@ -191,12 +191,17 @@ def load_factory(spec, flag="--to"):
     return factory
 
 
+_IMPORT_EXITED = ("ran a script that exited", "name a module that defines the factory without running anything, or put the "
+                  "script's code under if __name__ == '__main__':")
+_CALL_EXITED = ("exited", "return the model (or the optimizer) instead of exiting")
+
+
 @contextlib.contextmanager
-def _user_import(flag, spec, where):
-    """Around importing the user's module ``where``: what it prints is held back and printed once it is imported,
-    and a SystemExit it raises (a script that runs on import: ``argparse``, ``sys.exit(main())``) is one
-    ModelFactoryError, with the last line it printed, instead of ending this process (with exit 0 for
-    ``sys.exit(0)``: nothing done, and nothing said)."""
+def _user_code(flag, spec, doing, exited):
+    """Around running the user's code (``doing``: "importing X", "calling f()"): what it prints is held back and
+    printed once it returns, and a SystemExit it raises (a script run on import: ``argparse``, ``sys.exit(main())``)
+    is one ModelFactoryError quoting the last line it printed, instead of ending this process (with exit 0 for
+    ``sys.exit(0)``: nothing done, and nothing said). ``exited``: (what happened, what to do) for that message."""
     out, err = io.StringIO(), io.StringIO()
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
@@ -204,13 +209,22 @@ def _user_import(flag, spec, where):
     except SystemExit as exit_:
         said = (err.getvalue().strip() or out.getvalue().strip()).splitlines()
         said = f", after printing {' '.join(said[-1].split())[:200]!r}" if said else ""
-        raise ModelFactoryError(
-            f"{flag} {spec}: importing {where} ran a script that exited (sys.exit({exit_.code!r}){said}); name a module "
-            "that defines the factory without running anything, or put the script's code under "
-            "if __name__ == '__main__':"
-        ) from None
+        happened, remedy = exited
+        raise ModelFactoryError(f"{flag} {spec}: {doing} {happened} (sys.exit({exit_.code!r}){said}); {remedy}") from None
     sys.stdout.write(out.getvalue())
     sys.stderr.write(err.getvalue())
+
+
+def _call_factory(factory, spec, flag):
+    """What the user's ``factory()`` returns; anything it raises, or an exit, is one ModelFactoryError."""
+    name = spec.rpartition(":")[2]
+    try:
+        with _user_code(flag, spec, f"calling {name}()", _CALL_EXITED):
+            return factory()
+    except ModelFactoryError:  # it exited
+        raise
+    except Exception as err:  # the user's factory: any error it raises is theirs to fix
+        raise ModelFactoryError(f"{flag} {spec}: calling {name}() raised {_one_line(err)}; fix the factory") from None
 
 
 def _one_line(err):
@@ -246,10 +260,7 @@ def build_user_model(spec, tf1_shapes, order=None, factory=None, flag="--to"):
             tf-keras model included: Keras 2, not 3), or the model cannot be built that way.
     """
     factory = factory or load_factory(spec, flag)
-    try:
-        made = factory()
-    except Exception as err:  # the user's factory: any error it raises is theirs to fix
-        raise ModelFactoryError(f"{flag} {spec}: calling {spec.rpartition(':')[2]}() raised {_one_line(err)}; fix the factory") from None
+    made = _call_factory(factory, spec, flag)
     model, optimizer = made, None
     if isinstance(made, (tuple, list)) and len(made) == 2:
         model, optimizer = made
@@ -293,10 +304,7 @@ def build_optimizer(spec, flag="--optimizer"):
             something other than a Keras 3 optimizer (one line saying what it returned).
     """
     factory = load_factory(spec, flag)
-    try:
-        made = factory()
-    except Exception as err:  # the user's factory: any error it raises is theirs to fix
-        raise ModelFactoryError(f"{flag} {spec}: calling {spec.rpartition(':')[2]}() raised {_one_line(err)}; fix the factory") from None
+    made = _call_factory(factory, spec, flag)
     if not _is_keras3(made, "optimizer"):
         raise ModelFactoryError(f"{flag} {spec}: returned a {type(made).__module__}.{type(made).__name__}, not a Keras 3 "
                                 "optimizer (keras.optimizers.SGD, Adam, ...)")
