@@ -36,9 +36,10 @@ def load_records(runs_dir, skipped=None):
     from tf1_recipes import runlog
     from tf1_recipes.registry import UnknownRecipeError, get_recipe
 
-    runs_dir = Path(runs_dir)
-    if not runs_dir.is_dir():
-        raise ReportError(f"{runs_dir}: no such directory; name the --out folder of `tf1-recipes check ... --out RUNS`")
+    try:
+        runs_dir = runlog.check_runs_folder(runs_dir)
+    except FileNotFoundError as err:
+        raise ReportError(f"{err} (`tf1-recipes check ... --out RUNS`)") from None
     files = runlog.record_files(runs_dir)
     if not files:
         raise ReportError(f"no {RUN_RECORD} under {runs_dir}: run `tf1-recipes check ... --out {runs_dir}` first")

@@ -11,6 +11,7 @@ configures them, and every other reported series) as TensorBoard events under
 
 import datetime
 import json
+import os
 from pathlib import Path
 
 from tf1_recipes import outputs
@@ -161,15 +162,35 @@ def read_record_file(path, notes=None):
 
 
 def record_files(directory):
-    """Every ``runs.jsonl`` under ``directory`` (itself and its subdirectories), sorted."""
-    return sorted(Path(directory).rglob(RUN_RECORD))
+    """Every ``runs.jsonl`` under ``directory`` (itself and its subdirectories), sorted.
+
+    Raises:
+        PermissionError: a folder under ``directory`` cannot be listed (its records would be
+            left out without a word: ``Path.rglob`` skips such a folder).
+    """
+    def refuse(error):
+        raise error
+
+    found = []
+    for folder, folders, files in os.walk(directory, onerror=refuse):  # a folder of that name too: read_record_file says so
+        found += [Path(folder) / name for name in files + folders if name == RUN_RECORD]
+    return sorted(found)
+
+
+def check_runs_folder(directory):
+    """``directory`` as a Path when it is a folder; FileNotFoundError saying what it is and what to name otherwise."""
+    directory = Path(directory)
+    if directory.is_file():
+        hint = f"name its folder, {directory.parent}" if directory.name == RUN_RECORD else "name the folder of your runs"
+        raise FileNotFoundError(f"{directory}: a file, not a folder of runs; {hint}")
+    if not directory.is_dir():
+        raise FileNotFoundError(f"{directory}: no such directory; name the --out folder of your runs")
+    return directory
 
 
 def read_records(directory, notes=None):
     """Every run record under ``directory`` (its runs.jsonl and those of its subdirectories), oldest first."""
-    directory = Path(directory)
-    if not directory.is_dir():
-        raise FileNotFoundError(f"{directory}: no such directory; name the --out folder of your runs")
+    directory = check_runs_folder(directory)
     records = []
     for path in record_files(directory):
         records += read_record_file(path, notes)

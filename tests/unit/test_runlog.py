@@ -63,6 +63,26 @@ def test_runs_on_a_missing_directory_is_a_usage_error(tmp_path, capsys):
     assert "no such directory" in capsys.readouterr().err
     assert main(["runs", str(tmp_path)]) == 0
     assert "no run records" in capsys.readouterr().out
+    log = tmp_path / "out" / "runs.jsonl"  # the log itself named: was "no such directory"
+    log.parent.mkdir()
+    log.write_text("")
+    for argv in (["runs", str(log)], ["report", str(log), "--out", str(tmp_path / "page")]):
+        assert main(argv) == 2
+        (line,) = capsys.readouterr().err.splitlines()
+        assert f"{log}: a file, not a folder of runs; name its folder, {log.parent}" in line
+
+
+def test_a_folder_of_runs_that_cannot_be_listed_is_one_line_not_skipped(tmp_path, capsys, monkeypatch):
+    """Path.rglob left such a folder out without a word (exit 0, its runs missing from the table)."""
+    def refused(top, onerror=None):
+        onerror(PermissionError(13, "Permission denied", str(tmp_path / "b")))
+        yield from ()
+
+    monkeypatch.setattr(runlog.os, "walk", refused)
+    assert main(["runs", str(tmp_path)]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"tf1-recipes: error: {tmp_path / 'b'}: permission denied: it, or a folder on its path, is not open to this user; "
+        "change the permissions or give another path"]
 
 
 def test_doctor_exit_code_json_and_record(tmp_path, capsys):
