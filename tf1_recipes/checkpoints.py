@@ -111,7 +111,8 @@ def read_checkpoint(prefix, what="checkpoint", remedy=None):
     """{variable name: value} of every tensor in the checkpoint ``prefix``, each read (so checksummed).
 
     Any file that is missing, empty, truncated or damaged is one CheckpointDamagedError (or
-    CheckpointNotFoundError) naming that file, what is wrong and what to do (``remedy``).
+    CheckpointNotFoundError) naming that file, what is wrong and what to do (``remedy``); one
+    this user may not read is a PermissionError naming it (TensorFlow's reader would call it damaged).
     """
     remedy = remedy or "re-create it (run the recipe again with --out) or give another checkpoint"
     index = Path(f"{prefix}.index")
@@ -121,6 +122,8 @@ def read_checkpoint(prefix, what="checkpoint", remedy=None):
     missing = [str(p) for p in shards if not p.is_file()]
     if missing:
         raise CheckpointDamagedError(f"{what} {prefix} is incomplete: {', '.join(missing)} is missing; {remedy}")
+    for path in (index, *shards):  # a file closed to this user: PermissionError (one line), not "damaged"
+        open(path, "rb").close()
     try:
         reader = tf.train.load_checkpoint(str(prefix))
     except (tf.errors.OpError, IndexError, ValueError) as err:

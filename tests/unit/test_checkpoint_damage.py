@@ -137,6 +137,26 @@ def test_a_damaged_saver_file_is_one_line_naming_it_and_nothing_is_written(tf1_c
         assert "re-save it (run the recipe again with --out) or give another TF1 checkpoint" in line
 
 
+
+def test_a_saver_file_this_user_may_not_read_is_permission_denied_not_damaged(tf1_copy, tmp_path, capsys, monkeypatch):
+    """TensorFlow's reader called an unreadable shard damaged ("save it again"). The suite runs as root here, so the
+    refusal a user without permission gets from the OS is simulated at the one place the files are opened first."""
+    copy, _ = tf1_copy
+    shard = copy / DATA
+
+    def closed(path, *args, **kwargs):
+        if Path(path) == shard:
+            raise PermissionError(13, "Permission denied", str(path))
+        return open(path, *args, **kwargs)
+
+    monkeypatch.setattr(checkpoints, "open", closed, raising=False)
+    code, _, err = migrate(capsys, copy / "model.ckpt", tmp_path / "tf2")
+    assert code == 2 and one_error_line(err) == (
+        f"tf1-recipes: error: {shard}: permission denied: it, or a folder on its path, is not open to this user; "
+        "change the permissions or give another path")
+    assert not (tmp_path / "tf2").exists()
+
+
 @pytest.mark.parametrize("damage", list(DAMAGES))
 def test_the_meta_graph_is_not_read_by_migrate_ckpt_so_its_damage_does_not_matter(tf1_copy, tmp_path, capsys, damage):
     copy, values = tf1_copy
