@@ -34,7 +34,9 @@ class ScriptParser(argparse.ArgumentParser):
     """
 
     def error(self, message):
-        self.exit(2, f"{self.prog}: error: {message}; see {self.prog} --help\n")
+        command = self.prog.removeprefix("tf1-recipes ")  # a script run as a tf1-recipes command: that tool's line
+        start = f"tf1-recipes: error: {command}: " if command != self.prog else f"{self.prog}: error: "
+        self.exit(2, f"{start}{message}; see {self.prog} --help\n")
 
 
 def _whole_number(minimum, wanted):
@@ -474,7 +476,7 @@ def _render_report(runs, out, against):
 def cmd_golden(args):
     from tf1_recipes import regen
 
-    return regen.main(args.args)
+    return regen.main(args.args, prog="tf1-recipes golden regen")
 
 
 def _overall(comparisons):

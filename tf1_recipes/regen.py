@@ -340,8 +340,10 @@ def _regenerate(spec, preset, old, args, command):
     return build_golden(pinned, [*seed_runs, *runs], command, old, args.allow_widen, args.reason, extended=added)
 
 
-def main(argv=None):
+def main(argv=None, prog="regen_golden.py"):
     """``python scripts/regen_golden.py [RECIPE ...] [flags]`` (also ``tf1-recipes golden regen``); the exit code.
+
+    ``prog`` names the command in usage errors (``tf1-recipes golden regen`` from the CLI).
 
     Bad input (a flag's value, an unknown recipe, a preset none of the recipes has) is one
     line on stderr and exit 2 before anything runs.
@@ -349,7 +351,7 @@ def main(argv=None):
     from tf1_recipes.cli import ScriptParser, positive_int
     from tf1_recipes.registry import UnknownRecipeError, check_recipe_name, get_recipe, list_recipes
 
-    parser = ScriptParser(prog="regen_golden.py", description="Regenerate golden files from real runs.")
+    parser = ScriptParser(prog=prog, description="Regenerate golden files from real runs.")
     parser.add_argument("recipes", nargs="*", help="recipe names (default: every recipe)")
     parser.add_argument("--preset", action="append", help="preset(s) to regenerate (default: every preset)")
     parser.add_argument("--seeds", type=positive_int, help="number of seeds, the first the preset's seed "

@@ -147,6 +147,17 @@ def test_bad_input_is_one_line_and_exit_2_before_anything_runs(case, golden_tmp,
     assert line.startswith(f"regen_golden.py: error: {words}") and line.endswith("; see regen_golden.py --help"), line
 
 
+def test_through_the_cli_a_usage_error_is_the_cli_s_line(capsys):
+    from tf1_recipes import cli
+
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["golden", "regen", RECIPE, "--preset", "no_such_preset", "--dry-run"])
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"tf1-recipes: error: golden regen: --preset no_such_preset: not a preset of {RECIPE} (tf1-recipes list shows "
+        "each recipe's presets); see tf1-recipes golden regen --help"]
+
+
 def test_a_mistyped_recipe_is_refused_before_tensorflow_loads():
     probe = ("import sys\nfrom tf1_recipes import regen\ntry:\n    regen.main(['batchnom'])\nexcept SystemExit as e:\n"
              "    print('tensorflow' in sys.modules)\n    sys.exit(e.code)")
