@@ -152,6 +152,12 @@ def tensor_or_none(graph, name):
         return None
 
 
+def _placeholder_or_none(graph, name):
+    """``graph``'s tensor ``name`` when a placeholder makes it (what the conventions' ``X:0``, ``y:0`` mean), else None."""
+    tensor = tensor_or_none(graph, name)
+    return tensor if tensor is not None and tensor.op.type in PLACEHOLDERS else None
+
+
 def _placeholders(ops):
     return [op.outputs[0] for op in ops if op.type in PLACEHOLDERS]
 
@@ -529,7 +535,7 @@ def find_tensors(graph, *, inputs=None, labels=None, loss=None, train_op=None, t
         inputs_tensor = resolve(graph, inputs, "--inputs", source=source)
         found["inputs"] = "named"
     else:
-        inputs_tensor = tensor_or_none(graph, "X:0")
+        inputs_tensor = _placeholder_or_none(graph, "X:0")
         found["inputs"] = "by convention: its name"
         if inputs_tensor is None:
             candidates = [t for t in _placeholders(logits_cone)
@@ -539,14 +545,14 @@ def find_tensors(graph, *, inputs=None, labels=None, loss=None, train_op=None, t
                 found["inputs"] = "by convention: the one non-scalar float placeholder the logits depend on"
             else:
                 listed = ", ".join(t.name for t in candidates) or "none"
-                raise UserGraphError(f"no input placeholder in {source}: no X:0, and {len(candidates)} non-scalar float "
+                raise UserGraphError(f"no input placeholder in {source}: no placeholder X:0, and {len(candidates)} non-scalar float "
                                      f"placeholders the model depends on ({listed}); name it with --inputs (inputs=)")
 
     if labels is not None:
         labels_tensor = resolve(graph, labels, "--labels", source=source)
         found["labels"] = "named"
     else:
-        labels_tensor = tensor_or_none(graph, "y:0")
+        labels_tensor = _placeholder_or_none(graph, "y:0")
         found["labels"] = "by convention: its name"
         if labels_tensor is None:
             candidates = [t for t in _placeholders(loss_cone - logits_cone)

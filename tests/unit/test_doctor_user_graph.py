@@ -16,7 +16,7 @@ import sys
 import numpy as np
 import pytest
 
-from tf1_recipes import cli, doctor
+from tf1_recipes import cli, doctor, user_graph
 from tf1_recipes.compat import seed_everything, tf, tf1
 
 N_EXAMPLES = 512
@@ -481,6 +481,20 @@ def test_a_bad_model_or_checkpoint_is_one_line_and_exit_2(tmp_path, user_files, 
         code, report, out, err = doctor_cli(capsys, *argv, "--data", data)
         line = one_error_line(err)
         assert code == 2 and report is None and expected in line, (argv, line)
+
+
+def test_the_conventions_x_and_y_are_placeholders_only():
+    """A constant named X in front of the real input was taken as the input: every check WARNed 'Cannot feed'."""
+    graph = tf1.Graph()
+    with graph.as_default():
+        images = tf1.placeholder(tf.float32, [None, 784], name="images")
+        tf.constant(0.0, shape=[1, 784], name="X")  # a name the conventions look for, not a placeholder
+        labels = tf1.placeholder(tf.int64, [None], name="labels")
+        logits = tf1.layers.dense(images, 10, name="outputs")
+        loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits), name="loss")
+        tf1.train.GradientDescentOptimizer(0.1).minimize(loss, name="train_op")
+    tensors = user_graph.find_tensors(graph)
+    assert tensors.inputs.name == "images:0" and tensors.labels.name == "labels:0", tensors.found
 
 
 @pytest.mark.parametrize("train_op,why", [
