@@ -102,7 +102,8 @@ FIELD_TYPES = {
 }
 
 
-def _kind_of(value):
+def _shown(value):
+    """``value`` as the record's JSON has it, cut at 40 characters."""
     text = json.dumps(value)
     return f"{text[:40]}..." if len(text) > 40 else text
 
@@ -153,7 +154,7 @@ def read_record_file(path, notes=None):
         missing = [k for k in RECORD_KEYS.get(kind, ("time", "recipe")) if k not in record]
         if missing:
             raise _damaged(path, f":{number}", f"the {kind} record lacks {', '.join(missing)}")
-        wrong = next((f"its {key} is {_kind_of(record[key])}, not {wanted}" for key, (check, wanted) in FIELD_TYPES.items()
+        wrong = next((f"its {key} is {_shown(record[key])}, not {wanted}" for key, (check, wanted) in FIELD_TYPES.items()
                       if key in record and not check(record[key])), None)
         if wrong:
             raise _damaged(path, f":{number}", f"the {kind} record is not as the suite writes it: {wrong}")

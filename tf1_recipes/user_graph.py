@@ -132,11 +132,12 @@ def _check_training_step(graph, fetches, names, source):
     initializers = {v.initializer for v in graph.get_collection(tf1.GraphKeys.GLOBAL_VARIABLES)
                     + graph.get_collection(tf1.GraphKeys.LOCAL_VARIABLES) if getattr(v, "initializer", None) is not None}
     saver = sorted(op.name for op in upstream if op.type in SAVER_OP_TYPES)
+    initializing = sorted(op.name for op in upstream & initializers)
     why = None
     if saver:
         why = f"runs the Saver's {saver[0]} (a save or restore, which writes or reads checkpoint files)"
-    elif upstream & initializers:
-        why = f"runs variable initializers ({sorted(op.name for op in upstream & initializers)[0]}, ...)"
+    elif initializing:
+        why = f"runs variable initializers ({initializing[0]}, ...)"
     elif not any(op.type.startswith(VARIABLE_WRITE_PREFIXES) for op in upstream):
         why = "updates no variable"
     if why:

@@ -218,13 +218,11 @@ def _user_code(flag, spec, doing, exited):
 def _call_factory(factory, spec, flag):
     """What the user's ``factory()`` returns; anything it raises, or an exit, is one ModelFactoryError."""
     name = spec.rpartition(":")[2]
-    try:
-        with _user_code(flag, spec, f"calling {name}()", _CALL_EXITED):
+    with _user_code(flag, spec, f"calling {name}()", _CALL_EXITED):  # an exit: SystemExit is no Exception
+        try:
             return factory()
-    except ModelFactoryError:  # it exited
-        raise
-    except Exception as err:  # the user's factory: any error it raises is theirs to fix
-        raise ModelFactoryError(f"{flag} {spec}: calling {name}() raised {_one_line(err)}; fix the factory") from None
+        except Exception as err:  # the user's factory: any error it raises is theirs to fix
+            raise ModelFactoryError(f"{flag} {spec}: calling {name}() raised {_one_line(err)}; fix the factory") from None
 
 
 def _one_line(err):
