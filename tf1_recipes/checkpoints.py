@@ -40,7 +40,7 @@ from pathlib import Path
 import numpy as np
 
 from tf1_recipes import outputs
-from tf1_recipes.compat import configure_tensorflow, tf, tf1
+from tf1_recipes.compat import configure_tensorflow, error_cause, tf, tf1
 from tf1_recipes.harness import RecipeConfig, RunResult, run_recipe
 
 ENV_VAR = "TF1_RECIPES_CACHE"
@@ -101,12 +101,6 @@ def data_files(prefix):
     return [Path(f"{prefix}.data-{i:05d}-of-{total:05d}") for i in range(total)]
 
 
-def _cause(err):
-    """The first line of a TensorFlow error's message, without the path it repeats."""
-    message = getattr(err, "message", None) or str(err)
-    return message.strip().splitlines()[0].strip() if message.strip() else type(err).__name__
-
-
 def read_checkpoint(prefix, what="checkpoint", remedy=None):
     """{variable name: value} of every tensor in the checkpoint ``prefix``, each read (so checksummed).
 
@@ -128,18 +122,18 @@ def read_checkpoint(prefix, what="checkpoint", remedy=None):
         reader = tf.train.load_checkpoint(str(prefix))
     except (tf.errors.OpError, IndexError, ValueError) as err:
         raise CheckpointDamagedError(
-            f"{what} file {index} is damaged ({_size(index)}; TensorFlow: {_cause(err)}); {remedy}"
+            f"{what} file {index} is damaged ({_size(index)}; TensorFlow: {error_cause(err)}); {remedy}"
         ) from None
     values = {}
     for name in sorted(reader.get_variable_to_shape_map()):
         try:
             values[name] = reader.get_tensor(name)
         except (tf.errors.OpError, IndexError, ValueError) as err:
-            shard = _SHARD.search(_cause(err))
+            shard = _SHARD.search(error_cause(err))
             files = [shards[int(shard.group(1))]] if shard and int(shard.group(1)) < len(shards) else shards
             where = ", ".join(f"{p} ({_size(p)})" for p in files)
             raise CheckpointDamagedError(
-                f"{what} file {where} is damaged (reading {name}; TensorFlow: {_cause(err)}); {remedy}"
+                f"{what} file {where} is damaged (reading {name}; TensorFlow: {error_cause(err)}); {remedy}"
             ) from None
     return values
 
@@ -162,7 +156,7 @@ def read_state_file(path):
         state = text_format.Parse(text, checkpoint_state_proto())
     except (OSError, UnicodeDecodeError, text_format.ParseError) as err:
         raise CheckpointDamagedError(
-            f"checkpoint state file {path} is damaged ({_size(path)}; {str(err).splitlines()[0] if str(err) else type(err).__name__}); "
+            f"checkpoint state file {path} is damaged ({_size(path)}; {error_cause(err)}); "
             f"give the checkpoint prefix instead (e.g. {path.parent / CHECKPOINT_NAME})"
         ) from None
     if not state.model_checkpoint_path:
@@ -238,7 +232,7 @@ def verify_meta_graph(prefix, remedy=None):
         with tf1.Graph().as_default():  # collections hold nested protos, parsed only on import
             tf1.train.import_meta_graph(graph)
     except (DecodeError, ValueError, KeyError, TypeError, tf.errors.OpError) as err:
-        cause = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        cause = error_cause(err)
         raise CheckpointDamagedError(f"checkpoint graph {meta} is damaged ({_size(meta)}; importing it: {cause}); {remedy}") from None
     return prefix
 

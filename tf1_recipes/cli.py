@@ -6,6 +6,7 @@ Exit codes: 0 success (every compared check PASSes), 1 a check FAILed, 2 bad inp
 
 import argparse
 import json
+import math
 import sys
 
 from tf1_recipes import outputs
@@ -66,6 +67,25 @@ def _seed(text):
     if not 0 <= value < 2**31:
         raise argparse.ArgumentTypeError(f"seed must be in 0..2**31-1, got {text!r}")
     return value
+
+
+def _feed_entry(text):
+    """An argparse type: ``NAME=VALUE`` with VALUE a finite number or true/false -> (NAME, int, float or bool)."""
+    name, sep, raw = text.partition("=")
+    value = None
+    if raw.strip().lower() in ("true", "false"):
+        value = raw.strip().lower() == "true"
+    else:
+        for kind in (int, float):
+            try:
+                value = kind(raw)
+                break
+            except ValueError:
+                continue
+    if not (sep and name and value is not None and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE with VALUE a finite number or true/false (e.g. "
+                                         f"keep_prob:0=0.5), got {text!r}")
+    return name, value
 
 
 def _add_run_flags(parser):
@@ -166,6 +186,12 @@ def build_parser():
     own.add_argument("--data", metavar="FILE.npz", help="arrays x (inputs, one example per row) and y (integer labels "
                                                         "[N] or one-hot rows [N, C]): numpy.savez(FILE, x=..., y=...)")
     _add_tensor_names(own)
+    own.add_argument("--train-feed", metavar="NAME=VALUE", action="append", type=_feed_entry,
+                     help="feed this scalar placeholder VALUE (a number, true or false) in every training step, e.g. "
+                          "--train-feed keep_prob:0=0.5 or --train-feed learning_rate:0=0.01 (repeatable)")
+    own.add_argument("--eval-feed", metavar="NAME=VALUE", action="append", type=_feed_entry,
+                     help="feed this scalar placeholder VALUE in every evaluation, e.g. --eval-feed keep_prob:0=1.0 "
+                          "(repeatable)")
     doctor.add_argument("--check", action="append", dest="checks", metavar="CHECK",
                         choices=list(checklist.CHECKS), help="run only this check (repeatable; default: all of them)")
     doctor.add_argument("--quick", action="store_true", help="fewer steps per check (a smoke test of the checks)")
@@ -509,7 +535,7 @@ COMMANDS["migrate-ckpt"] = cmd_migrate_ckpt
 
 
 _RECIPE_ONLY = ("preset", "seed", "data_dir")
-_GRAPH_ONLY = ("checkpoint", "data", "inputs", "labels", "loss", "train_op", "training")
+_GRAPH_ONLY = ("checkpoint", "data", "inputs", "labels", "loss", "train_op", "training", "train_feed", "eval_feed")
 
 
 def _flag(dest):
@@ -525,14 +551,24 @@ def _doctor_usage(args):
     if args.recipe is not None:
         given = [_flag(d) for d in _GRAPH_ONLY if getattr(args, d) is not None]
         if given:
-            return f"{', '.join(given)} go with --graph MODEL.meta, not with a recipe ({args.recipe})"
+            return f"{', '.join(given)} {'goes' if len(given) == 1 else 'go'} with --graph MODEL.meta, not with a recipe ({args.recipe})"
         return None
     given = [_flag(d) for d in _RECIPE_ONLY if getattr(args, d) is not None]
     if given:
-        return f"{', '.join(given)} go with a recipe, not with --graph (your data: --data FILE.npz)"
+        return f"{', '.join(given)} {'goes' if len(given) == 1 else 'go'} with a recipe, not with --graph (your data: --data FILE.npz)"
     if args.data is None:
         return "--graph needs --data FILE.npz: arrays x (inputs) and y (labels) the checks sample from"
     return None
+
+
+def _feeds(entries, flag):
+    """{name: value} of a repeated NAME=VALUE flag; a name given twice is a usage error."""
+    feeds = {}
+    for name, value in entries or []:
+        if name in feeds:
+            raise UsageError(f"{flag} {name} is given twice ({feeds[name]} and {value}); give it once")
+        feeds[name] = value
+    return feeds
 
 
 def cmd_doctor(args):
@@ -565,7 +601,8 @@ def cmd_doctor(args):
     else:
         # Every file and name is checked (one line, exit 2) before any check runs.
         report = doctor.diagnose(args.graph, args.data, checkpoint=args.checkpoint, **_tensor_names(args),
-                                 budget=budget, checks=args.checks)
+                                 train_feed=_feeds(args.train_feed, "--train-feed"),
+                                 eval_feed=_feeds(args.eval_feed, "--eval-feed"), budget=budget, checks=args.checks)
     print(report.format())
     plots = [str(p) for p in doctor_output.write_plots(report, args.plot)] if args.plot else []
     for path in plots:

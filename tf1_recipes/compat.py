@@ -293,3 +293,26 @@ def device_name():
         details = tf.config.experimental.get_device_details(gpus[0])
         return f"GPU: {details.get('device_name', gpus[0].name)}"
     return "CPU"
+
+
+def error_cause(err):
+    """What an exception says, in one line (for a finding or a one-line error).
+
+    A ``tf.errors.OpError`` that ``Session.run`` raises starts with "Graph execution error:",
+    then the Python stack that built the failing op and a ``Node: 'name'`` line; the kernel's
+    own message follows (TensorFlow 2.9+, ``tensorflow/python/client/session.py``). For those
+    this returns that message and the node, e.g. ``You must feed a value for placeholder tensor
+    'b' with dtype float and shape [?,784] (at node 'b')``; for anything else, the first
+    non-empty line of the message, else the exception's type name.
+    """
+    message = (getattr(err, "message", None) or str(err)).strip()
+    if not message:
+        return type(err).__name__
+    lines = message.splitlines()
+    if lines[0].strip() == "Graph execution error:":
+        nodes = [i for i, line in enumerate(lines) if line.startswith("Node: ")]
+        start = nodes[-1] + 1 if nodes else 1
+        said = [line.strip() for line in lines[start:] if line.strip() and not line.strip().startswith(("[[", "Detected at"))]
+        if said:
+            return said[0] + (f" (at node {lines[nodes[-1]][len('Node: '):].strip()})" if nodes else "")
+    return lines[0].strip()

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from tf1_recipes.compat import tf, tf1
+from tf1_recipes.compat import error_cause, tf, tf1
 from tf1_recipes.doctor.checklist import GRAPH_CONVENTIONS
 
 #: How the tensors are found when not named (role -> rule; the table lives with the doctor's checklist, which
@@ -157,6 +157,13 @@ def _placeholder_or_none(graph, name):
     """``graph``'s tensor ``name`` when a placeholder makes it (what the conventions' ``X:0``, ``y:0`` mean), else None."""
     tensor = tensor_or_none(graph, name)
     return tensor if tensor is not None and tensor.op.type in PLACEHOLDERS else None
+
+
+def shape_text(shape):
+    """A static shape as the feed error of TensorFlow shows it: ``[?,784]``, ``[]`` for a scalar, ``<unknown>``."""
+    if shape.rank is None:
+        return "<unknown>"
+    return "[" + ",".join("?" if d is None else str(d) for d in shape.as_list()) + "]"
 
 
 def _placeholders(ops):
@@ -447,6 +454,54 @@ class Tensors:
                 shown = value.name if value is not None else "none"
             out.append(f"{role}: {shown} ({self.found.get(role, 'not found')})")
         return out
+
+    def needs(self, mode):
+        """The placeholders without a default (``tf.compat.v1.placeholder``) that a run in ``mode`` cannot do without.
+
+        ``mode``: "eval" computes the loss and the logits; "train" also runs the training step's fetches.
+        A ``placeholder_with_default`` is never needed: unfed, it takes its default.
+        """
+        fetches = [self.loss] + ([self.head.logits] if self.head is not None else [])
+        if mode == "train":
+            fetches += list(self.train_fetches or [])
+        return sorted((t for t in _placeholders(upstream_ops(fetches)) if t.op.type == "Placeholder"),
+                      key=lambda t: t.name)
+
+    def check_fed(self, source, fed=None, remedy=None):
+        """Raise UserGraphError naming every placeholder a run needs and nothing feeds.
+
+        Without this, a model whose loss depends on a second input, a ``keep_prob`` or a
+        learning-rate placeholder fails in each ``Session.run`` with TensorFlow's "You must
+        feed a value for placeholder tensor".
+
+        Args:
+            source: where the graph came from (the ``.meta`` path), named in the message.
+            fed: {"train": tensors, "eval": tensors} fed in each mode besides the inputs,
+                labels and training flag (the doctor's ``train_feed``/``eval_feed``); None: nothing else.
+            remedy: what the user can do about an unfed placeholder; default: name it with
+                ``--inputs``/``--labels``/``--training``.
+        """
+        own = {t for t in (self.inputs, self.labels, self.training) if t is not None}
+        needed = {mode: self.needs(mode) for mode in ("train", "eval")}
+        missing = {}
+        for mode in ("train", "eval"):
+            given = own | set((fed or {}).get(mode, ()))
+            for tensor in needed[mode]:
+                if tensor not in given:
+                    missing.setdefault(tensor, []).append(mode)
+        if not missing:
+            return
+        feeds = ", ".join(f"--{role} {getattr(self, role).name if getattr(self, role) is not None else 'none'}"
+                          for role in ("inputs", "labels", "training"))
+        described = []
+        for tensor, modes in missing.items():
+            what = "the loss" if tensor in needed["eval"] else "a training step"
+            both = all(tensor in needed[mode] for mode in ("train", "eval"))
+            partly = f", unfed in {'training steps' if modes == ['train'] else 'evaluations'}" if both and len(modes) == 1 else ""
+            described.append(f"{tensor.name} ({tensor.dtype.name} {shape_text(tensor.shape)}, which {what} needs{partly})")
+        word = "placeholder" if len(missing) == 1 else "placeholders"
+        raise UserGraphError(f"{source}: the model needs {word} {'; '.join(described)} that the runs do not feed (they "
+                             f"feed {feeds}); {remedy or 'name it with the flag it is, if it is one of those'}")
 
 
 def find_tensors(graph, *, inputs=None, labels=None, loss=None, train_op=None, training=None, source="the graph"):
@@ -785,7 +840,7 @@ def load_data(path):
     except UserGraphError:
         raise
     except (OSError, EOFError, ValueError, KeyError, zipfile.BadZipFile, zlib.error, NotImplementedError) as err:
-        cause = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        cause = error_cause(err)
         if "allow_pickle" in cause or "Object arrays" in cause:
             cause = "it holds pickled Python objects, not plain arrays"
         raise UserGraphError(f"--data {where}: damaged or unreadable .npz ({cause}); {NPZ_REMEDY}") from None
@@ -889,8 +944,9 @@ def feed_arrays(data, inputs, labels, head=None):
         per_example = list(wanted[1:])
         if len(per_example) != x.ndim - 1 or any(d is not None and d != s for d, s in zip(per_example, x.shape[1:])):
             shown = tuple("?" if d is None else int(d) for d in per_example)
-            raise UserGraphError(f"{data.source}: x has {x.shape[1:]} per example but {inputs.name} takes {shown}; "
-                                 f"reshape x in the .npz (x.reshape(len(x), {', '.join(str(s) for s in shown)}))")
+            reshape = f"reshape x in the .npz (x.reshape(len(x), {', '.join(str(s) for s in shown)})), or " if shown else ""
+            raise UserGraphError(f"{data.source}: x has {x.shape[1:]} per example but {inputs.name} takes {shown or 'one value'}; "
+                                 f"{reshape}name the input placeholder with --inputs if {inputs.name} is not it")
     dtype = inputs.dtype.as_numpy_dtype
     if x.dtype != dtype:
         if x.dtype.kind in "iub" and np.dtype(dtype).kind == "f":
@@ -904,6 +960,9 @@ def feed_arrays(data, inputs, labels, head=None):
     if head is None:  # not a classifier (a regression): y is fed as saved, in the placeholder's dtype
         return x, data.y.astype(labels.dtype.as_numpy_dtype), notes
     n_classes = head.n_classes
+    if head is not None and head.kind != "sigmoid" and n_classes is not None and data.one_hot and data.n_classes != n_classes:
+        raise UserGraphError(f"{data.source}: y has {data.n_classes} columns (one-hot rows, a column per class) but the "
+                             f"model's logits ({head.logits.name}) have {n_classes} classes; give rows of {n_classes} columns")
     if head is not None and head.kind != "sigmoid" and n_classes is not None and data.n_classes > n_classes:
         worst = int(data.classes.max())
         raise UserGraphError(f"{data.source}: y holds class {worst} but the model's logits "
@@ -911,14 +970,20 @@ def feed_arrays(data, inputs, labels, head=None):
     if head is not None and head.kind == "sigmoid" and (data.n_classes > 2 and not data.one_hot):
         raise UserGraphError(f"{data.source}: y holds class {int(data.classes.max())} but {head.logits.name} is a "
                              "sigmoid (binary) output taking 0/1 labels; give 0/1 labels")
+    if data.y.dtype == np.bool_:
+        notes.append("y is bool: True fed as class 1, False as class 0")
     shape, dtype = labels.shape, labels.dtype
     rank = shape.rank
     width = int(shape[-1]) if rank == 2 and shape[-1] is not None else None
     if dtype.is_integer:
         if rank is not None and rank != 1:
             raise UserGraphError(f"{labels.name} is an integer placeholder of shape {shape}; doctor feeds it class indices [N]")
-        if data.one_hot:
+        if data.one_hot and np.all((data.y == 0) | (data.y == 1)):
             notes.append(f"y is one-hot [N, {data.y.shape[1]}]; {labels.name} takes class indices: fed their argmax")
+        elif data.one_hot:
+            notes.append(f"y holds probability rows [N, {data.y.shape[1]}] (soft labels, not 0/1); {labels.name} takes "
+                         "class indices: fed each row's most likely class (argmax), so the loss is not the one those "
+                         "rows would give")
         return x, data.classes.astype(dtype.as_numpy_dtype), notes
     # A float labels placeholder: one-hot rows, or a sigmoid's 0/1 values.
     if head is not None and head.kind == "sigmoid" or (width == 1) or rank == 1:
@@ -1020,7 +1085,7 @@ def import_graph(path):
         with graph.as_default():
             tf1.train.import_meta_graph(meta, clear_devices=True)
     except (DecodeError, ValueError, KeyError, TypeError, tf.errors.OpError) as err:
-        cause = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        cause = error_cause(err)
         raise UserGraphError(f"--graph {path}: does not import ({cause[:200]}); export it again with this model's code, "
                              f"or check it was made by a TensorFlow with the same ops") from None
     return graph, meta

@@ -353,6 +353,121 @@ def test_an_eval_feed_in_training_mode_fails_and_is_never_overwritten(tmp_path, 
     model.session.close()
 
 
+# ----------------------------------------------------------------------------- placeholders besides X, y and the flag
+
+
+def keep_prob_mlp(second_input=False):
+    """The TF1 idiom before tf.layers.dropout: keep_prob and the learning rate fed as scalar placeholders.
+
+    ``second_input``: the hidden layer also takes a second [None, 784] placeholder ``extra``.
+    """
+    graph = tf1.Graph()
+    with graph.as_default():
+        seed_everything(1)
+        X = tf1.placeholder(tf.float32, [None, 784], name="X")
+        y = tf1.placeholder(tf.int64, [None], name="y")
+        keep_prob = tf1.placeholder(tf.float32, [], name="keep_prob")
+        learning_rate = tf1.placeholder(tf.float32, [], name="learning_rate")
+        inputs = X + tf1.placeholder(tf.float32, [None, 784], name="extra") if second_input else X
+        hidden = tf1.nn.dropout(tf1.layers.dense(inputs, 100, activation=tf.nn.relu, name="hidden"), keep_prob=keep_prob)
+        logits = tf1.layers.dense(hidden, 10, name="outputs")
+        loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits), name="loss")
+        tf1.train.GradientDescentOptimizer(learning_rate).minimize(loss, name="train_op")
+    return graph
+
+
+def test_a_placeholder_nothing_feeds_is_one_line_naming_it_and_feeds_are_taken(tmp_path, mnist, capsys):
+    """Before, each check WARNed 'could not run: InvalidArgumentError: Graph execution error:' and the doctor exited 0."""
+    meta, _ = save_graph(keep_prob_mlp(), tmp_path / "model")
+    data = save_npz(tmp_path / "data.npz", *mnist)
+    feeds = ["--train-feed", "keep_prob:0=0.5", "--train-feed", "learning_rate:0=0.1"]
+    cases = [
+        ([], "the model needs placeholders keep_prob:0 (float32 [], which the loss needs); learning_rate:0 (float32 "
+             "[], which a training step needs) that the runs do not feed (they feed --inputs X:0, --labels y:0, "
+             "--training none); name it with --inputs, --labels or --training if it is one of those; give a scalar's "
+             "value (a learning rate, keep_prob) with --train-feed NAME=VALUE and --eval-feed NAME=VALUE"),
+        (feeds, "the model needs placeholder keep_prob:0 (float32 [], which the loss needs, unfed in evaluations)"),
+        (feeds + ["--eval-feed", "keep_prob:0=true"], "--eval-feed keep_prob:0=True: keep_prob:0 takes float32 []; "
+                                                      "give a number of that shape"),
+        (feeds + ["--eval-feed", "y:0=1"], "--eval-feed y:0=1: y:0 takes int64 [?]; give an integer of that shape"),
+        (feeds + ["--train-feed", "keep_prob:0=1"], "--train-feed keep_prob:0 is given twice (0.5 and 1); give it once"),
+        (["--train-feed", "keep_prob=0.5x"], "argument --train-feed: expected NAME=VALUE with VALUE a finite number or "
+                                             "true/false (e.g. keep_prob:0=0.5), got 'keep_prob=0.5x'"),
+        (["--train-feed", "keep_prob:0=nan"], "got 'keep_prob:0=nan'"),
+        (["--train-feed", "keep_prb:0=0.5"], "--train-feed 'keep_prb:0': " + meta + " has no tensor or op of that name "
+                                             "(close matches: keep_prob:0"),
+    ]
+    for argv, expected in cases:
+        code, report, out, err = doctor_cli(capsys, "--graph", meta, "--data", data, "--check", "learning_rate", *argv)
+        line = one_error_line(err)
+        assert code == 2 and report is None and expected in line, (argv, line)
+    code, report, out, err = doctor_cli(capsys, "--graph", meta, "--data", data, "--check", "initial_loss", "--check",
+                                        "learning_rate", *feeds, "--eval-feed", "keep_prob:0=1.0")
+    assert code == 0 and report["status"] == "PASS", out
+    assert "the model uses GradientDescent with lr 0.1" in finding(report, "learning_rate")["summary"]
+
+    meta, _ = save_graph(keep_prob_mlp(second_input=True), tmp_path / "two_inputs")
+    code, report, out, err = doctor_cli(capsys, "--graph", meta, "--data", data, *feeds, "--eval-feed", "keep_prob:0=1")
+    assert code == 2 and ("the model needs placeholder extra:0 (float32 [?,784], which the loss needs)"
+                          in one_error_line(err)), err
+    assert "so a model with a second batch-shaped input cannot be examined as it is" in err
+
+
+def test_tensorflows_error_is_told_by_its_cause_not_its_heading():
+    """A check that could not run said only 'InvalidArgumentError: Graph execution error:'."""
+    from tf1_recipes.compat import error_cause
+
+    graph = tf1.Graph()
+    with graph.as_default():
+        a = tf1.placeholder(tf.float32, [None, 3], name="a")
+        total = a + tf1.placeholder(tf.float32, [None, None], name="b")
+        with tf1.Session() as session:
+            with pytest.raises(tf.errors.InvalidArgumentError) as unfed:
+                session.run(total, {a: np.ones((1, 3))})
+            with pytest.raises(tf.errors.InvalidArgumentError) as shapes:
+                session.run(total, {a: np.ones((1, 3)), "b:0": np.ones((1, 2))})
+    assert str(unfed.value).startswith("Graph execution error:")
+    assert error_cause(unfed.value) == ("You must feed a value for placeholder tensor 'b' with dtype float and shape "
+                                        "[?,?] (at node 'b')")
+    assert error_cause(shapes.value) == "Incompatible shapes: [1,3] vs. [1,2] (at node 'add')"
+    assert error_cause(ValueError("first\nsecond")) == "first" and error_cause(KeyError()) == "KeyError"
+
+
+def test_fewer_examples_than_a_check_samples_are_used_once_each_and_said(tmp_path, mnist, capsys):
+    """Three examples were drawn with replacement as "256 examples"."""
+    meta, _ = save_graph(mlp(), tmp_path / "model")
+    data = save_npz(tmp_path / "data.npz", mnist[0][:3], mnist[1][:3])
+    code, report, out, err = doctor_cli(capsys, "--graph", meta, "--data", data, "--check", "initial_loss")
+    assert code in (0, 1) and " on 3 examples vs " in finding(report, "initial_loss")["summary"], out
+    assert ("the data hold 3 examples, fewer than the 256 a check samples: the checks take all of them, and their "
+            "numbers are as noisy as that few examples make them") in report["notes"]
+
+
+def test_labels_are_fed_with_a_note_saying_what_they_became(tmp_path, mnist, capsys):
+    x, y = mnist
+    meta, _ = save_graph(mlp(), tmp_path / "model")
+    soft = np.full((len(y), 10), 0.1 / 9, dtype=np.float32)
+    soft[np.arange(len(y)), y] = 0.9
+    cases = [
+        (soft, "y holds probability rows [N, 10] (soft labels, not 0/1); y:0 takes class indices: fed each row's most "
+               "likely class (argmax), so the loss is not the one those rows would give"),
+        (one_hot(y), "y is one-hot [N, 10]; y:0 takes class indices: fed their argmax"),
+        (y == 1, "y is bool: True fed as class 1, False as class 0"),
+    ]
+    for labels, note in cases:
+        code, report, out, err = doctor_cli(capsys, "--graph", meta, "--data", save_npz(tmp_path / "d.npz", x, labels),
+                                            "--check", "initial_loss")
+        assert note in report["notes"], report["notes"]
+    code, report, out, err = doctor_cli(capsys, "--graph", meta, "--data", save_npz(tmp_path / "d.npz", x, one_hot(y, 11)))
+    assert code == 2 and one_error_line(err).endswith(
+        "y has 11 columns (one-hot rows, a column per class) but the model's logits (outputs/BiasAdd:0) have 10 "
+        "classes; give rows of 10 columns"), err
+    code, report, out, err = doctor_cli(capsys, "--graph", meta, "--data", save_npz(tmp_path / "d.npz", x, y),
+                                        "--inputs", "y:0", "--labels", "X:0")
+    assert code == 2 and one_error_line(err).endswith(
+        "x has (784,) per example but y:0 takes one value; name the input placeholder with --inputs if y:0 is not it"), err
+
+
 # ----------------------------------------------------------------------------- names and conventions
 
 
@@ -519,8 +634,10 @@ def test_a_train_op_that_is_no_training_step_is_one_line_and_runs_nothing(train_
     (["batch_norm", "--graph", "m.meta", "--data", "d.npz"], "give a recipe or --graph, not both"),
     ([], "give a recipe (tf1-recipes list) or your own model with --graph"),
     (["--graph", "m.meta"], "--graph needs --data FILE.npz"),
-    (["batch_norm", "--checkpoint", "x"], "--checkpoint go with --graph MODEL.meta, not with a recipe"),
-    (["--graph", "m.meta", "--data", "d.npz", "--preset", "book"], "--preset go with a recipe, not with --graph"),
+    (["batch_norm", "--checkpoint", "x"], "--checkpoint goes with --graph MODEL.meta, not with a recipe"),
+    (["batch_norm", "--checkpoint", "x", "--train-feed", "a:0=1"],
+     "--checkpoint, --train-feed go with --graph MODEL.meta, not with a recipe"),
+    (["--graph", "m.meta", "--data", "d.npz", "--preset", "book"], "--preset goes with a recipe, not with --graph"),
 ])
 def test_the_recipe_and_graph_forms_exclude_each_other_in_one_line(capsys, argv, expected):
     code = cli.main(["doctor", *argv])

@@ -132,6 +132,9 @@ def test_bad_input_is_one_line(own_model, capsys, tmp_path):
     _one_line_error(code, err, "X_typo")
     code, _, err = _parity(capsys, "--tf1", ckpt, "--tf2", f"{PORT}:build", "--data", data, "--map", "nonsense")
     _one_line_error(code, err, "--map")
+    code, _, err = _parity(capsys, "--tf1", ckpt, "--tf2", f"{PORT}:build", "--data", data, "--labels", "X:0")
+    _one_line_error(code, err, "the model needs placeholder y:0 (int64 [?], which the loss needs) that the runs do not "
+                    "feed (they feed --inputs X:0, --labels X:0", "parity feeds those three and nothing else")
     exits = tmp_path / "exits.py"
     exits.write_text("def build():\n    import sys\n    sys.exit(0)\n")  # was exit 0, no output: a PASS of nothing
     code, _, err = _parity(capsys, "--tf1", ckpt, "--tf2", f"{exits}:build", "--data", data)

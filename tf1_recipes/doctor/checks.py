@@ -11,7 +11,7 @@ import re
 import numpy as np
 
 from tf1_recipes import user_graph
-from tf1_recipes.compat import tf, tf1
+from tf1_recipes.compat import error_cause, tf, tf1
 from tf1_recipes.doctor import gradcheck
 from tf1_recipes.doctor.report import FAIL, PASS, SKIP, WARN, Finding
 from tf1_recipes.doctor.target import chance_loss, upstream_ops, variable_op
@@ -190,9 +190,8 @@ def check_gradients(target, budget):
         return Finding("gradient_check", WARN, f"not checked: {err}",
                        "evaluate with dropout and noise off (a training flag fed False) to check gradients")
     except (tf.errors.OpError, ValueError, TypeError, KeyError) as err:
-        cause = str(err).strip().splitlines()[0][:200] if str(err).strip() else type(err).__name__
         return Finding("gradient_check", SKIP, f"not checked: the loss's part of the graph cannot be rebuilt for "
-                       f"finite differences ({type(err).__name__}: {cause})")
+                       f"finite differences ({type(err).__name__}: {error_cause(err)[:200]})")
     if not checks:
         return Finding("gradient_check", WARN, "every checked entry sits on a kink: nothing compared",
                        "rerun with another seed (doctor.Budget(seed=...))", {"dtype": dtype}, notes)

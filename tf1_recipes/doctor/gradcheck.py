@@ -19,7 +19,7 @@ import dataclasses
 
 import numpy as np
 
-from tf1_recipes.compat import tf, tf1
+from tf1_recipes.compat import error_cause, tf, tf1
 
 DELTA = {"float64": 1e-6, "float32": 1e-3}
 #: Relative disagreement of forward and backward differences beyond which a point is a kink.
@@ -166,7 +166,7 @@ def check(session, loss, variables, feed_by_name, *, entries=4, random_entries=2
     except (tf.errors.OpError, ValueError, TypeError, KeyError) as err:
         if dtype != "float64":
             raise
-        notes.append(f"no float64 slice ({str(err).splitlines()[0][:120]}): checked in float32")
+        notes.append(f"no float64 slice ({error_cause(err)[:120]}): checked in float32")
         return _with_notes(check(session, loss, variables, feed_by_name, entries=entries,
                                  random_entries=random_entries, seed=seed, dtype="float32"), notes)
     try:

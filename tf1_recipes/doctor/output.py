@@ -112,7 +112,7 @@ def write_graph_record(out_dir, args, report):
     from tf1_recipes.runlog import append_run_record
 
     config = {key: getattr(args, key) for key in ("graph", "checkpoint", "data", "inputs", "labels", "loss", "train_op",
-                                                   "training", "quick", "checks")}
+                                                   "training", "train_feed", "eval_feed", "quick", "checks")}
     config["sha256"] = {key: hashlib.sha256(Path(getattr(args, key)).read_bytes()).hexdigest()
                         for key in ("graph", "data")}
     record = DoctorRecord(f"graph:{args.graph}", "checkpoint" if args.checkpoint else "initial", config, report,

@@ -2,7 +2,7 @@
 
 import time
 
-from tf1_recipes.compat import tf
+from tf1_recipes.compat import error_cause, tf
 from tf1_recipes.doctor import target as targets
 from tf1_recipes.doctor.checklist import CHECKS
 from tf1_recipes.doctor.checks import Budget, CannotRun
@@ -39,15 +39,19 @@ def run_checks(target, budget=None, checks=None):
         except CannotRun as err:
             findings.append(Finding(name, SKIP, str(err)))
         except Exception as err:  # noqa: BLE001  (a check that cannot run on this graph says so; never a crash)
-            first_line = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-            findings.append(Finding(name, WARN, f"could not run: {type(err).__name__}: {first_line[:200]}",
+            findings.append(Finding(name, WARN, f"could not run: {type(err).__name__}: {error_cause(err)[:200]}",
                                     "TensorFlow raised this running the check on this graph (above); the other "
                                     "checks' findings stand"))
             try:
                 target.restore()
             except tf.errors.OpError:
                 pass
-    return Report(target.name, findings, time.perf_counter() - start, list(target.notes))
+    notes = list(target.notes)
+    largest = max(budget.loss_batch, budget.wiring_batch, budget.lr_batch)
+    if target.data is not None and len(target.data[0]) < largest:
+        notes.append(f"the data hold {len(target.data[0])} examples, fewer than the {largest} a check samples: the "
+                     "checks take all of them, and their numbers are as noisy as that few examples make them")
+    return Report(target.name, findings, time.perf_counter() - start, notes)
 
 
 

@@ -37,6 +37,11 @@ from tf1_recipes.user_graph import tensor_or_none as _tensor
 MAX_RECORDED_STEPS = 16
 #: Training examples the doctor asks a recipe to run on (its data pool).
 POOL_EXAMPLES = 512
+#: What a user can do about a placeholder the doctor's runs do not feed (:meth:`user_graph.Tensors.check_fed`).
+FEED_REMEDY = ("name it with --inputs, --labels or --training if it is one of those; give a scalar's value (a learning "
+               "rate, keep_prob) with --train-feed NAME=VALUE and --eval-feed NAME=VALUE (doctor.diagnose: train_feed=, "
+               "eval_feed=); the doctor feeds one batch of inputs (x of --data), so a model with a second batch-shaped input "
+               "cannot be examined as it is")
 
 
 class DoctorError(UserGraphError):
@@ -196,9 +201,13 @@ class Target:
 
     # -- feeding ---------------------------------------------------------------------
     def sample(self, n, rng):
-        """``n`` examples of the data pool (without replacement when the pool is big enough)."""
+        """``n`` examples of the data pool, drawn without replacement; the whole pool when it holds fewer.
+
+        A pool of 3 examples gives batches of 3, never 256 draws of the same 3: every check
+        reports the number of examples it used.
+        """
         X_pool, y_pool = self.data
-        idx = rng.choice(len(X_pool), size=n, replace=n > len(X_pool))
+        idx = rng.choice(len(X_pool), size=min(n, len(X_pool)), replace=False)
         return X_pool[idx], y_pool[idx]
 
     def feed(self, batch, mode="train"):
@@ -421,8 +430,15 @@ def from_graph(graph, data, *, loss=None, train_op=None, inputs=None, labels=Non
                 data = user_graph.data_from_arrays(data[0], data[1])
             x_pool, y_pool, feed_notes = user_graph.feed_arrays(data, tensors.inputs, tensors.labels, tensors.head)
             pool = (x_pool, y_pool)
-        train_extra = _by_tensor(graph, train_feed, "train_feed", source)
-        eval_extra = _by_tensor(graph, eval_feed, "eval_feed", source)
+        train_extra = _by_tensor(graph, train_feed, "--train-feed", source)
+        eval_extra = _by_tensor(graph, eval_feed, "--eval-feed", source)
+        for flag, extra in (("--train-feed", train_extra), ("--eval-feed", eval_extra)):
+            for role in ("inputs", "labels"):
+                if getattr(tensors, role) is not None and getattr(tensors, role) in extra:
+                    raise UserGraphError(f"{flag} {getattr(tensors, role).name}: that is the model's {role}, which the "
+                                         "doctor feeds from --data; leave it out")
+        if pool is not None:
+            tensors.check_fed(source, {"train": train_extra, "eval": eval_extra}, remedy=FEED_REMEDY)
     except UserGraphError as err:
         raise DoctorError(str(err)) from None
     own_session = session is None
@@ -447,5 +463,24 @@ def from_graph(graph, data, *, loss=None, train_op=None, inputs=None, labels=Non
 
 
 def _by_tensor(graph, feed, flag, source):
-    """{tensor: value} of a feed given by tensors or names (a name not in the graph: UserGraphError with close matches)."""
-    return {user_graph.resolve(graph, key, flag, source=source): value for key, value in (feed or {}).items()}
+    """{tensor: value} of a feed given by tensors or names.
+
+    Raises:
+        UserGraphError: a name not in the graph (with close matches); a value whose shape or
+            kind (bool, integer, number) the tensor does not take.
+    """
+    out = {}
+    for key, value in (feed or {}).items():
+        tensor = user_graph.resolve(graph, key, flag, source=source)
+        array = np.asarray(value)
+        kind = ("bool" if tensor.dtype == tf.bool else "integer" if tensor.dtype.is_integer
+                else "number" if tensor.dtype.is_floating else None)
+        fits = {"bool": array.dtype == np.bool_, "integer": np.issubdtype(array.dtype, np.integer),
+                "number": np.issubdtype(array.dtype, np.number)}.get(kind, True)
+        if not fits or not tensor.shape.is_compatible_with(array.shape):
+            shown = value if np.ndim(value) == 0 else f"an array of shape {list(array.shape)}"
+            wanted = {"bool": "true or false", "integer": "an integer", "number": "a number"}.get(kind, "a value")
+            raise UserGraphError(f"{flag} {tensor.name}={shown}: {tensor.name} takes {tensor.dtype.name} "
+                                 f"{user_graph.shape_text(tensor.shape)}; give {wanted} of that shape")
+        out[tensor] = value
+    return out

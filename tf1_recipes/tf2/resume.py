@@ -24,6 +24,7 @@ from pathlib import Path
 import tensorflow as tf
 
 from tf1_recipes.checkpoints import STATE_FILE, CheckpointError, note, read_state_file, verify_checkpoint
+from tf1_recipes.compat import error_cause
 from tf1_recipes.resume import STATE_NAME as TF1_STATE_NAME
 from tf1_recipes.resume import ResumeStateError, fingerprint  # noqa: F401  (fingerprint: the same hash as TF1's)
 
@@ -125,7 +126,7 @@ class TrainingState:
         try:
             tf.train.Checkpoint(loop=peek).read(prefix).expect_partial()
         except (tf.errors.OpError, ValueError, AssertionError) as err:
-            raise _Broken(f"{prefix}: no loop state ({str(err).splitlines()[0] if str(err) else type(err).__name__})") from None
+            raise _Broken(f"{prefix}: no loop state ({error_cause(err)})") from None
         values = peek.values
         if not isinstance(values, dict):
             raise _Broken(f"{prefix}: no loop state")

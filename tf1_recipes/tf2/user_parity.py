@@ -252,6 +252,8 @@ def compare_model(tf1, tf2, data, *, maps=(), names=None, steps=0, batch_size=DE
     if tensors.head is None:
         raise ParityInputError(f"--tf1 {prefix}: the loss {tensors.loss.name} is not built from a softmax or sigmoid "
                                "cross-entropy, so there are no logits to compare; parity compares classifiers")
+    tensors.check_fed(str(meta), remedy="name it with --inputs, --labels or --training if it is one of those; parity "
+                                        "feeds those three and nothing else")
     x, y, feed_notes = user_graph.feed_arrays(data, tensors.inputs, tensors.labels, tensors.head)
     notes += feed_notes
     if steps and not tensors.train_fetches:
