@@ -499,10 +499,14 @@ def _render_report(runs, out, against):
     return EXIT_FAIL if any(r["status"] == "FAIL" for r in table) else EXIT_OK
 
 
+#: How ``tf1-recipes golden regen`` names itself in its usage errors.
+GOLDEN_REGEN = "tf1-recipes golden regen"
+
+
 def cmd_golden(args):
     from tf1_recipes import regen
 
-    return regen.main(args.args, prog="tf1-recipes golden regen")
+    return regen.main(args.args, prog=GOLDEN_REGEN)
 
 
 def _overall(comparisons):
@@ -711,6 +715,10 @@ def main(argv=None):
         _refuse_empty_values(args)
         for name in _named_recipes(args):
             check_recipe_name(name)  # a mistyped name: one line before TensorFlow loads
+        if args.command == "golden":  # its own flags and names, checked before TensorFlow loads too
+            from tf1_recipes import regen
+
+            regen.parse_arguments(args.args, prog=GOLDEN_REGEN)
         return _dispatch(COMMANDS[args.command], args)
     except (UsageError, UnknownRecipeError) as err:
         print(f"tf1-recipes: error: {err}", file=sys.stderr)

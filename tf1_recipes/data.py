@@ -42,6 +42,8 @@ from pathlib import Path
 
 import numpy as np
 
+from tf1_recipes import outputs
+
 ENV_VAR = "TF1_RECIPES_DATA"
 NO_DOWNLOAD_ENV = "TF1_RECIPES_NO_DOWNLOAD"  # set (to anything) to never try the network
 CACHE_DIR = Path("~/.cache/tf1_recipes/mnist")
@@ -472,7 +474,8 @@ def _write_atomically(target, payload):
         if tmp is not None and os.path.exists(tmp):
             os.unlink(tmp)
         if isinstance(err, OSError):
-            raise DataError(f"{target}: cannot be written ({err.strerror or err}); free space or fix permissions") from err
+            raise DataError(f"{target}: cannot be written ({err.strerror or err}); "
+                            f"{outputs.write_remedy(err, 'the download')}") from err
         raise
 
 

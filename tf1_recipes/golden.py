@@ -288,6 +288,11 @@ def compare(result, directory=None):
         notes.append(f"run {result.status}: not compared")
         return Comparison(result.recipe, result.preset, result.metric, result.final, [], notes, result.history)
 
+    measured = {(golden or {}).get("metric"), (reference or {}).get("metric")} - {None}
+    if measured - {result.metric}:
+        notes.append(f"this run measured {result.metric}, its golden and reference {' and '.join(sorted(measured))}: "
+                     "not compared")
+        return Comparison(result.recipe, result.preset, result.metric, result.final, [], notes, result.history)
     changed = config_differences(golden["config"], result.config) if golden else []
     if reference is not None and not changed:
         if reference.get("check") is False:

@@ -12,6 +12,7 @@ cause and what to do; the command line prints it as one line and exits 2.
 """
 
 import contextlib
+import errno
 import os
 import shutil
 import tempfile
@@ -120,6 +121,15 @@ def check_file(path, flag=None, purpose="the output"):
     return path
 
 
+def write_remedy(err, purpose):
+    """What to do about an OSError writing a file: free space for a full disk or quota, another path otherwise."""
+    if err.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"free space on that disk, or give a path on another one for {purpose}"
+    if err.errno == errno.EROFS:
+        return f"that file system is read-only; give a path you can write to for {purpose}"
+    return f"give a path you can write to for {purpose}"
+
+
 @contextlib.contextmanager
 def writing(path, flag=None, purpose="the output"):
     """A block that writes ``path``: an OSError raised inside (a full, read-only or virtual file
@@ -128,7 +138,7 @@ def writing(path, flag=None, purpose="the output"):
         yield
     except OSError as err:
         raise OutputPathError(f"{_where(path, flag)}: cannot be written ({err.strerror or err}); "
-                              f"free space or give a path you can write to for {purpose}") from None
+                              f"{write_remedy(err, purpose)}") from None
 
 
 def write_text(path, text, flag=None, purpose="the output"):

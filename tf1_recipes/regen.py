@@ -340,16 +340,13 @@ def _regenerate(spec, preset, old, args, command):
     return build_golden(pinned, [*seed_runs, *runs], command, old, args.allow_widen, args.reason, extended=added)
 
 
-def main(argv=None, prog="regen_golden.py"):
-    """``python scripts/regen_golden.py [RECIPE ...] [flags]`` (also ``tf1-recipes golden regen``); the exit code.
+def parse_arguments(argv=None, prog="regen_golden.py"):
+    """(parser, args) of the regeneration's command line; a usage error (a flag's value, an unknown recipe) exits 2.
 
-    ``prog`` names the command in usage errors (``tf1-recipes golden regen`` from the CLI).
-
-    Bad input (a flag's value, an unknown recipe, a preset none of the recipes has) is one
-    line on stderr and exit 2 before anything runs.
+    Nothing here loads TensorFlow: ``tf1-recipes golden regen`` calls it before anything else.
     """
     from tf1_recipes.cli import ScriptParser, positive_int
-    from tf1_recipes.registry import UnknownRecipeError, check_recipe_name, get_recipe, list_recipes
+    from tf1_recipes.registry import UnknownRecipeError, check_recipe_name
 
     parser = ScriptParser(prog=prog, description="Regenerate golden files from real runs.")
     parser.add_argument("recipes", nargs="*", help="recipe names (default: every recipe)")
@@ -376,10 +373,26 @@ def main(argv=None, prog="regen_golden.py"):
         parser.error("--allow-widen needs --reason")
     if args.repin and (args.extend or args.add_platform):
         parser.error("--repin regenerates the whole golden; it does not go with --extend or --add-platform")
-
     try:
         for name in args.recipes:
             check_recipe_name(name)  # a typo: one line before TensorFlow loads
+    except UnknownRecipeError as err:
+        parser.error(str(err))
+    return parser, args
+
+
+def main(argv=None, prog="regen_golden.py"):
+    """``python scripts/regen_golden.py [RECIPE ...] [flags]`` (also ``tf1-recipes golden regen``); the exit code.
+
+    ``prog`` names the command in usage errors (``tf1-recipes golden regen`` from the CLI).
+
+    Bad input (a flag's value, an unknown recipe, a preset none of the recipes has) is one
+    line on stderr and exit 2 before anything runs.
+    """
+    from tf1_recipes.registry import UnknownRecipeError, get_recipe, list_recipes
+
+    parser, args = parse_arguments(argv, prog)
+    try:
         specs = [get_recipe(n) for n in args.recipes] if args.recipes else list_recipes()
     except UnknownRecipeError as err:
         parser.error(str(err))

@@ -234,8 +234,8 @@ def render(runs_dir, out_dir, golden_dir=None):
     skipped = []
     results = load_records(runs_dir, skipped)
     if not results:
-        raise ReportError(f"no complete run record of a known recipe under {runs_dir} "
-                          f"({len(skipped)} skipped: {'; '.join(why for _, why in skipped[:3])}); "
+        why = f" ({len(skipped)} skipped: {'; '.join(why for _, why in skipped[:3])})" if skipped else " (its logs are empty)"
+        raise ReportError(f"no complete run record of a known recipe under {runs_dir}{why}; "
                           "run `tf1-recipes check ... --out RUNS` first")
     inputs = [(golden_lib.load_golden(r.recipe, r.preset, golden_dir),
                golden_lib.load_reference(r.recipe, r.preset, golden_dir)) for r in results]

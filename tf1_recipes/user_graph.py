@@ -1048,6 +1048,11 @@ def read_meta_graph(path):
         raise UserGraphError(f"--graph {path}: no such file{hint}; give the model's .meta file")
     if file.is_dir():
         raise UserGraphError(f"--graph {path}: is a directory; give the model's .meta file (e.g. {file / 'model.ckpt.meta'})")
+    saver_file = re.search(r"\.(index|data-\d{5}-of-\d{5})$", file.name)
+    if saver_file:
+        meta_file = file.with_name(file.name[: saver_file.start()] + ".meta")
+        there = f"give {meta_file}, beside it" if meta_file.is_file() else f"give the model's .meta file ({meta_file} is not there; {remedy})"
+        raise UserGraphError(f"--graph {path}: is a file of a Saver checkpoint (the weights), not the graph; {there}")
     try:
         data = file.read_bytes()
     except OSError as err:

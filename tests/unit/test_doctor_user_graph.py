@@ -586,6 +586,8 @@ def test_a_bad_model_or_checkpoint_is_one_line_and_exit_2(tmp_path, user_files, 
         (["--graph", str(tmp_path / "nope.meta")], "no such file; give the model's .meta file"),
         (["--graph", str(cut)], "damaged or not a MetaGraphDef"),
         (["--graph", str(html)], "damaged or not a MetaGraphDef"),
+        (["--graph", prefix + ".index"], f"--graph {prefix}.index: is a file of a Saver checkpoint (the weights), not "
+                                         f"the graph; give {meta}, beside it"),
         (["--graph", meta, "--checkpoint", str(tmp_path / "gone" / "model.ckpt")], "no checkpoint there"),
         (["--graph", meta, "--checkpoint", user_files["other"]],
          "does not fit the graph in " + meta + ": outputs/kernel has shape [100, 5] in it but [100, 10] in the graph; "

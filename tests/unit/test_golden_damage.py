@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tf1_recipes import cli, golden
+from tf1_recipes.harness import RunResult
 
 RECIPES = (("batch_norm", "smoke"), ("gradient_clipping", "smoke"))
 
@@ -151,6 +152,18 @@ def test_a_missing_golden_is_not_compared_and_says_which_file(runs, goldens, tmp
     assert code == 0
     row = next(line for line in out.splitlines() if line.startswith("batch_norm"))
     assert "NOT_COMPARED" in row and f"reason: no golden file {target}" in out
+
+
+def test_a_record_of_another_metric_than_its_golden_is_not_compared(tmp_path, capsys):
+    """A record saying f1_score was compared with the golden's valid_accuracy, and PASSed."""
+    record = make_record(*RECIPES[0], metric="f1_score")
+    runs = write_runs(tmp_path / "runs", [record])
+    assert cli.main(["runs", str(runs.parent)]) == 0
+    row = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("2026-01-01"))
+    assert "PASS" not in row and "NOT_COMPARED" in row, row
+    comparison = golden.compare(RunResult.from_record(record))
+    assert comparison.checks == [] and comparison.notes == [
+        f"this run measured f1_score, its golden and reference {make_record(*RECIPES[0])['metric']}: not compared"]
 
 
 def test_against_a_folder_without_goldens_or_a_file_that_is_none_is_one_line_before_anything_runs(tmp_path, capsys):

@@ -436,6 +436,17 @@ def test_a_to_file_that_is_not_a_python_file_is_one_line(name, small_checkpoint,
     assert not (tmp_path / "tf2").exists()
 
 
+def test_a_folder_given_as_the_to_file_is_called_a_folder(small_checkpoint, tmp_path, capsys, monkeypatch):
+    """It was "no such file" for a folder that is there."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "models").mkdir()
+    code, _, err = migrate(capsys, small_checkpoint, tmp_path / "tf2", "--to", "models/:build")
+    assert code == 2 and one_error_line(err) == (
+        "tf1-recipes: error: --to models/:build: models is a folder, not a Python file; give the file that defines the "
+        "function, path/to/file.py:FUNCTION (or MODULE:FUNCTION)")
+    assert not (tmp_path / "tf2").exists()
+
+
 def test_a_module_in_the_current_directory_is_found_and_an_unbuilt_model_is_built(small_checkpoint, tmp_path, capsys, monkeypatch):
     """MODULE:FUNCTION imports from the current directory (as python -m does); a model with no Input is
     built on zeros of the first kernel's input width (784)."""

@@ -89,9 +89,24 @@ def test_a_file_is_written_whole_or_the_old_one_is_left(tmp_path, monkeypatch):
     monkeypatch.setattr(outputs.os, "replace", refused)
     with pytest.raises(outputs.OutputPathError) as err:
         outputs.write_text(path, "second\n", "--json", "the benchmark's report")
-    assert str(err.value) == (f"--json {path}: cannot be written (No space left on device); free space or give a "
-                              "path you can write to for the benchmark's report")
+    assert str(err.value) == (f"--json {path}: cannot be written (No space left on device); free space on that disk, "
+                              "or give a path on another one for the benchmark's report")
     assert path.read_text() == "first\n" and tree(tmp_path) == ["sub", "sub/report.json"]  # no temporary file left
+
+
+@pytest.mark.parametrize("number,said,remedy", [
+    (30, "Read-only file system", "that file system is read-only; give a path you can write to for the report"),
+    (2, "No such file or directory", "give a path you can write to for the report"),  # /proc/x: was "free space"
+])
+def test_the_remedy_of_a_failed_write_fits_its_cause(tmp_path, monkeypatch, number, said, remedy):
+    def refused(*args):
+        raise OSError(number, said)
+
+    monkeypatch.setattr(outputs.os, "replace", refused)
+    with pytest.raises(outputs.OutputPathError) as err:
+        outputs.write_text(tmp_path / "r.json", "x\n", "--out", "the report")
+    assert str(err.value) == f"--out {tmp_path / 'r.json'}: cannot be written ({said}); {remedy}"
+    assert tree(tmp_path) == []
 
 
 def test_a_directory_given_as_a_file_is_refused(tmp_path):

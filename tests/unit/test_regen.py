@@ -158,8 +158,10 @@ def test_through_the_cli_a_usage_error_is_the_cli_s_line(capsys):
         "each recipe's presets); see tf1-recipes golden regen --help"]
 
 
-def test_a_mistyped_recipe_is_refused_before_tensorflow_loads():
-    probe = ("import sys\nfrom tf1_recipes import regen\ntry:\n    regen.main(['batchnom'])\nexcept SystemExit as e:\n"
+@pytest.mark.parametrize("call", ["regen.main(['batchnom'])",
+                                  "cli.main(['golden', 'regen', 'batchnom'])"])  # the CLI imported TensorFlow first
+def test_a_mistyped_recipe_is_refused_before_tensorflow_loads(call):
+    probe = (f"import sys\nfrom tf1_recipes import cli, regen\ntry:\n    {call}\nexcept SystemExit as e:\n"
              "    print('tensorflow' in sys.modules)\n    sys.exit(e.code)")
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
     assert (out.returncode, out.stdout) == (2, "False\n"), out.stderr

@@ -75,6 +75,16 @@ def test_no_records_is_a_clear_error(tmp_path):
         report.load_records(tmp_path)
 
 
+def test_an_empty_run_log_is_said_to_be_empty(tmp_path, capsys):
+    """It was "(0 skipped: )"."""
+    (tmp_path / "runs.jsonl").write_text("")
+    code = cli.main(["report", str(tmp_path), "--out", str(tmp_path / "r")])
+    assert code == 2 and capsys.readouterr().err.splitlines() == [
+        f"tf1-recipes: error: no complete run record of a known recipe under {tmp_path} (its logs are empty); run "
+        "`tf1-recipes check ... --out RUNS` first"]
+    assert not (tmp_path / "r").exists()
+
+
 def test_a_failing_row_says_which_check_failed_and_the_page_carries_reason_and_notes(tmp_path, capsys):
     pytest.importorskip("matplotlib", reason="the report draws its plots with matplotlib")
     passing = make_record("batch_norm", "smoke")

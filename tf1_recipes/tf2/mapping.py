@@ -78,6 +78,11 @@ class CheckpointMismatchError(ValueError):
     """The TF1 checkpoint's variables or shapes are not the model's; the message lists every difference (one line)."""
 
 
+def _quoted(text):
+    """``text`` in single quotes as a shell takes it back (a backslash stays one backslash, unlike ``repr``)."""
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
 class MapSyntaxError(ValueError):
     """A ``--map`` text that is not ``OLD=NEW`` or ``re:PATTERN=REPLACEMENT`` (or whose pattern does not compile)."""
 
@@ -98,7 +103,7 @@ class MapRule:
     def parse(cls, text):
         """``OLD=NEW`` (prefix) or ``re:PATTERN=REPLACEMENT`` (regex); MapSyntaxError naming the text otherwise."""
         if "=" not in text:
-            raise MapSyntaxError(f"--map {text!r}: expected OLD=NEW (a TF1 name prefix = a Keras path prefix) or re:PATTERN=REPLACEMENT")
+            raise MapSyntaxError(f"--map {_quoted(text)}: expected OLD=NEW (a TF1 name prefix = a Keras path prefix) or re:PATTERN=REPLACEMENT")
         old, new = text.rsplit("=", 1)
         regex = old.startswith("re:")
         if regex:
@@ -106,9 +111,9 @@ class MapRule:
             try:
                 re.compile(old)
             except re.error as err:
-                raise MapSyntaxError(f"--map {text!r}: the pattern {old!r} is not a regular expression ({err})") from None
+                raise MapSyntaxError(f"--map {_quoted(text)}: the pattern {_quoted(old)} is not a regular expression ({err})") from None
         if not old:
-            raise MapSyntaxError(f"--map {text!r}: nothing before the '='; expected OLD=NEW or re:PATTERN=REPLACEMENT")
+            raise MapSyntaxError(f"--map {_quoted(text)}: nothing before the '='; expected OLD=NEW or re:PATTERN=REPLACEMENT")
         return cls(text, old.rstrip("/") if not regex else old, new.rstrip("/") if not regex else new, regex)
 
     def apply(self, name):
@@ -119,7 +124,7 @@ class MapRule:
             try:
                 return re.sub(self.old, self.new, name, count=1)
             except (re.error, IndexError) as err:
-                raise MapSyntaxError(f"--map {self.text!r}: the replacement {self.new!r} does not fit the pattern ({err})") from None
+                raise MapSyntaxError(f"--map {_quoted(self.text)}: the replacement {_quoted(self.new)} does not fit the pattern ({err})") from None
         if name == self.old:
             return self.new
         if name.startswith(self.old + "/"):

@@ -142,6 +142,9 @@ def load_factory(spec, flag="--to"):
     where = module_name
     if module_name.endswith(".py") or "/" in module_name or os.sep in module_name:
         path = Path(module_name)
+        if path.is_dir():
+            raise ModelFactoryError(f"{flag} {spec}: {path} is a folder, not a Python file; give the file that defines "
+                                    "the function, path/to/file.py:FUNCTION (or MODULE:FUNCTION)")
         if not path.is_file():
             raise ModelFactoryError(f"{flag} {spec}: no such file {path}; give MODULE:FUNCTION or an existing path/to/file.py:FUNCTION")
         where = str(path)
