@@ -308,18 +308,20 @@ def describe(groups=None):
 
     ``fingerprint`` (of ``groups``, a :func:`group_hashes` result, when given; else this process's
     :func:`fingerprint`); ``cpu`` (:func:`cpu_facts`); ``onednn``: whether TensorFlow's oneDNN
-    optimisations are on (``TF_ENABLE_ONEDNN_OPTS``, default on for x86 Linux builds);
+    kernels run in this process, as TensorFlow itself says (:func:`tf1_recipes.tf_private.onednn_enabled`:
+    ``TF_ENABLE_ONEDNN_OPTS`` when set; unset, on only where the CPU has AVX512_VNNI, AVX512_BF16,
+    AVX_VNNI or AMX);
     ``env``: the :data:`NUMERICS_ENV` variables that are set; ``device``; ``tf_build``:
     TensorFlow's version, git version and CUDA/cuDNN versions where built with them.
     """
+    from tf1_recipes import tf_private
     from tf1_recipes.compat import device_name, tf
 
     build = tf.sysconfig.get_build_info()
-    onednn = os.environ.get("TF_ENABLE_ONEDNN_OPTS")
     return {
         "fingerprint": combine(groups) if groups else fingerprint(),
         "cpu": cpu_facts(),
-        "onednn": onednn not in ("0", "false", "False") if onednn is not None else platform.machine() in ("x86_64", "AMD64"),
+        "onednn": tf_private.onednn_enabled(),
         "env": {name: os.environ[name] for name in NUMERICS_ENV if name in os.environ},
         "device": device_name(),
         "tf_build": {

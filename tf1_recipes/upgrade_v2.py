@@ -1021,18 +1021,25 @@ def measured_on(comparison):
     return match.group(1) if match else None
 
 
+#: The per-epoch values an equal run's line lists (:func:`compare_package`): ``: equal, bit for bit (0.9212, 0.9286).``
+_EQUAL_VALUES = re.compile(r": equal, bit for bit \([^()]*\)\.$")
+
+
 def portable(comparison):
     """What of a comparison holds on any numerics: a tuple to compare a report written elsewhere with a run here.
 
     Two runs of the same code on one numerics agree bit for bit on any machine, and a run
     that cannot run fails the same way; but when the two codes compute differently (the
     tool's ``VarianceScaling``), the sizes of the difference are this machine's numbers.
+    The values themselves are this machine's too: two numerics send one code's run to other
+    accuracies (the same chaotic spread a change of seed gives).
     So: ``equal`` and ``cannot run`` keep their summary and every line but the first (which
-    names the fingerprint); ``differs`` keeps its cause and the names of the differing
-    checkpoint variables, not the sizes.
+    names the fingerprint), with the per-epoch values an equal run lists left out;
+    ``differs`` keeps its cause and the names of the differing checkpoint variables, not the sizes.
     """
     if comparison.verdict != "differs":
-        return comparison.verdict, comparison.summary, comparison.lines[1:]
+        return comparison.verdict, comparison.summary, [_EQUAL_VALUES.sub(": equal, bit for bit.", line)
+                                                        for line in comparison.lines[1:]]
     cause = comparison.summary.rsplit("; ", 1)[-1]
     names = sorted(re.findall(r"^\| `([^`]+)` \|", "\n".join(comparison.lines), flags=re.M))
     return comparison.verdict, cause, names

@@ -103,21 +103,27 @@ def test_a_rerun_on_the_same_numerics_is_bit_identical(run_quiet):
 
 
 @pytest.mark.skipif(platform.machine() not in ("x86_64", "AMD64"), reason="oneDNN's CPU kernels are x86 only")
-def test_onednn_off_is_other_numerics_and_the_fingerprint_sees_it():
-    """A process with oneDNN switched the other way (off here, or on where this suite runs with it off:
-    the second numerics CI and the README run) has another fingerprint, and the differences say why."""
-    ours = numerics.describe()
+def test_onednn_the_other_way_is_other_numerics_exactly_where_it_changes_a_recipes_bits(run_quiet):
+    """oneDNN switched the other way (TF_ENABLE_ONEDNN_OPTS) sends a recipe elsewhere on a CPU whose oneDNN kernels
+    round otherwise than Eigen's (the AVX-512 EPYC that pinned the goldens), and changes nothing on one where they agree
+    (an AVX2-only EPYC, where oneDNN is off unless asked for): the fingerprint differs exactly when the recipe's bits do.
+    The test assumed the first kind of CPU, and failed on the second. ``onednn`` is what TensorFlow runs, not the variable."""
+    ours, mine = numerics.describe(), run_quiet("he_init", "smoke").history
     other = "1" if ours["onednn"] is False else "0"
     env = {**os.environ, "TF_ENABLE_ONEDNN_OPTS": other}
-    code = "from tf1_recipes import numerics; import json; print(json.dumps(numerics.describe()))"
+    code = ("import json; from tf1_recipes import numerics; from tf1_recipes.harness import RecipeConfig, run_recipe; "
+            "run = run_recipe(RecipeConfig('he_init', preset='smoke', quiet=True, progress=False, input_path='in_graph')); "
+            "print(json.dumps({'facts': numerics.describe(), 'history': run.history}))")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
-    theirs = json.loads(out.stdout.strip().splitlines()[-1])
+    measured = json.loads(out.stdout.strip().splitlines()[-1])
+    theirs = measured["facts"]
     assert theirs["onednn"] is (other == "1") and theirs["env"]["TF_ENABLE_ONEDNN_OPTS"] == other
-    assert theirs["fingerprint"] != numerics.fingerprint()
+    assert (theirs["fingerprint"] != ours["fingerprint"]) == (measured["history"] != mine), (ours, theirs)
     said = numerics.differences(ours, theirs)
-    assert said[0].startswith(f"fingerprint {theirs['fingerprint']} -> {numerics.fingerprint()}")
-    assert any(line.startswith(f"onednn {theirs['onednn']} -> {ours['onednn']}") for line in said)
+    if theirs["fingerprint"] != ours["fingerprint"]:
+        assert said[0].startswith(f"fingerprint {theirs['fingerprint']} -> {ours['fingerprint']}")
+    assert any(line.startswith(f"onednn {theirs['onednn']} -> {ours['onednn']}") for line in said), said
 
 
 def test_cpu_facts_name_the_generation_and_the_flags_that_change_kernels():

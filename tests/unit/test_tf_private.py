@@ -250,3 +250,17 @@ def test_collected_batch_norm_updates_defers_tf1_batch_norms_moving_statistics_u
     np.testing.assert_allclose(updates[1][2].numpy(), [0.0, -0.3], rtol=1e-6, atol=1e-7)
     layer(x, training=True)  # outside the context: assigned in the call again
     np.testing.assert_allclose(layer.moving_mean.numpy(), [0.2, 0.4], rtol=1e-6)
+
+
+@pytest.mark.parametrize("setting,expected", [("1", True), ("0", False)])
+def test_onednn_enabled_is_what_tensorflow_runs_under_the_variable(setting, expected):
+    """Set, TF_ENABLE_ONEDNN_OPTS decides; unset, the CPU does (off on an AVX2-only EPYC), which only TensorFlow knows."""
+    import os
+    import subprocess
+    import sys
+
+    _module("tensorflow.python.util._pywrap_util_port")
+    code = "from tf1_recipes import tf_private; print(tf_private.onednn_enabled())"
+    out = subprocess.run([sys.executable, "-c", code], env={**os.environ, "TF_ENABLE_ONEDNN_OPTS": setting},
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0 and out.stdout.strip().splitlines()[-1] == str(expected), out.stderr

@@ -430,3 +430,20 @@ def test_a_difference_measured_on_other_numerics_is_compared_by_its_cause_and_va
     assert upgrade_v2.portable(here) == upgrade_v2.portable(there) == ("differs", "cause: VarianceScaling", ["hidden1/kernel"])
     other_cause = upgrade_v2.RunComparison("differs", "differs: 1/1 checkpoint variables; cause not pinned", there.lines)
     assert upgrade_v2.portable(other_cause) != upgrade_v2.portable(here)
+
+
+def test_an_equal_run_measured_on_other_numerics_is_compared_without_its_values():
+    """A report written on one CPU listed that CPU's accuracies: on another (AVX2, no AVX-512) 17 reports failed."""
+    def comparison(fingerprint, history, variables=12):
+        lines = [f"Both ran `RecipeConfig('x', preset='smoke', input_path='in_graph')` on numerics fingerprint `{fingerprint}` (...)",
+                 "", f"Per-epoch `valid_accuracy`: equal, bit for bit ({history}).", "",
+                 f"Saved checkpoint (`model.ckpt`): all {variables} variables equal, bit for bit."]
+        return upgrade_v2.RunComparison("equal", "yes", lines)
+
+    here = comparison("0123456789abcdef", "0.921199977, 0.928600013")
+    there = comparison("fedcba9876543210", "0.921400011, 0.928600013")
+    assert upgrade_v2.portable(here) == upgrade_v2.portable(there) == (
+        "equal", "yes", ["", "Per-epoch `valid_accuracy`: equal, bit for bit.", "",
+                         "Saved checkpoint (`model.ckpt`): all 12 variables equal, bit for bit."])
+    fewer = comparison("fedcba9876543210", "0.921400011, 0.928600013", variables=11)
+    assert upgrade_v2.portable(fewer) != upgrade_v2.portable(here)
