@@ -4,7 +4,8 @@ Each (recipe, preset) with a golden file is run as it was pinned and compared wi
 golden (pinned check, or cross-platform check on another platform) and, where a published
 reference exists, with the reference's final value.
 
-A preset that is another recipe's preset under its own name is trained once (``SAME_RUN``).
+A preset that is another recipe's preset under its own name is trained once (``SAME_RUN``), and so is a
+preset whose code reaches its stand-in's numbers by another wiring of the same ops (``SAME_NUMBERS``).
 """
 
 import pytest
@@ -19,8 +20,30 @@ from tf1_recipes.registry import get_recipe, list_recipes
 #: it (test_a_preset_left_out_trains_the_run_that_stands_for_it), and their goldens pin the same runs, seeds and
 #: band (test_a_preset_left_out_has_the_golden_of_the_run_that_stands_for_it).
 SAME_RUN = {("gradient_clipping", "book"): ("pretrain_5layer", "book")}
-FULL_PRESETS = [(r.name, p) for r in list_recipes() for p in r.presets if p != "smoke" and (r.name, p) not in SAME_RUN]
+#: {left out: (stands for, the test that trains both and finds them equal)}: presets whose TF1 code wires the same ops as
+#: the stand-in's another way, so each step computes the same numbers: UPDATE_OPS as control dependencies of the
+#: training op instead of fetched beside it (batch_norm), the best weights kept in memory instead of in a checkpoint
+#: (early_stopping), the max-norm clip ops built by hand instead of by a kernel_regularizer (max_norm_*), the frozen
+#: layers cut off by tf.stop_gradient instead of left out of the optimizer's var_list (freeze_*). Every seed and every
+#: pinned run of the two goldens holds the same values (test_a_preset_left_out_has_the_numbers_of_its_stand_in); the
+#: named test trains both at a short length on this machine and asserts the same history, bit for bit. Not here:
+#: cache_frozen_layers, whose cache computes hidden2 on whole splits where freeze_var_list computes it batch by
+#: batch (the same values on the pinned numerics, but a matmul's rounding may depend on its row count elsewhere).
+SAME_NUMBERS = {
+    ("batch_norm", "control_deps"): (
+        ("batch_norm", "reference"), "tests/unit/test_batch_norm.py::test_both_wirings_train_identically"),
+    ("early_stopping", "in_memory"): (
+        ("early_stopping", "book"), "tests/unit/test_early_stopping.py::test_in_memory_variant_gives_the_same_result"),
+    ("max_norm_manual", "book"): (
+        ("max_norm_regularizer", "book"), "tests/unit/test_family_max_norm.py::test_both_variants_train_identically"),
+    ("freeze_stop_gradient", "book"): (
+        ("freeze_var_list", "book"), "tests/unit/test_family_reuse_hidden_layers.py::test_both_freezings_train_identically"),
+}
+FULL_PRESETS = [(r.name, p) for r in list_recipes() for p in r.presets
+                if p != "smoke" and (r.name, p) not in SAME_RUN and (r.name, p) not in SAME_NUMBERS]
 SAME_IDS = [f"{r}-{p}" for r, p in SAME_RUN]
+#: A pinned run's values that are wall-clock seconds, not numbers the run computed.
+WALL_CLOCK = ("epoch_seconds", "training_seconds")
 
 
 @pytest.mark.golden
@@ -76,3 +99,26 @@ def test_every_full_preset_that_resolves_to_a_preset_of_the_recipe_it_extends_is
         for other in base.presets if other != "smoke" and spec.preset(preset) == base.preset(other)
     }
     assert {stands_for: left_out for left_out, stands_for in SAME_RUN.items()} == found
+
+
+@pytest.mark.parametrize("left_out,stands_for,test", [(k, *v) for k, v in SAME_NUMBERS.items()],
+                         ids=[f"{r}-{p}" for r, p in SAME_NUMBERS])
+def test_a_preset_left_out_has_the_numbers_of_its_stand_in(left_out, stands_for, test):
+    """Same metric, band and tolerances; every seed's history and final, and every pinned run's seed, numerics fingerprint, history,
+    final and extras (wall-clock seconds aside); the stand-in trained by the tier; the equality test where it is named."""
+    from pathlib import Path
+
+    ours, theirs = golden.load_golden(*left_out), golden.load_golden(*stands_for)
+    for key in ("metric", "band", "tolerance"):
+        assert ours[key] == theirs[key], key
+    for key in ("seeds", "finals", "histories"):
+        assert ours["seeds"][key] == theirs["seeds"][key], key
+
+    def pinned(g):
+        return [({k: run[k] for k in ("seed", "history", "final")}, run["provenance"]["numerics"]["fingerprint"],
+                 {k: v for k, v in run["extras"].items() if k not in WALL_CLOCK}) for run in g["pinned"]]
+
+    assert pinned(ours) == pinned(theirs)
+    assert stands_for in FULL_PRESETS
+    path, name = test.split("::")
+    assert f"def {name}(" in (Path(__file__).resolve().parents[2] / path).read_text(), test
