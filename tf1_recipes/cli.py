@@ -168,7 +168,8 @@ def build_parser():
     doctor = commands.add_parser(
         "doctor", help="the debugging checklist on a recipe's graph or your own (--graph): PASS/WARN/FAIL per check",
         usage="tf1-recipes doctor (RECIPE [--preset P] [--seed N] [--data-dir DIR] | --graph MODEL.meta "
-              "[--checkpoint PREFIX] --data FILE.npz [--inputs/--labels/--loss/--train-op/--training NAME]) "
+              "[--checkpoint PREFIX] --data FILE.npz [--inputs/--labels/--loss/--train-op/--training NAME] "
+              "[--train-feed/--eval-feed NAME=VALUE ...]) "
               "[--check CHECK] [--quick] [--out DIR] [--plot DIR] [--json]",
         epilog="checks, in the order they run:\n" + checklist.describe()
                + "\n\nyour own graph (--graph): tensors not named are found by convention:\n"
@@ -186,12 +187,7 @@ def build_parser():
     own.add_argument("--data", metavar="FILE.npz", help="arrays x (inputs, one example per row) and y (integer labels "
                                                         "[N] or one-hot rows [N, C]): numpy.savez(FILE, x=..., y=...)")
     _add_tensor_names(own)
-    own.add_argument("--train-feed", metavar="NAME=VALUE", action="append", type=_feed_entry,
-                     help="feed this scalar placeholder VALUE (a number, true or false) in every training step, e.g. "
-                          "--train-feed keep_prob:0=0.5 or --train-feed learning_rate:0=0.01 (repeatable)")
-    own.add_argument("--eval-feed", metavar="NAME=VALUE", action="append", type=_feed_entry,
-                     help="feed this scalar placeholder VALUE in every evaluation, e.g. --eval-feed keep_prob:0=1.0 "
-                          "(repeatable)")
+    _add_feed_flags(own, "every training step", "every evaluation")
     doctor.add_argument("--check", action="append", dest="checks", metavar="CHECK",
                         choices=list(checklist.CHECKS), help="run only this check (repeatable; default: all of them)")
     doctor.add_argument("--quick", action="store_true", help="fewer steps per check (a smoke test of the checks)")
@@ -202,7 +198,8 @@ def build_parser():
     parity = commands.add_parser(
         "parity", help="your TF1 checkpoint against your Keras 3 port: forward pass and K training steps, PASS/FAIL",
         usage="tf1-recipes parity --tf1 PREFIX --tf2 MODULE:FUNCTION --data FILE.npz [--map OLD=NEW ...] "
-              "[--inputs/--labels/--loss/--train-op/--training NAME] [--steps K [--optimizer MODULE:FUNCTION]] "
+              "[--inputs/--labels/--loss/--train-op/--training NAME] [--train-feed/--eval-feed NAME=VALUE ...] "
+              "[--steps K [--optimizer MODULE:FUNCTION]] "
               "[--batch-size N] [--json]",
         epilog="The TF1 graph is PREFIX.meta, its weights PREFIX; its tensors are found as doctor --graph finds them. "
                "The Keras model gets the TF1 values by migrate-ckpt --to's mapping (and, for --steps, the TF1 optimizer's "
@@ -215,7 +212,9 @@ def build_parser():
     parity.add_argument("--data", required=True, metavar="FILE.npz", help="arrays x and y (integer labels [N] or one-hot rows [N, C])")
     parity.add_argument("--map", action="append", dest="maps", default=[], metavar="OLD=NEW",
                         help="map TF1 names the automatic rules do not (repeatable), as migrate-ckpt --map")
-    _add_tensor_names(parity.add_argument_group("the TF1 graph's tensors, where the conventions do not find them"))
+    tensors = parity.add_argument_group("the TF1 graph's tensors, where the conventions do not find them")
+    _add_tensor_names(tensors)
+    _add_feed_flags(tensors, "the training-mode forward pass and every step", "the inference-mode forward pass")
     parity.add_argument("--steps", type=non_negative_int, default=0, help="K training steps to compare (default 0: forward only)")
     parity.add_argument("--optimizer", metavar="MODULE:FUNCTION",
                         help="a function returning the Keras 3 optimizer for --steps (default: the one --tf2's factory gives)")
@@ -234,6 +233,16 @@ def build_parser():
     runs.add_argument("dir", nargs="?", default=".", help="directory to search for runs.jsonl (default: .)")
     runs.add_argument("--json", action="store_true", help="print the records as one JSON list instead")
     return parser
+
+
+def _add_feed_flags(group, train_runs, eval_runs):
+    """--train-feed and --eval-feed (doctor --graph, parity): values of the scalar placeholders a user graph needs."""
+    group.add_argument("--train-feed", metavar="NAME=VALUE", action="append", type=_feed_entry,
+                       help=f"feed this scalar placeholder VALUE (a number, true or false) in {train_runs}, e.g. "
+                            "--train-feed keep_prob:0=0.5 or --train-feed learning_rate:0=0.01 (repeatable)")
+    group.add_argument("--eval-feed", metavar="NAME=VALUE", action="append", type=_feed_entry,
+                       help=f"feed this scalar placeholder VALUE in {eval_runs}, e.g. --eval-feed keep_prob:0=1.0 "
+                            "(repeatable)")
 
 
 def _add_tensor_names(group):
@@ -627,7 +636,9 @@ def cmd_parity(args):
     from tf1_recipes.tf2 import user_parity
 
     report = user_parity.compare_model(args.tf1, args.tf2, args.data, maps=args.maps, names=_tensor_names(args),
-                                       steps=args.steps, batch_size=args.batch_size, optimizer=args.optimizer)
+                                       steps=args.steps, batch_size=args.batch_size, optimizer=args.optimizer,
+                                       train_feed=_feeds(args.train_feed, "--train-feed"),
+                                       eval_feed=_feeds(args.eval_feed, "--eval-feed"))
     for note in report.notes:
         print(f"tf1-recipes: note: {note}", file=sys.stderr)
     print(report.format())

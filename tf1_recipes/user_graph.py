@@ -467,6 +467,47 @@ class Tensors:
         return sorted((t for t in _placeholders(upstream_ops(fetches)) if t.op.type == "Placeholder"),
                       key=lambda t: t.name)
 
+    def resolve_feeds(self, graph, train_feed=None, eval_feed=None, source="the graph", feeder="the runs"):
+        """({tensor: value} for training steps, {tensor: value} for evaluations) of feeds given by names or tensors.
+
+        The values a user gives a scalar placeholder the model needs besides its inputs, labels
+        and training flag: a ``keep_prob``, a fed learning rate (``doctor --train-feed``,
+        ``parity --eval-feed``...).
+
+        Args:
+            graph: the ``tf.Graph`` the names are looked up in.
+            train_feed, eval_feed: {name or tensor: value} (a number, a bool, or an array of the
+                placeholder's shape); None: nothing.
+            source: where the graph came from (the .meta path), named in the messages.
+            feeder: who feeds the inputs and labels from the data, named when a feed gives one of them.
+
+        Raises:
+            UserGraphError: a name not in the graph (with close matches); a value whose shape or
+                kind (bool, integer, number) the tensor does not take; a feed of the inputs or labels.
+        """
+        out = []
+        for flag, feed in (("--train-feed", train_feed), ("--eval-feed", eval_feed)):
+            resolved = {}
+            for key, value in (feed or {}).items():
+                tensor = resolve(graph, key, flag, source=source)
+                for role in ("inputs", "labels"):
+                    if getattr(self, role) is not None and tensor.name == getattr(self, role).name:
+                        raise UserGraphError(f"{flag} {tensor.name}: that is the model's {role}, which {feeder} "
+                                             "feeds from --data; leave it out")
+                array = np.asarray(value)
+                kind = ("bool" if tensor.dtype == tf.bool else "integer" if tensor.dtype.is_integer
+                        else "number" if tensor.dtype.is_floating else None)
+                fits = {"bool": array.dtype == np.bool_, "integer": np.issubdtype(array.dtype, np.integer),
+                        "number": np.issubdtype(array.dtype, np.number)}.get(kind, True)
+                if not fits or not tensor.shape.is_compatible_with(array.shape):
+                    shown = value if np.ndim(value) == 0 else f"an array of shape {list(array.shape)}"
+                    wanted = {"bool": "true or false", "integer": "an integer", "number": "a number"}.get(kind, "a value")
+                    raise UserGraphError(f"{flag} {tensor.name}={shown}: {tensor.name} takes {tensor.dtype.name} "
+                                         f"{shape_text(tensor.shape)}; give {wanted} of that shape")
+                resolved[tensor] = value
+            out.append(resolved)
+        return tuple(out)
+
     def check_fed(self, source, fed=None, remedy=None):
         """Raise UserGraphError naming every placeholder a run needs and nothing feeds.
 

@@ -389,7 +389,8 @@ def test_a_placeholder_nothing_feeds_is_one_line_naming_it_and_feeds_are_taken(t
         (feeds, "the model needs placeholder keep_prob:0 (float32 [], which the loss needs, unfed in evaluations)"),
         (feeds + ["--eval-feed", "keep_prob:0=true"], "--eval-feed keep_prob:0=True: keep_prob:0 takes float32 []; "
                                                       "give a number of that shape"),
-        (feeds + ["--eval-feed", "y:0=1"], "--eval-feed y:0=1: y:0 takes int64 [?]; give an integer of that shape"),
+        (feeds + ["--eval-feed", "y:0=1"], "--eval-feed y:0: that is the model's labels, which the doctor feeds from "
+                                          "--data; leave it out"),
         (feeds + ["--train-feed", "keep_prob:0=1"], "--train-feed keep_prob:0 is given twice (0.5 and 1); give it once"),
         (["--train-feed", "keep_prob=0.5x"], "argument --train-feed: expected NAME=VALUE with VALUE a finite number or "
                                              "true/false (e.g. keep_prob:0=0.5), got 'keep_prob=0.5x'"),

@@ -134,7 +134,7 @@ def test_bad_input_is_one_line(own_model, capsys, tmp_path):
     _one_line_error(code, err, "--map")
     code, _, err = _parity(capsys, "--tf1", ckpt, "--tf2", f"{PORT}:build", "--data", data, "--labels", "X:0")
     _one_line_error(code, err, "the model needs placeholder y:0 (int64 [?], which the loss needs) that the runs do not "
-                    "feed (they feed --inputs X:0, --labels X:0", "parity feeds those three and nothing else")
+                    "feed (they feed --inputs X:0, --labels X:0", "with --train-feed NAME=VALUE (the training-mode forward pass")
     exits = tmp_path / "exits.py"
     exits.write_text("def build():\n    import sys\n    sys.exit(0)\n")  # was exit 0, no output: a PASS of nothing
     code, _, err = _parity(capsys, "--tf1", ckpt, "--tf2", f"{exits}:build", "--data", data)
@@ -189,3 +189,97 @@ def test_the_readme_worked_example_runs_as_written(capsys, tmp_path, monkeypatch
     assert "the model uses Adam with lr 0.001 (read from its graph)" in outputs["doctor"]
     assert "wrote" in outputs["migrate-ckpt"]
     assert outputs["parity"].rstrip().splitlines()[-1].startswith("PASS")
+
+
+#: A Keras port of the fed-placeholder graphs below (layers in TF1's order; the learning rate TF1 was fed).
+FED_PORT = """import keras
+
+
+def build():
+    model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(8, activation="relu"),
+                              keras.layers.Dense(3)])
+    return model, keras.optimizers.SGD(learning_rate=0.1)
+
+
+def build_with_dropout():
+    model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(8, activation="relu"),
+                              keras.layers.Dropout(0.5), keras.layers.Dense(3)])
+    return model, keras.optimizers.SGD(learning_rate=0.1)
+"""
+
+
+@pytest.fixture(scope="module")
+def fed_models(tmp_path_factory):
+    """Two small TF1 graphs that need a placeholder besides X and y, saved with Saver, and their Keras port.
+
+    ``lr``: plain GD whose rate is the placeholder ``learning_rate`` (a schedule computed in Python, fed each
+    step); ``keep_prob``: ``tf.compat.v1.nn.dropout(keep_prob=...)`` fed 0.5 to train and 1.0 to evaluate.
+    Synthetic arrays: the mechanics of feeding, no result claimed.
+    """
+    from tf1_recipes.compat import tf, tf1
+
+    out = tmp_path_factory.mktemp("fed")
+    rng = np.random.default_rng(0)
+    np.savez(out / "data.npz", x=rng.normal(size=(64, 4)).astype(np.float32), y=rng.integers(0, 3, 64))
+    for name in ("lr", "keep_prob"):
+        with tf1.Graph().as_default():
+            tf1.set_random_seed(1)
+            X = tf1.placeholder(tf.float32, (None, 4), name="X")
+            y = tf1.placeholder(tf.int64, (None,), name="y")
+            hidden = tf1.layers.dense(X, 8, activation=tf.nn.relu)
+            if name == "keep_prob":
+                hidden = tf1.nn.dropout(hidden, keep_prob=tf1.placeholder(tf.float32, (), name="keep_prob"))
+            logits = tf1.layers.dense(hidden, 3)
+            loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits), name="loss")
+            rate = tf1.placeholder(tf.float32, (), name="learning_rate") if name == "lr" else 0.1
+            tf1.train.GradientDescentOptimizer(rate).minimize(loss, name="train_op")
+            with tf1.Session() as sess:
+                sess.run(tf1.global_variables_initializer())
+                tf1.train.Saver().save(sess, str(out / name / "model.ckpt"))
+    (out / "fed_port.py").write_text(FED_PORT)
+    return out
+
+
+def _fed_parity(capsys, fed_models, name, factory, *argv):
+    return _parity(capsys, "--tf1", str(fed_models / name / "model.ckpt"), "--tf2", f"{fed_models / 'fed_port.py'}:{factory}",
+                   "--data", str(fed_models / "data.npz"), *argv)
+
+
+def test_a_fed_learning_rate_is_given_with_train_feed(fed_models, capsys):
+    code, out, err = _fed_parity(capsys, fed_models, "lr", "build", "--steps", "3", "--train-feed", "learning_rate:0=0.1",
+                                 "--json")
+    assert code == 0, out + err
+    checks = {c["name"]: c["status"] for c in _report(out)["checks"]}
+    assert checks["3 training steps: loss at every step"] == checks["3 training steps: every variable after the last"] == "PASS"
+    # Another rate fed to TF1 than the Keras optimizer's: the steps part, and only they.
+    code, out, _ = _fed_parity(capsys, fed_models, "lr", "build", "--steps", "3", "--train-feed", "learning_rate:0=0.5",
+                               "--json")
+    assert code == 1
+    failed = [c["name"] for c in _report(out)["checks"] if c["status"] == "FAIL"]
+    assert failed and all("training steps" in name for name in failed), failed
+    # Unfed, the one line names it and the flag that feeds it; a forward pass alone does not need it.
+    code, _, err = _fed_parity(capsys, fed_models, "lr", "build", "--steps", "3")
+    _one_line_error(code, err, "learning_rate:0 (float32 [], which a training step needs)", "--train-feed NAME=VALUE")
+
+
+def test_a_keep_prob_is_given_with_eval_feed_and_the_dropout_steps_are_skipped(fed_models, capsys):
+    code, out, err = _fed_parity(capsys, fed_models, "keep_prob", "build_with_dropout", "--steps", "2",
+                                 "--eval-feed", "keep_prob:0=1.0", "--train-feed", "keep_prob:0=0.5", "--json")
+    assert code == 0, out + err
+    checks = {c["name"]: c for c in _report(out)["checks"]}
+    assert checks["forward, inference mode: logits and loss"]["status"] == "PASS"
+    assert checks["2 training steps"]["status"] == "SKIP" and "dropout" in checks["2 training steps"]["detail"]
+    code, _, err = _fed_parity(capsys, fed_models, "keep_prob", "build_with_dropout")
+    _one_line_error(code, err, "keep_prob:0 (float32 [], which the loss needs)", "--eval-feed NAME=VALUE")
+
+
+@pytest.mark.parametrize("feed,needles", [
+    (("--train-feed", "learning_rat:0=0.1"), ("--train-feed 'learning_rat:0'", "close matches: learning_rate:0")),
+    (("--train-feed", "X:0=0.1"), ("--train-feed X:0: that is the model's inputs, which parity feeds from --data",)),
+    (("--eval-feed", "learning_rate:0=true"), ("--eval-feed learning_rate:0=True: learning_rate:0 takes float32 []",)),
+    (("--train-feed", "learning_rate:0"), ("expected NAME=VALUE",)),
+])
+def test_a_bad_feed_is_one_line(fed_models, capsys, feed, needles):
+    code, _, err = _fed_parity(capsys, fed_models, "lr", "build", "--steps", "1", "--train-feed", "learning_rate:0=0.1",
+                               *feed)
+    _one_line_error(code, err, *needles)

@@ -430,13 +430,7 @@ def from_graph(graph, data, *, loss=None, train_op=None, inputs=None, labels=Non
                 data = user_graph.data_from_arrays(data[0], data[1])
             x_pool, y_pool, feed_notes = user_graph.feed_arrays(data, tensors.inputs, tensors.labels, tensors.head)
             pool = (x_pool, y_pool)
-        train_extra = _by_tensor(graph, train_feed, "--train-feed", source)
-        eval_extra = _by_tensor(graph, eval_feed, "--eval-feed", source)
-        for flag, extra in (("--train-feed", train_extra), ("--eval-feed", eval_extra)):
-            for role in ("inputs", "labels"):
-                if getattr(tensors, role) is not None and getattr(tensors, role) in extra:
-                    raise UserGraphError(f"{flag} {getattr(tensors, role).name}: that is the model's {role}, which the "
-                                         "doctor feeds from --data; leave it out")
+        train_extra, eval_extra = tensors.resolve_feeds(graph, train_feed, eval_feed, source, feeder="the doctor")
         if pool is not None:
             tensors.check_fed(source, {"train": train_extra, "eval": eval_extra}, remedy=FEED_REMEDY)
     except UserGraphError as err:
@@ -460,27 +454,3 @@ def from_graph(graph, data, *, loss=None, train_op=None, inputs=None, labels=Non
         target.eval_calls = [Call(["the evaluation feed (eval_feed)"], {tensors.training.name: np.array(
             eval_extra[tensors.training])}, False)]
     return target
-
-
-def _by_tensor(graph, feed, flag, source):
-    """{tensor: value} of a feed given by tensors or names.
-
-    Raises:
-        UserGraphError: a name not in the graph (with close matches); a value whose shape or
-            kind (bool, integer, number) the tensor does not take.
-    """
-    out = {}
-    for key, value in (feed or {}).items():
-        tensor = user_graph.resolve(graph, key, flag, source=source)
-        array = np.asarray(value)
-        kind = ("bool" if tensor.dtype == tf.bool else "integer" if tensor.dtype.is_integer
-                else "number" if tensor.dtype.is_floating else None)
-        fits = {"bool": array.dtype == np.bool_, "integer": np.issubdtype(array.dtype, np.integer),
-                "number": np.issubdtype(array.dtype, np.number)}.get(kind, True)
-        if not fits or not tensor.shape.is_compatible_with(array.shape):
-            shown = value if np.ndim(value) == 0 else f"an array of shape {list(array.shape)}"
-            wanted = {"bool": "true or false", "integer": "an integer", "number": "a number"}.get(kind, "a value")
-            raise UserGraphError(f"{flag} {tensor.name}={shown}: {tensor.name} takes {tensor.dtype.name} "
-                                 f"{user_graph.shape_text(tensor.shape)}; give {wanted} of that shape")
-        out[tensor] = value
-    return out

@@ -49,6 +49,11 @@ from tf1_recipes.tf2.parity import LOSS_TOLERANCE, WEIGHT_ATOL, WEIGHT_RTOL, wit
 
 FORWARD_ATOL = 1e-5
 FORWARD_RTOL = 1e-5
+#: What a user can do about a placeholder the TF1 graph needs and parity does not feed (``Tensors.check_fed``).
+FEED_REMEDY = ("name it with --inputs, --labels or --training if it is one of those; give a scalar's value (a learning "
+               "rate, keep_prob) with --train-feed NAME=VALUE (the training-mode forward pass and the steps) and "
+               "--eval-feed NAME=VALUE (the inference-mode one); parity feeds one batch of inputs (x of --data), so a "
+               "model with a second batch-shaped input cannot be compared as it is")
 #: Examples in the forward comparison and in each training step when ``batch_size`` is not given.
 DEFAULT_BATCH_SIZE = 32
 PASS, FAIL, SKIP = "PASS", "FAIL", "SKIP"
@@ -171,8 +176,9 @@ def keras_loss(head_kind, model, x, y, training):
     return loss, logits
 
 
-def _tf1_feed(tensors, x, y, training):
-    feed = {tensors.inputs: x}
+def _tf1_feed(tensors, x, y, training, extra=None):
+    """The TF1 session's feed: the inputs, labels and training flag, and the user's own feeds (``extra``) for the mode."""
+    feed = {**(extra or {}), tensors.inputs: x}
     if tensors.labels is not None:
         feed[tensors.labels] = y
     if tensors.training is not None:
@@ -188,7 +194,8 @@ def _probabilities_hint(logits):
     return ""
 
 
-def compare_model(tf1, tf2, data, *, maps=(), names=None, steps=0, batch_size=DEFAULT_BATCH_SIZE, optimizer=None):
+def compare_model(tf1, tf2, data, *, maps=(), names=None, steps=0, batch_size=DEFAULT_BATCH_SIZE, optimizer=None,
+                  train_feed=None, eval_feed=None):
     """The equivalence checks of a user's TF1 model (``tf1``) and its Keras 3 port (``tf2``) on ``data``.
 
     Args:
@@ -206,6 +213,11 @@ def compare_model(tf1, tf2, data, *, maps=(), names=None, steps=0, batch_size=DE
             ``batch_size`` rows, then the next, wrapping around).
         optimizer: ``MODULE:FUNCTION`` of a function returning a Keras 3 optimizer, for the
             steps; None: the one ``tf2``'s factory returns or compiled the model with.
+        train_feed, eval_feed: {placeholder name: value} the TF1 graph is fed besides the inputs,
+            labels and training flag: ``train_feed`` in the training-mode forward pass and the
+            steps (a fed learning rate, ``keep_prob``), ``eval_feed`` in the inference-mode one
+            (``keep_prob`` 1.0). The Keras side gets none of them: its model and optimizer hold
+            those values themselves.
 
     Returns:
         a :class:`ParityReport` (``.status`` "PASS" or "FAIL").
@@ -252,8 +264,8 @@ def compare_model(tf1, tf2, data, *, maps=(), names=None, steps=0, batch_size=DE
     if tensors.head is None:
         raise ParityInputError(f"--tf1 {prefix}: the loss {tensors.loss.name} is not built from a softmax or sigmoid "
                                "cross-entropy, so there are no logits to compare; parity compares classifiers")
-    tensors.check_fed(str(meta), remedy="name it with --inputs, --labels or --training if it is one of those; parity "
-                                        "feeds those three and nothing else")
+    train_extra, eval_extra = tensors.resolve_feeds(graph, train_feed, eval_feed, str(meta), feeder="parity")
+    tensors.check_fed(str(meta), {"train": train_extra, "eval": eval_extra}, remedy=FEED_REMEDY)
     x, y, feed_notes = user_graph.feed_arrays(data, tensors.inputs, tensors.labels, tensors.head)
     notes += feed_notes
     if steps and not tensors.train_fetches:
@@ -298,7 +310,8 @@ def compare_model(tf1, tf2, data, *, maps=(), names=None, steps=0, batch_size=DE
             checks.append(Check(f"forward, {mode} mode", SKIP,
                                 detail=f"dropout draws its own random mask on each side ({rates}); inference mode compared"))
             continue
-        tf1_logits, tf1_loss = session.run([tensors.head.logits, tensors.loss], _tf1_feed(tensors, x0, y0, training))
+        tf1_logits, tf1_loss = session.run([tensors.head.logits, tensors.loss],
+                                           _tf1_feed(tensors, x0, y0, training, train_extra if training else eval_extra))
 
         def keras_forward(training=training):
             loss, logits = keras_loss(tensors.head.kind, keras_model, tf.constant(x0), tf.constant(y0), training)
@@ -317,12 +330,13 @@ def compare_model(tf1, tf2, data, *, maps=(), names=None, steps=0, batch_size=DE
         checks.append(Check("forward, training mode", SKIP,
                             detail=f"the graph has no training flag ({tensors.found.get('training')}): one mode, compared above"))
     if steps:
-        if dropout and tensors.training is not None:
+        if dropout and (tensors.training is not None or train_extra):
             rates = ", ".join(d.describe() for d in dropout)
             checks.append(Check(f"{steps} training steps", SKIP,
                                 detail=f"dropout draws its own random mask on each side ({rates}); the steps cannot agree"))
         else:
-            step_checks = _compare_steps(session, tensors, keras_model, keras_optimizer, mapping, x, y, steps, batch_size)
+            step_checks = _compare_steps(session, tensors, keras_model, keras_optimizer, mapping, x, y, steps, batch_size,
+                                         train_extra)
             for check in step_checks:
                 if check.status == FAIL and differences:
                     check.detail = f"{check.detail}; {differences[0]}" if check.detail else differences[0]
@@ -372,7 +386,7 @@ def _batches(n, steps, batch_size):
     return [np.arange(k * batch_size, (k + 1) * batch_size) % n for k in range(steps)]
 
 
-def _compare_steps(session, tensors, model, optimizer, mapping, x, y, steps, batch_size):
+def _compare_steps(session, tensors, model, optimizer, mapping, x, y, steps, batch_size, train_extra=None):
     """K steps on both sides from the same state: the per-step losses and every mapped variable after the last step."""
     import tensorflow as tf
 
@@ -389,7 +403,7 @@ def _compare_steps(session, tensors, model, optimizer, mapping, x, y, steps, bat
 
     for rows in _batches(len(x), steps, batch_size):
         xb, yb = x[rows], y[rows]
-        tf1_losses.append(float(session.run([tensors.loss] + fetches, _tf1_feed(tensors, xb, yb, True))[0]))
+        tf1_losses.append(float(session.run([tensors.loss] + fetches, _tf1_feed(tensors, xb, yb, True, train_extra))[0]))
         tf2_losses.append(float(keras_step(tf.constant(xb), tf.constant(yb))))
     tf1_weights = dict(zip(mapping.variables, session.run([_variable(session.graph, n) for n in mapping.variables])))
     tf2_weights = {name: variable.numpy() for name, variable in mapping.variables.items()}
