@@ -655,7 +655,7 @@ def cmd_runs(args):
     notes = []
     try:
         records = runlog.read_records(args.dir, notes)
-    except FileNotFoundError as err:
+    except (FileNotFoundError, NotADirectoryError) as err:
         raise UsageError(str(err)) from None
     rows = [{**r, "comparison": runlog.comparison_status(r), "epochs_trained": runlog.epochs_trained(r)}
             for r in records]  # every golden read (and checked) before anything is printed

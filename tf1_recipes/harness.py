@@ -129,6 +129,18 @@ class RecipeConfig:
         return spec, preset, settings, hyper
 
 
+#: Keys of ``RunResult.extras`` (and of a golden's pinned runs' ``extras``) that hold wall-clock seconds,
+#: not numbers the run computed: ``early_stopping``'s per-epoch ``epoch_seconds`` and
+#: ``transfer_digits_5_to_9``'s ``training_seconds``. No two runs agree on them, however equal their numbers.
+TIMING_EXTRAS = frozenset({"epoch_seconds", "training_seconds"})
+
+
+def without_timings(extras):
+    """``extras`` ({series name: values}) less its :data:`TIMING_EXTRAS`: what two runs of the same
+    numerics report bit for bit."""
+    return {k: v for k, v in extras.items() if k not in TIMING_EXTRAS}
+
+
 @dataclasses.dataclass
 class RunResult:
     """What a run produced: the metric per epoch, timings, provenance, and where it saved.

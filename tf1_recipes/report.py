@@ -38,7 +38,7 @@ def load_records(runs_dir, skipped=None):
 
     try:
         runs_dir = runlog.check_runs_folder(runs_dir)
-    except FileNotFoundError as err:
+    except (FileNotFoundError, NotADirectoryError) as err:
         raise ReportError(f"{err} (`tf1-recipes check ... --out RUNS`)") from None
     files = runlog.record_files(runs_dir)
     if not files:

@@ -179,11 +179,16 @@ def record_files(directory):
 
 
 def check_runs_folder(directory):
-    """``directory`` as a Path when it is a folder; FileNotFoundError saying what it is and what to name otherwise."""
+    """``directory`` as a Path when it is a folder.
+
+    Raises:
+        NotADirectoryError: it is a file (a ``runs.jsonl`` named instead of its folder, say); the message names its folder.
+        FileNotFoundError: nothing is there.
+    """
     directory = Path(directory)
     if directory.is_file():
         hint = f"name its folder, {directory.parent}" if directory.name == RUN_RECORD else "name the folder of your runs"
-        raise FileNotFoundError(f"{directory}: a file, not a folder of runs; {hint}")
+        raise NotADirectoryError(f"{directory}: a file, not a folder of runs; {hint}")
     if not directory.is_dir():
         raise FileNotFoundError(f"{directory}: no such directory; name the --out folder of your runs")
     return directory

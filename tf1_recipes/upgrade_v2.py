@@ -768,7 +768,7 @@ class RunComparison:
             (float; None when one history is shorter), "variables": {checkpoint variable: max
             |difference| (float) or None (shape, dtype or presence)} of the differing ones,
             "total": how many variables, "series": the other reported series that differ, when
-            any (:data:`TIMING_SERIES` by length)}; empty when a side did not run or for a comparison
+            any (:data:`tf1_recipes.harness.TIMING_EXTRAS` by length)}; empty when a side did not run or for a comparison
             read back from a report.
     """
 
@@ -838,15 +838,12 @@ def _compare_checkpoints(recipe_ckpt, upgraded_ckpt, side="upgraded"):
     return rows, len(set(shapes_a) | set(shapes_b)), differing
 
 
-#: Reported values that are wall-clock timings in seconds (``early_stopping``'s per-epoch ``epoch_seconds``,
-#: ``transfer_digits_5_to_9``'s ``training_seconds``): no two runs agree on them, so a comparison takes how
-#: many there are (epochs run), not their values.
-TIMING_SERIES = frozenset({"epoch_seconds", "training_seconds"})
-
-
 def _comparable_series(extras):
-    """A run's ``extras`` as compared: each :data:`TIMING_SERIES` entry replaced by its length (1 for a number)."""
-    return {k: ((len(v) if isinstance(v, (list, tuple)) else 1) if k in TIMING_SERIES else v) for k, v in extras.items()}
+    """A run's ``extras`` as compared: each wall-clock timing (:data:`tf1_recipes.harness.TIMING_EXTRAS`: no two
+    runs agree on them) replaced by how many there are, epochs run (1 for a number)."""
+    from tf1_recipes.harness import TIMING_EXTRAS
+
+    return {k: ((len(v) if isinstance(v, (list, tuple)) else 1) if k in TIMING_EXTRAS else v) for k, v in extras.items()}
 
 
 def smoke_config(name, out_dir=None):
@@ -943,7 +940,7 @@ def compare_package(name, root, package, scratch, *, side, recipe_run=None):
                               f"{side} code; the same line of the recipe file)."])
     finally:
         sys.path.remove(str(root))
-    from tf1_recipes.harness import run_recipe
+    from tf1_recipes.harness import TIMING_EXTRAS, run_recipe
 
     other_spec = dataclasses.replace(spec, fn=box[name].fn, extends=box[name].extends)
     try:
@@ -981,7 +978,7 @@ def compare_package(name, root, package, scratch, *, side, recipe_run=None):
     else:
         lines += ["", f"Per-epoch `{recipe.metric}`: equal, bit for bit ({', '.join(_fmt(v) for v in recipe.history)})."]
     ours, theirs = _comparable_series(recipe.extras), _comparable_series(other.extras)
-    timings = sorted(TIMING_SERIES & (set(recipe.extras) | set(other.extras)))
+    timings = sorted(TIMING_EXTRAS & (set(recipe.extras) | set(other.extras)))
     if ours != theirs:
         keys = sorted(set(ours) | set(theirs))
         changed = [k for k in keys if ours.get(k) != theirs.get(k)]

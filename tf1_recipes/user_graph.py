@@ -519,8 +519,8 @@ class Tensors:
             source: where the graph came from (the ``.meta`` path), named in the message.
             fed: {"train": tensors, "eval": tensors} fed in each mode besides the inputs,
                 labels and training flag (the doctor's ``train_feed``/``eval_feed``); None: nothing else.
-            remedy: what the user can do about an unfed placeholder; default: name it with
-                ``--inputs``/``--labels``/``--training``.
+            remedy: what the user can do about an unfed placeholder (:func:`feed_remedy`); default: name
+                it with ``--inputs``/``--labels``/``--training``.
         """
         own = {t for t in (self.inputs, self.labels, self.training) if t is not None}
         needed = {mode: self.needs(mode) for mode in ("train", "eval")}
@@ -543,6 +543,21 @@ class Tensors:
         word = "placeholder" if len(missing) == 1 else "placeholders"
         raise UserGraphError(f"{source}: the model needs {word} {'; '.join(described)} that the runs do not feed (they "
                              f"feed {feeds}); {remedy or 'name it with the flag it is, if it is one of those'}")
+
+
+def feed_remedy(tool, verb, api, train_runs, eval_runs):
+    """What a user can do about a placeholder a tool's runs do not feed: :meth:`Tensors.check_fed`'s ``remedy``.
+
+    Args:
+        tool: the tool as the line names it (``"the doctor"``, ``"parity"``).
+        verb: what the tool does to a model, a past participle (``"examined"``, ``"compared"``).
+        api: the Python call taking the same feeds as keywords (``"doctor.diagnose"``).
+        train_runs, eval_runs: what ``--train-feed`` and ``--eval-feed`` are fed to (``"the training steps"``).
+    """
+    return ("name it with --inputs, --labels or --training if it is one of those; give a scalar's value (a learning "
+            f"rate, keep_prob) with --train-feed NAME=VALUE ({train_runs}) and --eval-feed NAME=VALUE ({eval_runs}; "
+            f"{api}: train_feed=, eval_feed=); {tool} feeds one batch of inputs (x of --data), so a model with a "
+            f"second batch-shaped input cannot be {verb} as it is")
 
 
 def find_tensors(graph, *, inputs=None, labels=None, loss=None, train_op=None, training=None, source="the graph"):

@@ -11,6 +11,7 @@ preset whose code reaches its stand-in's numbers by another wiring of the same o
 import pytest
 
 from tf1_recipes import golden
+from tf1_recipes.harness import without_timings
 from tf1_recipes.registry import get_recipe, list_recipes
 
 #: {left out: stands for}: a preset whose TF1 run is another recipe's preset's run, bit for bit. ``pretrain_5layer``
@@ -42,8 +43,6 @@ SAME_NUMBERS = {
 FULL_PRESETS = [(r.name, p) for r in list_recipes() for p in r.presets
                 if p != "smoke" and (r.name, p) not in SAME_RUN and (r.name, p) not in SAME_NUMBERS]
 SAME_IDS = [f"{r}-{p}" for r, p in SAME_RUN]
-#: A pinned run's values that are wall-clock seconds, not numbers the run computed.
-WALL_CLOCK = ("epoch_seconds", "training_seconds")
 
 
 @pytest.mark.golden
@@ -116,7 +115,7 @@ def test_a_preset_left_out_has_the_numbers_of_its_stand_in(left_out, stands_for,
 
     def pinned(g):
         return [({k: run[k] for k in ("seed", "history", "final")}, run["provenance"]["numerics"]["fingerprint"],
-                 {k: v for k, v in run["extras"].items() if k not in WALL_CLOCK}) for run in g["pinned"]]
+                 without_timings(run["extras"])) for run in g["pinned"]]
 
     assert pinned(ours) == pinned(theirs)
     assert stands_for in FULL_PRESETS

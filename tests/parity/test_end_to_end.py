@@ -9,6 +9,7 @@ marked ``golden`` (they run with the golden tier and the README's command) and `
 import pytest
 
 from tf1_recipes import golden
+from tf1_recipes.harness import without_timings
 from tf1_recipes.registry import get_recipe
 from tf1_recipes.tf2 import get_port, list_ports
 
@@ -25,8 +26,6 @@ SAME_PORT_RUN = {
     ("batch_norm", "control_deps"): ("batch_norm", "reference"),
     ("gradient_clipping", "book"): ("pretrain_5layer", "book"),
 }
-#: A run's series and extras that hold wall-clock seconds.
-WALL_CLOCK = ("epoch_seconds", "training_seconds")
 CASES = [(name, p) for name in list_ports() for p in get_recipe(name).presets
          if p != "smoke" and (name, p) not in SAME_PORT_RUN]
 #: Presets with a second, measured outcome the seed band does not describe. The exercise's Adam
@@ -72,7 +71,7 @@ def test_the_ports_run_of_a_preset_left_out_is_the_run_that_stands_for_it(left_o
     assert differ  # two presets
     runs = [run_quiet(left_out[0], "smoke", overrides={k: h[k] for k in differ}, tf2=True) for h in (hyper, other_hyper)]
     assert runs[0].history == runs[1].history
-    extras = [{k: v for k, v in run.extras.items() if k not in WALL_CLOCK} for run in runs]
+    extras = [without_timings(run.extras) for run in runs]
     assert extras[0] == extras[1]
 
 

@@ -385,7 +385,8 @@ def test_a_placeholder_nothing_feeds_is_one_line_naming_it_and_feeds_are_taken(t
         ([], "the model needs placeholders keep_prob:0 (float32 [], which the loss needs); learning_rate:0 (float32 "
              "[], which a training step needs) that the runs do not feed (they feed --inputs X:0, --labels y:0, "
              "--training none); name it with --inputs, --labels or --training if it is one of those; give a scalar's "
-             "value (a learning rate, keep_prob) with --train-feed NAME=VALUE and --eval-feed NAME=VALUE"),
+             "value (a learning rate, keep_prob) with --train-feed NAME=VALUE (the training-mode runs) and --eval-feed "
+             "NAME=VALUE (the inference-mode ones; doctor.diagnose: train_feed=, eval_feed=)"),
         (feeds, "the model needs placeholder keep_prob:0 (float32 [], which the loss needs, unfed in evaluations)"),
         (feeds + ["--eval-feed", "keep_prob:0=true"], "--eval-feed keep_prob:0=True: keep_prob:0 takes float32 []; "
                                                       "give a number of that shape"),

@@ -238,17 +238,13 @@ OWN_GATHERS = ("selu", "early_stopping", "transfer_digits_5_to_9", "cache_frozen
                "logistic_regression_tensorboard")
 
 
-#: The series and extras that hold wall-clock seconds.
-WALL_CLOCK = ("epoch_seconds", "training_seconds")
-
-
 @pytest.mark.parametrize("recipe", OWN_GATHERS)
 def test_a_ports_run_gathering_rows_is_its_run_on_numpy_batches_bit_for_bit(recipe):
     """The in-graph path (train_rows, the command's and the tests' default) and the feed_dict path (train_batches)
     of a port's smoke run, two epochs (every epoch's batches take the same path), report the same metric and series,
     bit for bit (wall-clock series aside). A smoke preset on all 55,000 images trains on 5,000 of them here: the
     two paths are compared with each other, not with a golden."""
-    from tf1_recipes.harness import RecipeConfig, run_recipe
+    from tf1_recipes.harness import RecipeConfig, run_recipe, without_timings
     from tf1_recipes.registry import get_recipe
 
     smoke = get_recipe(recipe).presets["smoke"]
@@ -257,6 +253,6 @@ def test_a_ports_run_gathering_rows_is_its_run_on_numpy_batches_bit_for_bit(reci
     def reported(input_path):
         result = run_recipe(RecipeConfig(recipe, preset="smoke", n_epochs=2, overrides=overrides, quiet=True, progress=False,
                                          tf2=True, input_path=input_path))
-        return result.history, {k: v for k, v in result.extras.items() if k not in WALL_CLOCK}
+        return result.history, without_timings(result.extras)
 
     assert reported("in_graph") == reported("feed_dict")

@@ -70,6 +70,10 @@ def test_runs_on_a_missing_directory_is_a_usage_error(tmp_path, capsys):
         assert main(argv) == 2
         (line,) = capsys.readouterr().err.splitlines()
         assert f"{log}: a file, not a folder of runs; name its folder, {log.parent}" in line
+    with pytest.raises(NotADirectoryError, match="a file, not a folder of runs"):  # the Python API: the OSError it is
+        runlog.read_records(log)
+    with pytest.raises(FileNotFoundError, match="no such directory"):
+        runlog.read_records(tmp_path / "nowhere")
 
 
 def test_a_folder_of_runs_that_cannot_be_listed_is_one_line_not_skipped(tmp_path, capsys, monkeypatch):

@@ -30,6 +30,7 @@ from tf1_recipes.user_graph import (  # noqa: F401  (re-exported: the doctor's c
     CROSS_ENTROPY_OPS, UserGraphError, chance_loss, classifier_head, is_training_fetch, minimised_loss, upstream_ops,
 )
 from tf1_recipes.user_graph import elements as _elements  # noqa: F401
+from tf1_recipes.user_graph import feed_remedy
 from tf1_recipes.user_graph import op_of as _op_of
 from tf1_recipes.user_graph import tensor_or_none as _tensor
 
@@ -37,11 +38,6 @@ from tf1_recipes.user_graph import tensor_or_none as _tensor
 MAX_RECORDED_STEPS = 16
 #: Training examples the doctor asks a recipe to run on (its data pool).
 POOL_EXAMPLES = 512
-#: What a user can do about a placeholder the doctor's runs do not feed (:meth:`user_graph.Tensors.check_fed`).
-FEED_REMEDY = ("name it with --inputs, --labels or --training if it is one of those; give a scalar's value (a learning "
-               "rate, keep_prob) with --train-feed NAME=VALUE and --eval-feed NAME=VALUE (doctor.diagnose: train_feed=, "
-               "eval_feed=); the doctor feeds one batch of inputs (x of --data), so a model with a second batch-shaped input "
-               "cannot be examined as it is")
 
 
 class DoctorError(UserGraphError):
@@ -432,7 +428,8 @@ def from_graph(graph, data, *, loss=None, train_op=None, inputs=None, labels=Non
             pool = (x_pool, y_pool)
         train_extra, eval_extra = tensors.resolve_feeds(graph, train_feed, eval_feed, source, feeder="the doctor")
         if pool is not None:
-            tensors.check_fed(source, {"train": train_extra, "eval": eval_extra}, remedy=FEED_REMEDY)
+            remedy = feed_remedy("the doctor", "examined", "doctor.diagnose", "the training-mode runs", "the inference-mode ones")
+            tensors.check_fed(source, {"train": train_extra, "eval": eval_extra}, remedy=remedy)
     except UserGraphError as err:
         raise DoctorError(str(err)) from None
     own_session = session is None

@@ -49,11 +49,6 @@ from tf1_recipes.tf2.parity import LOSS_TOLERANCE, WEIGHT_ATOL, WEIGHT_RTOL, wit
 
 FORWARD_ATOL = 1e-5
 FORWARD_RTOL = 1e-5
-#: What a user can do about a placeholder the TF1 graph needs and parity does not feed (``Tensors.check_fed``).
-FEED_REMEDY = ("name it with --inputs, --labels or --training if it is one of those; give a scalar's value (a learning "
-               "rate, keep_prob) with --train-feed NAME=VALUE (the training-mode forward pass and the steps) and "
-               "--eval-feed NAME=VALUE (the inference-mode one); parity feeds one batch of inputs (x of --data), so a "
-               "model with a second batch-shaped input cannot be compared as it is")
 #: Examples in the forward comparison and in each training step when ``batch_size`` is not given.
 DEFAULT_BATCH_SIZE = 32
 PASS, FAIL, SKIP = "PASS", "FAIL", "SKIP"
@@ -265,7 +260,8 @@ def compare_model(tf1, tf2, data, *, maps=(), names=None, steps=0, batch_size=DE
         raise ParityInputError(f"--tf1 {prefix}: the loss {tensors.loss.name} is not built from a softmax or sigmoid "
                                "cross-entropy, so there are no logits to compare; parity compares classifiers")
     train_extra, eval_extra = tensors.resolve_feeds(graph, train_feed, eval_feed, str(meta), feeder="parity")
-    tensors.check_fed(str(meta), {"train": train_extra, "eval": eval_extra}, remedy=FEED_REMEDY)
+    tensors.check_fed(str(meta), {"train": train_extra, "eval": eval_extra}, remedy=user_graph.feed_remedy(
+        "parity", "compared", "compare_model", "the training-mode forward pass and the steps", "the inference-mode one"))
     x, y, feed_notes = user_graph.feed_arrays(data, tensors.inputs, tensors.labels, tensors.head)
     notes += feed_notes
     if steps and not tensors.train_fetches:
