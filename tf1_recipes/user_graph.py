@@ -210,6 +210,29 @@ def resolve(graph, name, flag, want="tensor", source="the graph"):
     return element
 
 
+#: Op types whose output is a variable itself (its handle, or a ref to its value) rather than a value computed in the run.
+VARIABLE_OP_TYPES = frozenset({"VarHandleOp", "VariableV2", "Variable"})
+
+
+def check_feedable(tensor, flag, wanted):
+    """Raise UserGraphError when ``tensor`` cannot be fed a value: a variable (its resource handle or TF1 ref)
+    or a tensor of a non-value dtype (resource, variant).
+
+    Args:
+        tensor: the ``tf.Tensor`` a flag named.
+        flag: the flag or keyword that named it (``--labels``), for the message.
+        wanted: what the flag should name instead, the end of the message (``"name the labels placeholder ..."``).
+    """
+    op = tensor.op
+    if op.type in VARIABLE_OP_TYPES:
+        what = f"the variable {op.name} ({op.type})"
+    elif not tensor.dtype.base_dtype.is_numpy_compatible:
+        what = f"a {tensor.dtype.name} tensor of {op.name} ({op.type}), which holds no values"
+    else:
+        return
+    raise UserGraphError(f"{flag} {tensor.name}: {what}, not a tensor a value can be fed to; {wanted}")
+
+
 def _first_output(op, flag, name):
     if not op.outputs:
         raise UserGraphError(f"{flag} {name!r}: the op {op.name} ({op.type}) has no output tensor; name a tensor ('op:0')")
@@ -482,14 +505,16 @@ class Tensors:
             feeder: who feeds the inputs and labels from the data, named when a feed gives one of them.
 
         Raises:
-            UserGraphError: a name not in the graph (with close matches); a value whose shape or
-                kind (bool, integer, number) the tensor does not take; a feed of the inputs or labels.
+            UserGraphError: a name not in the graph (with close matches); a variable (:func:`check_feedable`);
+                a value whose shape or kind (bool, integer, number) the tensor does not take; a feed of the inputs
+                or labels.
         """
         out = []
         for flag, feed in (("--train-feed", train_feed), ("--eval-feed", eval_feed)):
             resolved = {}
             for key, value in (feed or {}).items():
                 tensor = resolve(graph, key, flag, source=source)
+                check_feedable(tensor, flag, "give a placeholder (a keep_prob, a learning rate) or another tensor of values")
                 for role in ("inputs", "labels"):
                     if getattr(self, role) is not None and tensor.name == getattr(self, role).name:
                         raise UserGraphError(f"{flag} {tensor.name}: that is the model's {role}, which {feeder} "
@@ -577,7 +602,8 @@ def find_tensors(graph, *, inputs=None, labels=None, loss=None, train_op=None, t
         ``labels``, ``training``, ``train_fetches`` and ``head`` may be None.
 
     Raises:
-        UserGraphError: a name that is not in the graph (with close matches); a named
+        UserGraphError: a name that is not in the graph (with close matches); named inputs or
+            labels that are a variable (:func:`check_feedable`); a named
             training flag that is not a scalar bool; several training ops and none named;
             no input placeholder or no loss found (saying which flag names it).
     """
@@ -645,6 +671,7 @@ def find_tensors(graph, *, inputs=None, labels=None, loss=None, train_op=None, t
 
     if inputs is not None:
         inputs_tensor = resolve(graph, inputs, "--inputs", source=source)
+        check_feedable(inputs_tensor, "--inputs", "name the placeholder x of --data is fed to (X:0 by convention)")
         found["inputs"] = "named"
     else:
         inputs_tensor = _placeholder_or_none(graph, "X:0")
@@ -662,6 +689,7 @@ def find_tensors(graph, *, inputs=None, labels=None, loss=None, train_op=None, t
 
     if labels is not None:
         labels_tensor = resolve(graph, labels, "--labels", source=source)
+        check_feedable(labels_tensor, "--labels", "name the placeholder y of --data is fed to (y:0 by convention)")
         found["labels"] = "named"
     else:
         labels_tensor = _placeholder_or_none(graph, "y:0")

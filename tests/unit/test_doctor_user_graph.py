@@ -616,6 +616,35 @@ def test_the_conventions_x_and_y_are_placeholders_only():
     assert tensors.inputs.name == "images:0" and tensors.labels.name == "labels:0", tensors.found
 
 
+def test_a_variable_named_as_inputs_labels_or_a_feed_is_one_line_and_exit_2(user_files, capsys):
+    """--labels dense/kernel:0 (a resource handle) ended in a KeyError traceback from the dtype's NumPy lookup."""
+    meta, data = user_files["meta"], user_files["data"]
+    end = {"--inputs": "name the placeholder x of --data is fed to (X:0 by convention)",
+           "--labels": "name the placeholder y of --data is fed to (y:0 by convention)",
+           "--train-feed": "give a placeholder (a keep_prob, a learning rate) or another tensor of values"}
+    for flag, value in (("--labels", "outputs/kernel:0"), ("--labels", "outputs/kernel"), ("--inputs", "hidden1/bias:0"),
+                        ("--train-feed", "outputs/bias:0=1")):
+        code, report, out, err = doctor_cli(capsys, "--graph", meta, "--data", data, flag, value)
+        name = value.split("=")[0].removesuffix(":0") + ":0"
+        assert code == 2 and report is None and out == ""
+        assert one_error_line(err) == (f"tf1-recipes: error: {flag} {name}: the variable {name[:-2]} (VarHandleOp), not a "
+                                       f"tensor a value can be fed to; {end[flag]}")
+
+
+def test_a_tf1_ref_variable_is_no_labels_either():
+    graph = tf1.Graph()
+    with graph.as_default():
+        X = tf1.placeholder(tf.float32, [None, 4], name="X")
+        y = tf1.placeholder(tf.int64, [None], name="y")
+        W = tf1.Variable(tf.zeros([4, 3]), name="W", use_resource=False)  # TF1's VariableV2, dtype float32_ref
+        loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=tf.matmul(X, W)), name="loss")
+        tf1.train.GradientDescentOptimizer(0.1).minimize(loss, name="train_op")
+    assert W.op.type == "VariableV2"
+    with pytest.raises(user_graph.UserGraphError, match=r"^--labels W:0: the variable W \(VariableV2\), not a tensor"):
+        user_graph.find_tensors(graph, labels="W:0")
+    assert user_graph.find_tensors(graph).labels.name == "y:0"
+
+
 @pytest.mark.parametrize("train_op,why", [
     ("save/control_dependency", "runs the Saver's save/SaveV2 (a save or restore, which writes or reads checkpoint files)"),
     ("init", "runs variable initializers (hidden1/bias/Assign, ...)"),
