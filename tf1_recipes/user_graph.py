@@ -210,6 +210,8 @@ def resolve(graph, name, flag, want="tensor", source="the graph"):
     return element
 
 
+#: Op types a feed may name: the graph's placeholders (with or without a default).
+PLACEHOLDER_OP_TYPES = frozenset({"Placeholder", "PlaceholderV2", "PlaceholderWithDefault"})
 #: Op types whose output is a variable itself (its handle, or a ref to its value) rather than a value computed in the run.
 VARIABLE_OP_TYPES = frozenset({"VarHandleOp", "VariableV2", "Variable"})
 
@@ -505,20 +507,24 @@ class Tensors:
             feeder: who feeds the inputs and labels from the data, named when a feed gives one of them.
 
         Raises:
-            UserGraphError: a name not in the graph (with close matches); a variable (:func:`check_feedable`);
-                a value whose shape or kind (bool, integer, number) the tensor does not take; a feed of the inputs
-                or labels.
+            UserGraphError: a name not in the graph (with close matches); a feed of the inputs or labels;
+                a tensor that is not a placeholder (:data:`PLACEHOLDER_OP_TYPES`: a fed loss or logits would
+                replace what the checks measure); a value whose shape or kind (bool, integer, number) the
+                placeholder does not take.
         """
         out = []
         for flag, feed in (("--train-feed", train_feed), ("--eval-feed", eval_feed)):
             resolved = {}
             for key, value in (feed or {}).items():
                 tensor = resolve(graph, key, flag, source=source)
-                check_feedable(tensor, flag, "give a placeholder (a keep_prob, a learning rate) or another tensor of values")
                 for role in ("inputs", "labels"):
                     if getattr(self, role) is not None and tensor.name == getattr(self, role).name:
                         raise UserGraphError(f"{flag} {tensor.name}: that is the model's {role}, which {feeder} "
                                              "feeds from --data; leave it out")
+                if tensor.op.type not in PLACEHOLDER_OP_TYPES:  # a computed tensor fed would override what is measured
+                    raise UserGraphError(f"{flag} {tensor.name}: computed by the graph ({tensor.op.type}), not a placeholder; "
+                                         "a feed gives a placeholder its value (a keep_prob, a fed learning rate), and a "
+                                         "fed computed tensor would replace what the runs measure")
                 array = np.asarray(value)
                 kind = ("bool" if tensor.dtype == tf.bool else "integer" if tensor.dtype.is_integer
                         else "number" if tensor.dtype.is_floating else None)

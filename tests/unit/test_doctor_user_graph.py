@@ -616,19 +616,28 @@ def test_the_conventions_x_and_y_are_placeholders_only():
     assert tensors.inputs.name == "images:0" and tensors.labels.name == "labels:0", tensors.found
 
 
-def test_a_variable_named_as_inputs_labels_or_a_feed_is_one_line_and_exit_2(user_files, capsys):
+def test_a_variable_named_as_inputs_or_labels_is_one_line_and_exit_2(user_files, capsys):
     """--labels dense/kernel:0 (a resource handle) ended in a KeyError traceback from the dtype's NumPy lookup."""
     meta, data = user_files["meta"], user_files["data"]
     end = {"--inputs": "name the placeholder x of --data is fed to (X:0 by convention)",
-           "--labels": "name the placeholder y of --data is fed to (y:0 by convention)",
-           "--train-feed": "give a placeholder (a keep_prob, a learning rate) or another tensor of values"}
-    for flag, value in (("--labels", "outputs/kernel:0"), ("--labels", "outputs/kernel"), ("--inputs", "hidden1/bias:0"),
-                        ("--train-feed", "outputs/bias:0=1")):
+           "--labels": "name the placeholder y of --data is fed to (y:0 by convention)"}
+    for flag, value in (("--labels", "outputs/kernel:0"), ("--labels", "outputs/kernel"), ("--inputs", "hidden1/bias:0")):
         code, report, out, err = doctor_cli(capsys, "--graph", meta, "--data", data, flag, value)
-        name = value.split("=")[0].removesuffix(":0") + ":0"
+        name = value.removesuffix(":0") + ":0"
         assert code == 2 and report is None and out == ""
         assert one_error_line(err) == (f"tf1-recipes: error: {flag} {name}: the variable {name[:-2]} (VarHandleOp), not a "
                                        f"tensor a value can be fed to; {end[flag]}")
+
+
+@pytest.mark.parametrize("feed", ["outputs/bias:0=1", "loss:0=1", "outputs/BiasAdd:0=0.5"])
+@pytest.mark.parametrize("flag", ["--train-feed", "--eval-feed"])
+def test_a_feed_of_anything_but_a_placeholder_is_one_line_and_exit_2(flag, feed, user_files, capsys):
+    """A fed loss was taken: check 1 PASSed on the fed value, and a fed logits made the checks measure a constant."""
+    code, report, out, err = doctor_cli(capsys, "--graph", user_files["meta"], "--data", user_files["data"], flag, feed)
+    name = feed.split("=")[0]
+    line = one_error_line(err)
+    assert code == 2 and report is None and out == ""
+    assert line.startswith(f"tf1-recipes: error: {flag} {name}: computed by the graph (") and "not a placeholder" in line
 
 
 def test_a_tf1_ref_variable_is_no_labels_either():

@@ -278,6 +278,7 @@ def test_a_keep_prob_is_given_with_eval_feed_and_the_dropout_steps_are_skipped(f
     (("--train-feed", "X:0=0.1"), ("--train-feed X:0: that is the model's inputs, which parity feeds from --data",)),
     (("--eval-feed", "learning_rate:0=true"), ("--eval-feed learning_rate:0=True: learning_rate:0 takes float32 []",)),
     (("--train-feed", "learning_rate:0"), ("expected NAME=VALUE",)),
+    (("--eval-feed", "loss:0=0.5"), ("--eval-feed loss:0: computed by the graph (Mean), not a placeholder",)),
 ])
 def test_a_bad_feed_is_one_line(fed_models, capsys, feed, needles):
     code, _, err = _fed_parity(capsys, fed_models, "lr", "build", "--steps", "1", "--train-feed", "learning_rate:0=0.1",
