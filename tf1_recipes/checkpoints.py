@@ -33,7 +33,6 @@ import re
 import shutil
 import socket
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -508,7 +507,7 @@ def _produce(log, config, directory):
         f"No cached {config.recipe}/{config.preset} checkpoint: training it first "
         f"(recipe {config.recipe}, preset {config.preset}) for {directory}"
     )
-    scratch = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", dir=directory.parent))
+    scratch = outputs.new_folder_in(directory.parent, f".{directory.name}.")
     try:
         with _rngs_untouched():
             result = run_recipe(dataclasses.replace(config, out_dir=str(scratch)))

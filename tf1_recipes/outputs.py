@@ -13,6 +13,7 @@ cause and what to do; the command line prints it as one line and exits 2.
 
 import contextlib
 import errno
+import itertools
 import os
 import shutil
 import tempfile
@@ -141,6 +142,28 @@ def writing(path, flag=None, purpose="the output"):
                               f"{write_remedy(err, purpose)}") from None
 
 
+def new_folder_in(home, prefix):
+    """A new, uniquely named folder ``home/<prefix><pid>.<n>`` with the permissions ``mkdir`` gives (the umask's).
+
+    A staged output is renamed into place, so it keeps its staging folder's mode: ``tempfile.mkdtemp``'s
+    owner-only 0700 would leave a user's OUT_DIR unreadable to the rest of the team.
+    """
+    for attempt in itertools.count():
+        candidate = Path(home) / f"{prefix}{os.getpid()}.{attempt}"
+        try:
+            candidate.mkdir()
+            return candidate
+        except FileExistsError:
+            continue
+
+
+def _umask():
+    """The process's umask (POSIX reads it only by setting it: set, then set back)."""
+    mask = os.umask(0o077)
+    os.umask(mask)
+    return mask
+
+
 def write_text(path, text, flag=None, purpose="the output"):
     """Write ``text`` (UTF-8) to ``path`` through a temporary file beside it, renamed once complete.
 
@@ -158,6 +181,7 @@ def write_text(path, text, flag=None, purpose="the output"):
             handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
             with os.fdopen(handle, "w", encoding="utf-8") as fh:
                 fh.write(text)
+            os.chmod(tmp, 0o666 & ~_umask())  # what open() would have made, not mkstemp's owner-only 0600
             os.replace(tmp, path)
     finally:
         if tmp is not None and os.path.exists(tmp):
@@ -167,22 +191,23 @@ def write_text(path, text, flag=None, purpose="the output"):
 
 @contextlib.contextmanager
 def staged_folder(path, flag=None, purpose="the output", last=None):
-    """A block that writes a folder's files into a temporary folder beside ``path`` (yielded);
-    they reach ``path`` only when the block completes.
+    """A block that writes a folder's files into a temporary folder (yielded); they reach ``path`` only
+    when the block completes.
 
-    A new ``path`` is the temporary folder renamed; into an existing one the files are moved
-    one by one (the one named ``last``, e.g. a checkpoint's state file, after the others) and
-    its other files are kept. The temporary folder is removed whatever happens.
+    A new ``path`` is the temporary folder, made beside it, renamed; into an existing one (whose parent
+    may be read-only) the files are moved one by one from a temporary folder inside it (the one named
+    ``last``, e.g. a checkpoint's state file, after the others), and its other files are kept. The
+    temporary folder is removed whatever happens; the folder made has the umask's permissions.
 
     Raises:
         OutputPathError: as :func:`check_folder`, or an OSError inside the block or while moving.
     """
     path = check_folder(path, flag, purpose)
-    parent = make_folder(path.parent, flag, purpose)
+    home = path if path.is_dir() else make_folder(path.parent, flag, purpose)
     staging = None
     try:
         with writing(path, flag, purpose):  # a full, read-only or virtual file system: one line
-            staging = Path(tempfile.mkdtemp(prefix=f".{path.name}.", dir=parent))
+            staging = new_folder_in(home, f".{path.name}.")
             yield staging
             if not path.exists():
                 os.replace(staging, path)

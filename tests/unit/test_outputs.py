@@ -94,6 +94,41 @@ def test_a_file_is_written_whole_or_the_old_one_is_left(tmp_path, monkeypatch):
     assert path.read_text() == "first\n" and tree(tmp_path) == ["sub", "sub/report.json"]  # no temporary file left
 
 
+@pytest.fixture
+def umask_022():
+    old = os.umask(0o022)
+    yield
+    os.umask(old)
+
+
+def test_written_files_and_folders_get_the_umasks_permissions_not_the_temporary_ones(tmp_path, umask_022):
+    """migrate-ckpt's OUT_DIR was mkdtemp's 0700 renamed into place, and a written file mkstemp's 0600."""
+    page = outputs.write_text(tmp_path / "report.json", "{}\n")
+    with outputs.staged_folder(tmp_path / "new") as staging:
+        (staging / "model.ckpt.index").write_bytes(b"x")
+    assert oct(page.stat().st_mode & 0o777) == oct(0o644)
+    assert oct((tmp_path / "new").stat().st_mode & 0o777) == oct(0o755)
+    assert tree(tmp_path) == ["new", "new/model.ckpt.index", "report.json"]
+
+
+def test_an_existing_folder_under_a_read_only_parent_is_written_through_a_folder_inside_it(tmp_path, monkeypatch):
+    """migrate-ckpt refused OUT_DIR, writable and there, because its staging folder went beside it, in a parent
+    this user could not write."""
+    parent = tmp_path / "shared"
+    (parent / "mine").mkdir(parents=True)
+    (parent / "mine" / "notes.txt").write_text("kept\n")
+    real = os.access
+    monkeypatch.setattr(outputs.os, "access", lambda path, mode: False if Path(path) == parent else real(path, mode))
+    with outputs.staged_folder(parent / "mine", "OUT_DIR", last="checkpoint") as staging:
+        assert staging.parent == parent / "mine"
+        (staging / "checkpoint").write_text("state\n")
+        (staging / "model.ckpt.index").write_bytes(b"x")
+    assert tree(parent) == ["mine", "mine/checkpoint", "mine/model.ckpt.index", "mine/notes.txt"]
+    with pytest.raises(outputs.OutputPathError, match="is not writable by this user"):  # a new folder needs the parent
+        with outputs.staged_folder(parent / "new", "OUT_DIR"):
+            pass
+
+
 @pytest.mark.parametrize("number,said,remedy", [
     (30, "Read-only file system", "that file system is read-only; give a path you can write to for the report"),
     (2, "No such file or directory", "give a path you can write to for the report"),  # /proc/x: was "free space"
