@@ -1118,8 +1118,10 @@ class Model:
     notes: list = dataclasses.field(default_factory=list)
 
 
-def read_meta_graph(path):
+def read_meta_graph(path, flag="--graph"):
     """The ``MetaGraphDef`` in the file ``path`` (binary, or text as ``export_meta_graph(as_text=True)`` writes).
+
+    ``flag`` names the option that gave it (``--graph``; ``--tf1`` for parity's ``PREFIX.meta``) in the messages.
 
     Raises:
         UserGraphError: missing, a directory, unreadable, empty, or not a MetaGraphDef
@@ -1135,20 +1137,22 @@ def read_meta_graph(path):
     if not file.exists():
         sibling = Path(f"{path}.meta")
         hint = f" (did you mean {sibling}?)" if sibling.is_file() else ""
-        raise UserGraphError(f"--graph {path}: no such file{hint}; give the model's .meta file")
+        raise UserGraphError(f"{flag} {path}: no such file{hint}; give the model's .meta file")
     if file.is_dir():
-        raise UserGraphError(f"--graph {path}: is a directory; give the model's .meta file (e.g. {file / 'model.ckpt.meta'})")
+        metas = sorted(p.name for p in file.glob("*.meta"))
+        held = f"it holds {', '.join(metas[:5])}" if metas else "it holds no .meta file"
+        raise UserGraphError(f"{flag} {path}: is a directory ({held}); give the model's .meta file")
     saver_file = re.search(r"\.(index|data-\d{5}-of-\d{5})$", file.name)
     if saver_file:
         meta_file = file.with_name(file.name[: saver_file.start()] + ".meta")
         there = f"give {meta_file}, beside it" if meta_file.is_file() else f"give the model's .meta file ({meta_file} is not there; {remedy})"
-        raise UserGraphError(f"--graph {path}: is a file of a Saver checkpoint (the weights), not the graph; {there}")
+        raise UserGraphError(f"{flag} {path}: is a file of a Saver checkpoint (the weights), not the graph; {there}")
     try:
         data = file.read_bytes()
     except OSError as err:
-        raise UserGraphError(f"--graph {path}: cannot be read ({err.strerror or err}); make it readable") from None
+        raise UserGraphError(f"{flag} {path}: cannot be read ({err.strerror or err}); make it readable") from None
     if not data:
-        raise UserGraphError(f"--graph {path}: empty file; {remedy}")
+        raise UserGraphError(f"{flag} {path}: empty file; {remedy}")
     meta = meta_graph_pb2.MetaGraphDef()
     try:
         meta.ParseFromString(data)
@@ -1157,32 +1161,41 @@ def read_meta_graph(path):
         try:
             text_format.Merge(data.decode("utf-8"), meta)
         except (text_format.ParseError, UnicodeDecodeError):
-            raise UserGraphError(f"--graph {path}: damaged or not a MetaGraphDef ({len(data)} bytes; neither binary nor "
+            raise UserGraphError(f"{flag} {path}: damaged or not a MetaGraphDef ({len(data)} bytes; neither binary nor "
                                  f"text protobuf parses); {remedy}") from None
     if not meta.graph_def.node:
-        raise UserGraphError(f"--graph {path}: holds no graph ({len(data)} bytes parse as an empty MetaGraphDef: "
+        raise UserGraphError(f"{flag} {path}: holds no graph ({len(data)} bytes parse as an empty MetaGraphDef: "
                              f"damaged or another kind of file); {remedy}")
     return meta
 
 
-def import_graph(path):
+def import_graph(path, flag="--graph"):
     """``(graph, meta_graph_def)``: the ``.meta`` at ``path`` imported into a fresh ``tf.Graph`` (devices cleared).
 
     Raises:
-        UserGraphError: as :func:`read_meta_graph`, or the graph does not import (an op this
-            TensorFlow does not have, a damaged collection).
+        UserGraphError: as :func:`read_meta_graph` (``flag`` as there), or the graph does not import (an op this
+            TensorFlow does not have, a damaged collection), or it lists none of its variables in a variable
+            collection (exported with ``collection_list=[]``): none could be initialised or restored.
     """
     from google.protobuf.message import DecodeError
 
-    meta = read_meta_graph(path)
+    meta = read_meta_graph(path, flag)
     graph = tf1.Graph()
     try:
         with graph.as_default():
             tf1.train.import_meta_graph(meta, clear_devices=True)
     except (DecodeError, ValueError, KeyError, TypeError, tf.errors.OpError) as err:
         cause = error_cause(err)
-        raise UserGraphError(f"--graph {path}: does not import ({cause[:200]}); export it again with this model's code, "
+        raise UserGraphError(f"{flag} {path}: does not import ({cause[:200]}); export it again with this model's code, "
                              f"or check it was made by a TensorFlow with the same ops") from None
+    variable_ops = [op for op in graph.get_operations() if op.type in VARIABLE_OP_TYPES]
+    listed = {v.op for key in (tf1.GraphKeys.GLOBAL_VARIABLES, tf1.GraphKeys.LOCAL_VARIABLES) for v in graph.get_collection(key)}
+    if variable_ops and not listed:
+        shown = ", ".join(op.name for op in variable_ops[:3]) + (", ..." if len(variable_ops) > 3 else "")
+        raise UserGraphError(f"{flag} {path}: lists none of its {len(variable_ops)} variables ({shown}) in a variable "
+                             "collection (it was exported with collection_list=[]), so none can be initialised or restored; "
+                             "export it again with its collections (Saver.save writes PREFIX.meta; "
+                             "tf.compat.v1.train.export_meta_graph keeps them by default)")
     return graph, meta
 
 
@@ -1202,7 +1215,7 @@ def checkpoint_prefix(path, flag="--checkpoint"):
             prefix = checkpoints.prefix_in_directory(path)
         except checkpoints.CheckpointError as err:
             raise UserGraphError(f"{flag} {err}") from None
-        return prefix, f"{flag} {path} is a folder: its checkpoint state file names {prefix}"
+        return prefix, f"{flag} {path} is a folder: using its latest checkpoint, {prefix}"
     prefix, suffix = checkpoints.strip_suffix(path)
     if suffix and Path(f"{prefix}.index").is_file():
         return prefix, f"{flag} {path} is one of its files: using the prefix {prefix}"
@@ -1217,7 +1230,7 @@ OPTIONAL_VARIABLE = re.compile(r"(^|/)(global_step|beta[12]_power|[^/]*(Adam|Mom
                                r"Adadelta)[^/]*)(_\d+)?$")
 
 
-def load_model(meta, checkpoint=None, flag="--checkpoint"):
+def load_model(meta, checkpoint=None, flag="--checkpoint", meta_flag="--graph"):
     """A :class:`Model`: the graph of ``meta`` and a session with its checkpoint's values, or its initial values.
 
     Args:
@@ -1226,6 +1239,7 @@ def load_model(meta, checkpoint=None, flag="--checkpoint"):
         checkpoint: a Saver prefix (or one of its files, or a folder with a ``checkpoint``
             state file); None: every variable gets its initial value (``global_variables_initializer``).
         flag: the option that named the checkpoint, for the messages (``--checkpoint``, ``--tf1``).
+        meta_flag: the option that named the graph, for :func:`import_graph`'s messages.
 
     Every tensor of the checkpoint is read (so its CRC is checked) before any value is
     loaded. Each variable of the graph is set from the checkpoint entry of its name
@@ -1241,7 +1255,7 @@ def load_model(meta, checkpoint=None, flag="--checkpoint"):
     """
     from tf1_recipes import checkpoints
 
-    graph, _ = import_graph(meta)
+    graph, _ = import_graph(meta, meta_flag)
     notes = []
     values, prefix = None, None
     if checkpoint is not None:

@@ -134,7 +134,7 @@ def test_a_damaged_saver_file_is_one_line_naming_it_and_nothing_is_written(tf1_c
         assert f"no TF1 checkpoint at {copy / 'model.ckpt'}: {copy / name} is missing" in line
     else:
         assert f"{copy / name} " in line or f"{copy / name};" in line, line
-        assert "re-save it (run the recipe again with --out) or give another TF1 checkpoint" in line
+        assert "re-save it (Saver.save in your training script; for a recipe, run it again with --out) or give another TF1 checkpoint" in line
 
 
 

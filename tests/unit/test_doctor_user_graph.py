@@ -10,8 +10,10 @@ left out (``--check``), so each test runs in seconds.
 
 import json
 import math
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -600,6 +602,39 @@ def test_a_bad_model_or_checkpoint_is_one_line_and_exit_2(tmp_path, user_files, 
         code, report, out, err = doctor_cli(capsys, *argv, "--data", data)
         line = one_error_line(err)
         assert code == 2 and report is None and expected in line, (argv, line)
+
+
+def test_a_meta_without_its_variable_collections_or_a_folder_is_one_line_and_exit_2(tmp_path, user_files, capsys):
+    """A .meta exported with collection_list=[] ran every check on nothing ('restored (0 of 0)', exit 0)."""
+    meta, prefix, data = user_files["meta"], user_files["prefix"], user_files["data"]
+    bare = tmp_path / "bare.meta"
+    graph = tf1.Graph()
+    with graph.as_default():
+        tf1.train.import_meta_graph(meta)
+        tf1.train.export_meta_graph(str(bare), collection_list=[])
+    code, report, out, err = doctor_cli(capsys, "--graph", str(bare), "--checkpoint", prefix, "--data", data)
+    assert code == 2 and report is None and out == ""
+    assert one_error_line(err) == (
+        f"tf1-recipes: error: --graph {bare}: lists none of its 4 variables (hidden1/kernel, hidden1/bias, outputs/kernel, "
+        "...) in a variable collection (it was exported with collection_list=[]), so none can be initialised or restored; "
+        "export it again with its collections (Saver.save writes PREFIX.meta; tf.compat.v1.train.export_meta_graph keeps "
+        "them by default)")
+    for folder, held in ((tmp_path, "it holds bare.meta"), (tmp_path / "empty.meta", "it holds no .meta file")):
+        folder.mkdir(exist_ok=True)
+        code, report, out, err = doctor_cli(capsys, "--graph", str(folder), "--data", data)
+        assert code == 2 and one_error_line(err) == (f"tf1-recipes: error: --graph {folder}: is a directory ({held}); "
+                                                     "give the model's .meta file")
+
+
+def test_a_copied_folder_is_read_from_its_own_checkpoint_and_the_note_names_it(tmp_path, user_files, capsys):
+    """The folder's note named the prefix in its state file (the original folder's), not the one used."""
+    copy = tmp_path / "copy"
+    shutil.copytree(Path(user_files["prefix"]).parent, copy)  # its state file names the original's absolute path
+    code, report, out, err = doctor_cli(capsys, "--graph", str(copy / "model.ckpt.meta"), "--checkpoint", str(copy),
+                                        "--data", user_files["data"], "--check", "initial_loss")
+    assert code in (0, 1) and report is not None
+    assert f"which is outside this directory (folder moved or copied?): using {copy / 'model.ckpt'} beside it" in err
+    assert f"note: --checkpoint {copy} is a folder: using its latest checkpoint, {copy / 'model.ckpt'}" in out
 
 
 def test_the_conventions_x_and_y_are_placeholders_only():

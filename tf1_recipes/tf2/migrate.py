@@ -35,7 +35,7 @@ import tensorflow as tf
 from tf1_recipes import checkpoints, outputs
 from tf1_recipes.tf2.mapping import CheckpointMismatchError, Entry, Row, format_rows, map_checkpoint, natural_key  # noqa: F401 (re-exported)
 
-REMEDY_TF1 = "re-save it (run the recipe again with --out) or give another TF1 checkpoint"
+REMEDY_TF1 = "re-save it (Saver.save in your training script; for a recipe, run it again with --out) or give another TF1 checkpoint"
 REMEDY_TF2 = "run migrate-ckpt again into an empty directory"
 
 

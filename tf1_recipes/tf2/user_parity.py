@@ -252,7 +252,7 @@ def compare_model(tf1, tf2, data, *, maps=(), names=None, steps=0, batch_size=DE
     if len(data) < batch_size:
         raise ParityInputError(f"{data.source}: {len(data)} examples, fewer than --batch-size {batch_size}; "
                                "give more examples or a smaller --batch-size")
-    model_tf1 = user_graph.load_model(str(meta), prefix, "--tf1")
+    model_tf1 = user_graph.load_model(str(meta), prefix, "--tf1", meta_flag="--tf1")
     notes += model_tf1.notes
     graph, session = model_tf1.graph, model_tf1.session
     tensors = user_graph.find_tensors(graph, **(names or {}), source=str(meta))
