@@ -417,6 +417,26 @@ def test_a_placeholder_nothing_feeds_is_one_line_naming_it_and_feeds_are_taken(t
     assert "so a model with a second batch-shaped input cannot be examined as it is" in err
 
 
+def test_trained_weights_with_keep_prob_dropout_are_judged_in_the_eval_feeds_mode(tmp_path, mnist):
+    """With keep_prob fed 0.2 for training and 1.0 for evaluations, check 1 measured training mode only and WARNed
+    that trained weights "do no better than chance" (the inference mode was measured only for a training flag)."""
+    x, y = mnist
+    graph = keep_prob_mlp()
+    with tf1.Session(graph=graph) as session:
+        session.run(tf1.variables_initializer(graph.get_collection(tf1.GraphKeys.GLOBAL_VARIABLES)))
+        feed = {"X:0": x[:512], "y:0": y[:512], "keep_prob:0": 0.9, "learning_rate:0": 0.5}
+        meta, prefix = save_graph(graph, tmp_path / "model", session, train_steps=60, feed=feed, fetch="train_op")
+    data = save_npz(tmp_path / "data.npz", x[:512], y[:512])
+    feeds = dict(train_feed={"learning_rate:0": 0.1, "keep_prob:0": 0.05}, eval_feed={"keep_prob:0": 1.0})
+    found = doctor.diagnose(meta, data, checkpoint=prefix, budget=QUICK, checks=["initial_loss"], **feeds).finding("initial_loss")
+    numbers = found.numbers
+    assert numbers["loss"] > numbers["expected"] * 0.75 > numbers["inference_loss"], numbers  # only inference mode passes
+    assert found.status == "PASS" and "below chance in inference mode" in found.summary, found
+    same = doctor.diagnose(meta, data, checkpoint=prefix, budget=QUICK, checks=["initial_loss"],
+                           train_feed=feeds["train_feed"], eval_feed={"keep_prob:0": 0.05}).finding("initial_loss")
+    assert "inference_loss" not in same.numbers and same.status == "WARN"  # no inference mode to measure
+
+
 def test_tensorflows_error_is_told_by_its_cause_not_its_heading():
     """A check that could not run said only 'InvalidArgumentError: Graph execution error:'."""
     from tf1_recipes.compat import error_cause

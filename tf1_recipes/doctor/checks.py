@@ -84,9 +84,10 @@ def check_initial_loss(target, budget):
     Chance is -ln(1/C) for a softmax over C classes and ln 2 for a sigmoid output (each
     logit a binary choice): the cross-entropy of logits at zero, whatever the class balance
     (the label distribution is reported beside it). Fresh weights should start there;
-    restored (trained) weights should be at or below it. With a training flag the
-    inference-mode loss is measured too: a training-mode loss far above it, with dropout in
-    the graph, is dropout's doing (the rates are listed), not the initialisation's.
+    restored (trained) weights should be at or below it. With an inference mode (a training flag,
+    or an ``eval_feed`` unlike the ``train_feed``: ``keep_prob``) the inference-mode loss is measured
+    too: a training-mode loss far above it, with dropout in the graph, is dropout's doing (the rates
+    are listed), not the initialisation's.
     """
     n_classes = target.n_classes
     if n_classes is None or n_classes < 2:
@@ -116,7 +117,7 @@ def check_initial_loss(target, budget):
     numbers["dropout"] = [{"scope": d.scope, "rate": d.rate, "in_training_mode_only": d.branch is not None}
                           for d in dropouts]
     inference = None
-    if target.training is not None:
+    if target.has_inference_mode:
         inference = float(target.run(target.data_loss, batch, mode="eval"))
         numbers["inference_loss"] = inference
     summary = (f"{_fmt(loss)} on {len(batch[0])} examples vs {baseline} = {expected:.4f} ({diff:+.3f}); "
@@ -124,7 +125,8 @@ def check_initial_loss(target, budget):
     if inference is not None and dropouts:
         summary += f"; inference mode {_fmt(inference)}"
     if target.restored:
-        return _restored_initial_loss(target, loss, expected, baseline, summary, numbers, details)
+        dropout_free = inference if dropouts and inference is not None and math.isfinite(inference) else None
+        return _restored_initial_loss(target, loss, expected, baseline, summary, numbers, details, dropout_free)
     pass_band, fail_band = _initial_loss_band(expected)
     if not math.isfinite(loss) or abs(diff) > fail_band:
         status = FAIL
@@ -148,13 +150,15 @@ def check_initial_loss(target, budget):
     return Finding("initial_loss", status, summary, advice, numbers, details)
 
 
-def _restored_initial_loss(target, loss, expected, baseline, summary, numbers, details):
+def _restored_initial_loss(target, loss, expected, baseline, summary, numbers, details, inference=None):
     """Check 1 on restored weights: trained ones sit below chance.
 
     A model restored whole (``doctor --graph --checkpoint``: every model variable from the
     checkpoint) that does no better than chance does not fit these data; a recipe that
     restores some layers and builds new ones on them (the reuse recipes) has no baseline
-    to meet, so it SKIPs unless its loss is already below chance.
+    to meet, so it SKIPs unless its loss is already below chance. ``inference``: the
+    inference-mode loss of a model with dropout (None otherwise), which trained weights are
+    judged by when training mode's dropout keeps the loss above the line.
     """
     numbers["restored"] = True
     if not math.isfinite(loss):
@@ -163,6 +167,10 @@ def _restored_initial_loss(target, loss, expected, baseline, summary, numbers, d
     if loss <= expected * (1 - INITIAL_LOSS_PASS):
         return Finding("initial_loss", PASS, f"restored (trained) weights: {summary}; below chance, as trained weights "
                        f"are ({baseline} applies to fresh ones)", numbers=numbers, details=details)
+    if inference is not None and inference <= expected * (1 - INITIAL_LOSS_PASS):
+        return Finding("initial_loss", PASS, f"restored (trained) weights: {summary}; below chance in inference mode, as "
+                       f"trained weights are (training mode's dropout raises the loss; {baseline} applies to fresh "
+                       "ones)", numbers=numbers, details=details)
     if not target.restored_all:
         return Finding("initial_loss", SKIP, f"the model starts from restored weights, some layers maybe new "
                        f"(loss {_fmt(loss)}): the {baseline} baseline applies to a fresh initialisation",

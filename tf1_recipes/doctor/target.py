@@ -206,6 +206,14 @@ class Target:
         idx = rng.choice(len(X_pool), size=min(n, len(X_pool)), replace=False)
         return X_pool[idx], y_pool[idx]
 
+    @property
+    def has_inference_mode(self):
+        """Whether an evaluation feeds the model otherwise than a training step: a training flag, or an
+        ``eval_feed`` value unlike the ``train_feed``'s (``keep_prob`` 1.0 where training feeds 0.5)."""
+        train = {tensor.name: np.asarray(value).tolist() for tensor, value in self.train_extra_feed.items()}
+        return self.training is not None or any(train.get(tensor.name) != np.asarray(value).tolist()
+                                                for tensor, value in self.eval_extra_feed.items())
+
     def feed(self, batch, mode="train"):
         """Feed dict for a batch, with the training or evaluation extras.
 
