@@ -711,11 +711,31 @@ COMMANDS["runs"] = cmd_runs
 COMMANDS["parity"] = cmd_parity
 
 
+#: What an interrupted (Ctrl-C) command leaves, said after "interrupted"; a command not listed has nothing to add.
+INTERRUPTED = {"run": "with --out, its run record marks the run as interrupted",
+               "check": "with --out, the run in progress is recorded as interrupted",
+               "migrate-ckpt": "OUT_DIR is written only once the conversion completes, so nothing was written there"}
+
+
 def main(argv=None):
-    """Entry point of the ``tf1-recipes`` console script and ``python -m tf1_recipes``."""
+    """Entry point of the ``tf1-recipes`` console script and ``python -m tf1_recipes``.
+
+    Returns the exit status: 0, 1 (a comparison FAILed), 2 (bad input: one line on stderr), 130 (interrupted
+    with Ctrl-C, at any moment from here on, TensorFlow's import included: one line, no traceback).
+    """
+    argv = sys.argv[1:] if argv is None else argv
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        command = next((a for a in argv if not a.startswith("-")), None)
+        said = INTERRUPTED.get(command)
+        print(f"tf1-recipes: interrupted{f'; {said}' if said else ''}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _main(argv):
     import tf1_recipes
 
-    argv = sys.argv[1:] if argv is None else argv
     if tf1_recipes.LEGACY_KERAS_PROBLEM:  # before TensorFlow loads: one line, not an ImportError's traceback
         print(f"tf1-recipes: error: {tf1_recipes.LEGACY_KERAS_PROBLEM}", file=sys.stderr)
         return EXIT_USAGE
@@ -792,9 +812,6 @@ def _dispatch(command, args):
         print(f"tf1-recipes: error: {where}: permission denied: it, or a folder on its path, is not open to this user; "
               "change the permissions or give another path", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        print("tf1-recipes: interrupted; the run record (if --out) marks the run as interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
 
 
 def main_for_recipe(name, argv=None):

@@ -127,6 +127,25 @@ def test_a_scripts_usage_error_is_one_line_and_exit_2(script, capsys):
         f"{script}: error: unrecognized arguments: --no-such-flag; see {script} --help"]
 
 
+@pytest.mark.parametrize("where", ["_dispatch", "build_parser"])
+@pytest.mark.parametrize("argv,said", [
+    (["migrate-ckpt", "a/model.ckpt", "out", "--to", "m.py:f"],
+     "tf1-recipes: interrupted; OUT_DIR is written only once the conversion completes, so nothing was written there"),
+    (["run", "batch_norm", "--out", "runs"], "tf1-recipes: interrupted; with --out, its run record marks the run as interrupted"),
+    (["doctor", "batch_norm"], "tf1-recipes: interrupted"),
+])
+def test_ctrl_c_at_any_moment_is_one_line_and_exit_130(argv, said, where, capsys, monkeypatch):
+    """Ctrl-C while TensorFlow was being imported (the first seconds of a command, before _dispatch's handler) printed
+    KeyboardInterrupt's traceback; and every command said a run record marks it, including those that write none."""
+    def pressed(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(cli, where, pressed)
+    assert cli.main(argv) == cli.EXIT_INTERRUPTED == 130
+    captured = capsys.readouterr()
+    assert captured.err.splitlines() == [said] and captured.out == ""
+
+
 def test_missing_data_is_one_clear_line_and_exit_code_2(capsys, tmp_path, monkeypatch):
     from tf1_recipes import data
 
