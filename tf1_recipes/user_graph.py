@@ -722,12 +722,24 @@ class Dropout:
 
     ``scope``: its name scope (``dnn/dropout``); ``branch``: the cond branch function holding
     it (``tf.layers.dropout(training=flag)`` builds it inside a ``cond`` on the flag), None
-    when it sits in the graph itself (always on).
+    when it sits in the graph itself (always on). ``rate_tensor``: the rate as the graph computes
+    it (``1 - keep_prob`` of a fed ``keep_prob``), for one in the graph itself; None inside a branch.
     """
 
     scope: str
     rate: float = None
     branch: str = None
+    rate_tensor: object = dataclasses.field(default=None, repr=False, compare=False)
+
+    def rate_fed(self, session, feed):
+        """The rate under ``feed`` ({placeholder: value}, e.g. ``keep_prob`` 1.0 -> 0.0): the constant rate, or the
+        graph's rate run in ``session``; None inside a cond branch or where ``feed`` does not determine it."""
+        if self.rate is not None or self.rate_tensor is None:
+            return self.rate
+        try:
+            return float(session.run(self.rate_tensor, feed_dict=feed))
+        except (tf.errors.OpError, TypeError, ValueError):
+            return None
 
     def describe(self):
         rate = f"rate {self.rate:g}" if self.rate is not None else "a rate computed in the graph"
@@ -752,7 +764,7 @@ def dropout_layers(graph):
         if op.type == "GreaterEqual" and _DROPOUT_MASK.search(op.name) and not op.name.startswith("gradients"):
             rate_op = op.inputs[1].op
             rate = float(tf.make_ndarray(rate_op.get_attr("value"))) if rate_op.type == "Const" else None
-            found.append(Dropout(op.name.rsplit("/", 1)[0], rate))
+            found.append(Dropout(op.name.rsplit("/", 1)[0], rate, rate_tensor=op.inputs[1]))
     for function in graph.as_graph_def().library.function:
         name = function.signature.name
         if "_grad_" in name or name.endswith("_grad"):

@@ -273,6 +273,17 @@ def test_a_keep_prob_is_given_with_eval_feed_and_the_dropout_steps_are_skipped(f
     _one_line_error(code, err, "keep_prob:0 (float32 [], which the loss needs)", "--eval-feed NAME=VALUE")
 
 
+def test_keep_prob_fed_1_in_training_lets_the_steps_be_compared(fed_models, capsys):
+    """Steps SKIPped for 'dropout draws its own random mask on each side' whatever keep_prob was fed: at 1.0 it
+    drops nothing, and the steps of a port without dropout can be compared."""
+    code, out, err = _fed_parity(capsys, fed_models, "keep_prob", "build", "--steps", "2",
+                                 "--eval-feed", "keep_prob:0=1.0", "--train-feed", "keep_prob:0=1.0", "--json")
+    assert code == 0, out + err
+    checks = {c["name"]: c["status"] for c in _report(out)["checks"]}
+    assert checks["2 training steps: loss at every step"] == checks["2 training steps: every variable after the last"] \
+        == "PASS", checks
+
+
 @pytest.mark.parametrize("feed,needles", [
     (("--train-feed", "learning_rat:0=0.1"), ("--train-feed 'learning_rat:0'", "close matches: learning_rate:0")),
     (("--train-feed", "X:0=0.1"), ("--train-feed X:0: that is the model's inputs, which parity feeds from --data",)),
