@@ -467,6 +467,22 @@ def test_fewer_examples_than_a_check_samples_are_used_once_each_and_said(tmp_pat
             "numbers are as noisy as that few examples make them") in report["notes"]
 
 
+def test_one_example_through_batch_norm_is_not_called_a_dead_layer(tmp_path, mnist, capsys):
+    """Wiring FAILed 'all-zero gradient (a frozen or dead layer)' below a batch norm fed one example, which it
+    normalises to its beta whatever the weights; the note said "1 examples"."""
+    meta, _ = save_graph(mlp(batch_norm=True), tmp_path / "model")
+    data = save_npz(tmp_path / "data.npz", mnist[0][:1], mnist[1][:1])
+    code, report, out, err = doctor_cli(capsys, "--graph", meta, "--data", data, "--check", "wiring")
+    wiring = finding(report, "wiring")
+    assert code == 0 and wiring["status"] == "WARN", out
+    assert ("hidden1/kernel:0: all-zero gradient on one example: batch norm normalises a batch of 1 to its beta, so the "
+            "layers below it get no gradient; give --data more examples") in wiring["summary"]
+    assert "dead layer" not in out and any(n.startswith("the data hold 1 example, fewer") for n in report["notes"])
+    data = save_npz(tmp_path / "two.npz", mnist[0][:2], mnist[1][:2])  # two examples: gradients again
+    code, report, out, err = doctor_cli(capsys, "--graph", meta, "--data", data, "--check", "wiring")
+    assert "all-zero gradient" not in out, out
+
+
 def test_labels_are_fed_with_a_note_saying_what_they_became(tmp_path, mnist, capsys):
     x, y = mnist
     meta, _ = save_graph(mlp(), tmp_path / "model")

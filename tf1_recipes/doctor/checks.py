@@ -302,7 +302,11 @@ def check_wiring(target, budget):
                                 "norm": float(np.linalg.norm(g)),
                                 "weight_rms": float(np.sqrt(np.mean(w**2))) if w.size else 0.0,
                                 "trained": None if updated is None else v.name in updated}
-        if not np.any(g):
+        if not np.any(g) and len(batch[0]) == 1 and _bn_layers(target):
+            # Batch norm over one example: every unit minus the batch mean is 0, so below it nothing gets a gradient.
+            warnings.append(f"{v.name}: all-zero gradient on one example: batch norm normalises a batch of 1 to its "
+                            "beta, so the layers below it get no gradient; give --data more examples")
+        elif not np.any(g):
             failures.append(f"{v.name}: all-zero gradient (a frozen or dead layer)")
         elif updated is not None and updated and v.name not in updated:
             details.append(f"{v.name}: has a gradient but the training step does not update it (frozen by var_list)")

@@ -49,8 +49,9 @@ def run_checks(target, budget=None, checks=None):
     notes = list(target.notes)
     largest = max(budget.loss_batch, budget.wiring_batch, budget.lr_batch)
     if target.data is not None and len(target.data[0]) < largest:
-        notes.append(f"the data hold {len(target.data[0])} examples, fewer than the {largest} a check samples: the "
-                     "checks take all of them, and their numbers are as noisy as that few examples make them")
+        held = len(target.data[0])
+        notes.append(f"the data hold {held} example{'s' if held != 1 else ''}, fewer than the {largest} a check samples: "
+                     "the checks take all of them, and their numbers are as noisy as that few examples make them")
     return Report(target.name, findings, time.perf_counter() - start, notes)
 
 
