@@ -478,6 +478,7 @@ def test_one_example_through_batch_norm_is_not_called_a_dead_layer(tmp_path, mni
     assert ("hidden1/kernel:0: all-zero gradient on one example: batch norm normalises a batch of 1 to its beta, so the "
             "layers below it get no gradient; give --data more examples") in wiring["summary"]
     assert "dead layer" not in out and any(n.startswith("the data hold 1 example, fewer") for n in report["notes"])
+    assert "gets inf times" not in out and wiring["numbers"]["first_to_last_kernel_gradient_ratio"] is None  # 0 / 0
     data = save_npz(tmp_path / "two.npz", mnist[0][:2], mnist[1][:2])  # two examples: gradients again
     code, report, out, err = doctor_cli(capsys, "--graph", meta, "--data", data, "--check", "wiring")
     assert "all-zero gradient" not in out, out

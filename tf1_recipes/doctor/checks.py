@@ -322,13 +322,14 @@ def check_wiring(target, budget):
     ratio = None
     if len(kernels) >= 2:
         first, last = per_variable[kernels[0]]["rms"], per_variable[kernels[-1]]["rms"]
-        ratio = first / last if last > 0 else math.inf
-        if ratio < VANISHING_RATIO:
-            warnings.append(f"vanishing gradients in the lower layers: {kernels[0]} gets {ratio:.2g} of "
-                            f"{kernels[-1]}'s gradient (RMS)")
-        elif ratio > 1 / VANISHING_RATIO:
-            warnings.append(f"exploding gradients in the lower layers: {kernels[0]} gets {ratio:.2g} times "
-                            f"{kernels[-1]}'s gradient (RMS)")
+        if first > 0 or last > 0:  # both 0: no ratio (their all-zero gradients are said above)
+            ratio = first / last if last > 0 else math.inf
+            if ratio < VANISHING_RATIO:
+                warnings.append(f"vanishing gradients in the lower layers: {kernels[0]} gets {ratio:.2g} of "
+                                f"{kernels[-1]}'s gradient (RMS)")
+            elif ratio > 1 / VANISHING_RATIO:
+                warnings.append(f"exploding gradients in the lower layers: {kernels[0]} gets {ratio:.2g} times "
+                                f"{kernels[-1]}'s gradient (RMS)")
     global_norm = math.sqrt(sum(s["norm"] ** 2 for s in per_variable.values()))
     clipping = _clipping(target)
     numbers = {"global_gradient_norm": global_norm, "first_to_last_kernel_gradient_ratio": ratio,
