@@ -712,8 +712,8 @@ COMMANDS["parity"] = cmd_parity
 
 
 #: What an interrupted (Ctrl-C) command leaves, said after "interrupted"; a command not listed has nothing to add.
-INTERRUPTED = {"run": "with --out, its run record marks the run as interrupted",
-               "check": "with --out, the run in progress is recorded as interrupted",
+INTERRUPTED = {"run": "with --out, a run that had started is recorded as interrupted",
+               "check": "with --out, a run in progress is recorded as interrupted",
                "migrate-ckpt": "OUT_DIR is written only once the conversion completes, so nothing was written there"}
 
 

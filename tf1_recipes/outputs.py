@@ -16,7 +16,6 @@ import errno
 import itertools
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
 
@@ -157,11 +156,15 @@ def new_folder_in(home, prefix):
             continue
 
 
-def _umask():
-    """The process's umask (POSIX reads it only by setting it: set, then set back)."""
-    mask = os.umask(0o077)
-    os.umask(mask)
-    return mask
+def _new_file_in(home, prefix, suffix):
+    """``(descriptor, path)`` of a new, uniquely named file ``home/<prefix><pid>.<n><suffix>``, open for writing,
+    with the permissions ``open`` gives (0666 less the umask), unlike ``tempfile.mkstemp``'s owner-only 0600."""
+    for attempt in itertools.count():
+        candidate = Path(home) / f"{prefix}{os.getpid()}.{attempt}{suffix}"
+        try:
+            return os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), str(candidate)
+        except FileExistsError:
+            continue
 
 
 def write_text(path, text, flag=None, purpose="the output"):
@@ -178,10 +181,9 @@ def write_text(path, text, flag=None, purpose="the output"):
     try:
         with writing(path, flag, purpose):
             path.parent.mkdir(parents=True, exist_ok=True)
-            handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+            handle, tmp = _new_file_in(path.parent, f".{path.name}.", ".part")
             with os.fdopen(handle, "w", encoding="utf-8") as fh:
                 fh.write(text)
-            os.chmod(tmp, 0o666 & ~_umask())  # what open() would have made, not mkstemp's owner-only 0600
             os.replace(tmp, path)
     finally:
         if tmp is not None and os.path.exists(tmp):

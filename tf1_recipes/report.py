@@ -6,7 +6,7 @@ with the goldens of ``--against DIR``, e.g. recorded on another TensorFlow versi
 writes ``DIR/index.html`` with one PNG per recipe beside it (matplotlib draws them).
 
 Every input is read and checked before anything is written, and the page is rendered in a
-temporary folder beside DIR and moved into place: a damaged record or golden, or a missing
+temporary folder (beside DIR, or inside it when it exists) and moved into place: a damaged record or golden, or a missing
 matplotlib, leaves DIR as it was. Records that cannot be compared (an interrupted run, a
 ``doctor`` record, a recipe this version does not know) are skipped, and the table and the
 page say how many and why.
@@ -222,7 +222,7 @@ def render(runs_dir, out_dir, golden_dir=None):
     """Write ``out_dir/index.html``, its PNGs and report.json; returns (index path, table rows, skipped).
 
     Records, goldens and references are all read (and checked) and matplotlib loaded before
-    anything is written; the files are rendered into a temporary folder beside ``out_dir``
+    anything is written; the files are rendered into a temporary folder (beside ``out_dir``, inside it when it exists)
     and moved into it only when every one is written.
 
     Raises:

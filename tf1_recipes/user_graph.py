@@ -521,10 +521,13 @@ class Tensors:
                     if getattr(self, role) is not None and tensor.name == getattr(self, role).name:
                         raise UserGraphError(f"{flag} {tensor.name}: that is the model's {role}, which {feeder} "
                                              "feeds from --data; leave it out")
+                wanted = "give a placeholder (a keep_prob, a fed learning rate)"
+                check_feedable(tensor, flag, wanted)
                 if tensor.op.type not in PLACEHOLDER_OP_TYPES:  # a computed tensor fed would override what is measured
-                    raise UserGraphError(f"{flag} {tensor.name}: computed by the graph ({tensor.op.type}), not a placeholder; "
-                                         "a feed gives a placeholder its value (a keep_prob, a fed learning rate), and a "
-                                         "fed computed tensor would replace what the runs measure")
+                    behind = [t.name for t in tensor.op.inputs if t.op.type in PLACEHOLDER_OP_TYPES]
+                    hint = f"; it reads the placeholder {behind[0]}: feed that" if len(behind) == 1 else ""
+                    raise UserGraphError(f"{flag} {tensor.name}: computed by the graph ({tensor.op.type}), not a placeholder, "
+                                         f"and its fed value would replace what the runs measure; {wanted}{hint}")
                 array = np.asarray(value)
                 kind = ("bool" if tensor.dtype == tf.bool else "integer" if tensor.dtype.is_integer
                         else "number" if tensor.dtype.is_floating else None)
@@ -1151,8 +1154,8 @@ def read_meta_graph(path, flag="--graph"):
         hint = f" (did you mean {sibling}?)" if sibling.is_file() else ""
         raise UserGraphError(f"{flag} {path}: no such file{hint}; give the model's .meta file")
     if file.is_dir():
-        metas = sorted(p.name for p in file.glob("*.meta"))
-        held = f"it holds {', '.join(metas[:5])}" if metas else "it holds no .meta file"
+        metas = sorted(p.name for p in file.glob("*.meta") if p.is_file())
+        held = f"it holds {', '.join(metas[:5])}{', ...' if len(metas) > 5 else ''}" if metas else "it holds no .meta file"
         raise UserGraphError(f"{flag} {path}: is a directory ({held}); give the model's .meta file")
     saver_file = re.search(r"\.(index|data-\d{5}-of-\d{5})$", file.name)
     if saver_file:
@@ -1202,11 +1205,14 @@ def import_graph(path, flag="--graph"):
                              f"or check it was made by a TensorFlow with the same ops") from None
     variable_ops = [op for op in graph.get_operations() if op.type in VARIABLE_OP_TYPES]
     listed = {v.op for key in (tf1.GraphKeys.GLOBAL_VARIABLES, tf1.GraphKeys.LOCAL_VARIABLES) for v in graph.get_collection(key)}
-    if variable_ops and not listed:
-        shown = ", ".join(op.name for op in variable_ops[:3]) + (", ..." if len(variable_ops) > 3 else "")
-        raise UserGraphError(f"{flag} {path}: lists none of its {len(variable_ops)} variables ({shown}) in a variable "
-                             "collection (it was exported with collection_list=[]), so none can be initialised or restored; "
-                             "export it again with its collections (Saver.save writes PREFIX.meta; "
+    unlisted = [op.name for op in variable_ops if op not in listed]
+    if unlisted:  # neither initialised nor restored: every check would fail on an uninitialised variable
+        shown = ", ".join(unlisted[:3]) + (", ..." if len(unlisted) > 3 else "")
+        which = (f"none of its {len(variable_ops)} variables ({shown}) in a" if len(unlisted) == len(variable_ops)
+                 else f"{len(unlisted)} of its {len(variable_ops)} variables ({shown}) in no")
+        raise UserGraphError(f"{flag} {path}: lists {which} variable collection (it was exported with "
+                             "collection_list=[], or they were made with collections=[]), so they cannot be initialised or "
+                             "restored; export it again with its collections (Saver.save writes PREFIX.meta; "
                              "tf.compat.v1.train.export_meta_graph keeps them by default)")
     return graph, meta
 
@@ -1282,7 +1288,7 @@ def load_model(meta, checkpoint=None, flag="--checkpoint", meta_flag="--graph"):
     variables = graph.get_collection(tf1.GraphKeys.GLOBAL_VARIABLES)
     session = tf1.Session(graph=graph)
     with graph.as_default():
-        session.run(tf1.global_variables_initializer())
+        session.run([tf1.global_variables_initializer(), tf1.local_variables_initializer()])
     _note_unseeded(graph, notes, restored=values is not None)
     if values is None:
         notes.append(f"no --checkpoint: the {len(variables)} variables start from their initial values")

@@ -131,7 +131,8 @@ def test_a_scripts_usage_error_is_one_line_and_exit_2(script, capsys):
 @pytest.mark.parametrize("argv,said", [
     (["migrate-ckpt", "a/model.ckpt", "out", "--to", "m.py:f"],
      "tf1-recipes: interrupted; OUT_DIR is written only once the conversion completes, so nothing was written there"),
-    (["run", "batch_norm", "--out", "runs"], "tf1-recipes: interrupted; with --out, its run record marks the run as interrupted"),
+    (["run", "batch_norm", "--out", "runs"], "tf1-recipes: interrupted; with --out, a run that had started is recorded as "
+                                             "interrupted"),
     (["doctor", "batch_norm"], "tf1-recipes: interrupted"),
 ])
 def test_ctrl_c_at_any_moment_is_one_line_and_exit_130(argv, said, where, capsys, monkeypatch):

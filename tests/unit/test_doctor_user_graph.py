@@ -437,6 +437,29 @@ def test_trained_weights_with_keep_prob_dropout_are_judged_in_the_eval_feeds_mod
     assert "inference_loss" not in same.numbers and same.status == "WARN"  # no inference mode to measure
 
 
+def test_a_keep_prob_with_a_default_fed_in_training_only_gives_an_inference_mode(tmp_path, mnist):
+    """keep_prob = placeholder_with_default(1.0) fed 0.2 by --train-feed alone: evaluations feed its default, yet
+    check 1 measured no inference mode (it compared the eval feed's keys only)."""
+    x, y = mnist
+    graph = tf1.Graph()
+    with graph.as_default():
+        seed_everything(0)
+        X = tf1.placeholder(tf.float32, [None, 784], name="X")
+        labels = tf1.placeholder(tf.int64, [None], name="y")
+        keep_prob = tf1.placeholder_with_default(1.0, [], name="keep_prob")
+        hidden = tf1.nn.dropout(tf1.layers.dense(X, 100, activation=tf.nn.relu, name="hidden"), keep_prob=keep_prob)
+        logits = tf1.layers.dense(hidden, 10, name="outputs")
+        loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits), name="loss")
+        tf1.train.GradientDescentOptimizer(0.1).minimize(loss, name="train_op")
+    meta, _ = save_graph(graph, tmp_path / "model")
+    data = save_npz(tmp_path / "data.npz", x[:256], y[:256])
+    found = doctor.diagnose(meta, data, budget=QUICK, checks=["initial_loss"],
+                            train_feed={"keep_prob:0": 0.2}).finding("initial_loss")
+    assert "inference_loss" in found.numbers, found
+    rate_only = doctor.diagnose(meta, data, budget=QUICK, checks=["initial_loss"]).finding("initial_loss")
+    assert "inference_loss" not in rate_only.numbers  # nothing fed: one mode
+
+
 def test_tensorflows_error_is_told_by_its_cause_not_its_heading():
     """A check that could not run said only 'InvalidArgumentError: Graph execution error:'."""
     from tf1_recipes.compat import error_cause
@@ -653,14 +676,42 @@ def test_a_meta_without_its_variable_collections_or_a_folder_is_one_line_and_exi
     assert code == 2 and report is None and out == ""
     assert one_error_line(err) == (
         f"tf1-recipes: error: --graph {bare}: lists none of its 4 variables (hidden1/kernel, hidden1/bias, outputs/kernel, "
-        "...) in a variable collection (it was exported with collection_list=[]), so none can be initialised or restored; "
-        "export it again with its collections (Saver.save writes PREFIX.meta; tf.compat.v1.train.export_meta_graph keeps "
-        "them by default)")
+        "...) in a variable collection (it was exported with collection_list=[], or they were made with collections=[]), "
+        "so they cannot be initialised or restored; export it again with its collections (Saver.save writes PREFIX.meta; "
+        "tf.compat.v1.train.export_meta_graph keeps them by default)")
     for folder, held in ((tmp_path, "it holds bare.meta"), (tmp_path / "empty.meta", "it holds no .meta file")):
         folder.mkdir(exist_ok=True)
         code, report, out, err = doctor_cli(capsys, "--graph", str(folder), "--data", data)
         assert code == 2 and one_error_line(err) == (f"tf1-recipes: error: --graph {folder}: is a directory ({held}); "
                                                      "give the model's .meta file")
+
+
+def test_local_variables_are_initialised_and_a_variable_in_no_collection_is_refused(tmp_path, mnist, capsys):
+    """A graph whose variables were LOCAL_VARIABLES passed the collection check but only global variables were
+    initialised: every check WARNed 'uninitialized', exit 0."""
+    x, y = mnist
+    for where in ("local", "nowhere"):
+        graph = tf1.Graph()
+        with graph.as_default():
+            seed_everything(0)
+            X = tf1.placeholder(tf.float32, [None, 784], name="X")
+            labels = tf1.placeholder(tf.int64, [None], name="y")
+            collections = [tf1.GraphKeys.LOCAL_VARIABLES] if where == "local" else []
+            W = tf1.Variable(tf.zeros([784, 10]), name="W", collections=collections)
+            logits = tf1.layers.dense(X, 10, name="outputs") + tf.matmul(X, W)
+            loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits), name="loss")
+            tf1.train.GradientDescentOptimizer(0.01).minimize(loss, name="train_op")
+        meta, _ = save_graph(graph, tmp_path / where)
+        data = save_npz(tmp_path / "data.npz", x[:64], y[:64])
+        code, report, out, err = doctor_cli(capsys, "--graph", meta, "--data", data, "--check", "initial_loss")
+        if where == "local":
+            assert code == 0 and finding(report, "initial_loss")["status"] == "PASS", out + err
+        else:
+            assert code == 2 and one_error_line(err) == (
+                f"tf1-recipes: error: --graph {meta}: lists 1 of its 3 variables (W) in no variable collection (it was "
+                "exported with collection_list=[], or they were made with collections=[]), so they cannot be initialised "
+                "or restored; export it again with its collections (Saver.save writes PREFIX.meta; "
+                "tf.compat.v1.train.export_meta_graph keeps them by default)")
 
 
 def test_a_copied_folder_is_read_from_its_own_checkpoint_and_the_note_names_it(tmp_path, user_files, capsys):
@@ -701,15 +752,32 @@ def test_a_variable_named_as_inputs_or_labels_is_one_line_and_exit_2(user_files,
                                        f"tensor a value can be fed to; {end[flag]}")
 
 
-@pytest.mark.parametrize("feed", ["outputs/bias:0=1", "loss:0=1", "outputs/BiasAdd:0=0.5"])
+@pytest.mark.parametrize("feed,said", [
+    ("outputs/bias:0=1", "the variable outputs/bias (VarHandleOp), not a tensor a value can be fed to"),
+    ("loss:0=1", "computed by the graph (Mean), not a placeholder"),
+    ("outputs/BiasAdd:0=0.5", "computed by the graph (BiasAdd), not a placeholder"),
+])
 @pytest.mark.parametrize("flag", ["--train-feed", "--eval-feed"])
-def test_a_feed_of_anything_but_a_placeholder_is_one_line_and_exit_2(flag, feed, user_files, capsys):
+def test_a_feed_of_anything_but_a_placeholder_is_one_line_and_exit_2(flag, feed, said, user_files, capsys):
     """A fed loss was taken: check 1 PASSed on the fed value, and a fed logits made the checks measure a constant."""
     code, report, out, err = doctor_cli(capsys, "--graph", user_files["meta"], "--data", user_files["data"], flag, feed)
     name = feed.split("=")[0]
     line = one_error_line(err)
     assert code == 2 and report is None and out == ""
-    assert line.startswith(f"tf1-recipes: error: {flag} {name}: computed by the graph (") and "not a placeholder" in line
+    assert line.startswith(f"tf1-recipes: error: {flag} {name}: {said}")
+    assert line.endswith("give a placeholder (a keep_prob, a fed learning rate)")
+
+
+def test_a_feed_of_an_identity_over_a_placeholder_names_the_placeholder():
+    graph = keep_prob_mlp()
+    with graph.as_default():
+        tf.identity(graph.get_tensor_by_name("keep_prob:0"), name="keep_prob_read")
+    tensors = user_graph.find_tensors(graph)
+    with pytest.raises(user_graph.UserGraphError) as err:
+        tensors.resolve_feeds(graph, {"keep_prob_read:0": 0.5})
+    assert str(err.value) == ("--train-feed keep_prob_read:0: computed by the graph (Identity), not a placeholder, and its "
+                              "fed value would replace what the runs measure; give a placeholder (a keep_prob, a fed "
+                              "learning rate); it reads the placeholder keep_prob:0: feed that")
 
 
 def test_a_tf1_ref_variable_is_no_labels_either():

@@ -213,7 +213,8 @@ def fed_models(tmp_path_factory):
     """Two small TF1 graphs that need a placeholder besides X and y, saved with Saver, and their Keras port.
 
     ``lr``: plain GD whose rate is the placeholder ``learning_rate`` (a schedule computed in Python, fed each
-    step); ``keep_prob``: ``tf.compat.v1.nn.dropout(keep_prob=...)`` fed 0.5 to train and 1.0 to evaluate.
+    step); ``keep_prob``: ``tf.compat.v1.nn.dropout(keep_prob=...)`` fed 0.5 to train and 1.0 to evaluate;
+    ``flag_keep_prob``: its keep_prob computed from a ``training`` flag (0.5 when True, 1.0 by default).
     Synthetic arrays: the mechanics of feeding, no result claimed.
     """
     from tf1_recipes.compat import tf, tf1
@@ -221,7 +222,7 @@ def fed_models(tmp_path_factory):
     out = tmp_path_factory.mktemp("fed")
     rng = np.random.default_rng(0)
     np.savez(out / "data.npz", x=rng.normal(size=(64, 4)).astype(np.float32), y=rng.integers(0, 3, 64))
-    for name in ("lr", "keep_prob"):
+    for name in ("lr", "keep_prob", "flag_keep_prob"):
         with tf1.Graph().as_default():
             tf1.set_random_seed(1)
             X = tf1.placeholder(tf.float32, (None, 4), name="X")
@@ -229,6 +230,9 @@ def fed_models(tmp_path_factory):
             hidden = tf1.layers.dense(X, 8, activation=tf.nn.relu)
             if name == "keep_prob":
                 hidden = tf1.nn.dropout(hidden, keep_prob=tf1.placeholder(tf.float32, (), name="keep_prob"))
+            if name == "flag_keep_prob":
+                training = tf1.placeholder_with_default(False, (), name="training")
+                hidden = tf1.nn.dropout(hidden, keep_prob=1.0 - 0.5 * tf.cast(training, tf.float32))
             logits = tf1.layers.dense(hidden, 3)
             loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits), name="loss")
             rate = tf1.placeholder(tf.float32, (), name="learning_rate") if name == "lr" else 0.1
@@ -284,12 +288,23 @@ def test_keep_prob_fed_1_in_training_lets_the_steps_be_compared(fed_models, caps
         == "PASS", checks
 
 
+def test_a_keep_prob_computed_from_the_training_flag_is_dropout_in_training_mode(fed_models, capsys):
+    """Its rate was computed without the training flag (its default False: keep_prob 1.0, rate 0), so the dropout
+    was taken as inactive and the training-mode steps compared against a port without dropout: a spurious FAIL."""
+    code, out, err = _fed_parity(capsys, fed_models, "flag_keep_prob", "build", "--steps", "2", "--json")
+    assert code == 0, out + err
+    checks = {c["name"]: c for c in _report(out)["checks"]}
+    assert checks["forward, inference mode: logits and loss"]["status"] == "PASS"
+    assert checks["forward, training mode"]["status"] == checks["2 training steps"]["status"] == "SKIP", checks
+
+
 @pytest.mark.parametrize("feed,needles", [
     (("--train-feed", "learning_rat:0=0.1"), ("--train-feed 'learning_rat:0'", "close matches: learning_rate:0")),
     (("--train-feed", "X:0=0.1"), ("--train-feed X:0: that is the model's inputs, which parity feeds from --data",)),
     (("--eval-feed", "learning_rate:0=true"), ("--eval-feed learning_rate:0=True: learning_rate:0 takes float32 []",)),
     (("--train-feed", "learning_rate:0"), ("expected NAME=VALUE",)),
     (("--eval-feed", "loss:0=0.5"), ("--eval-feed loss:0: computed by the graph (Mean), not a placeholder",)),
+    (("--eval-feed", "dense/bias:0=0.5"), ("--eval-feed dense/bias:0: the variable dense/bias (VarHandleOp), not a tensor",)),
 ])
 def test_a_bad_feed_is_one_line(fed_models, capsys, feed, needles):
     code, _, err = _fed_parity(capsys, fed_models, "lr", "build", "--steps", "1", "--train-feed", "learning_rate:0=0.1",

@@ -208,11 +208,18 @@ class Target:
 
     @property
     def has_inference_mode(self):
-        """Whether an evaluation feeds the model otherwise than a training step: a training flag, or an
-        ``eval_feed`` value unlike the ``train_feed``'s (``keep_prob`` 1.0 where training feeds 0.5)."""
-        train = {tensor.name: np.asarray(value).tolist() for tensor, value in self.train_extra_feed.items()}
-        return self.training is not None or any(train.get(tensor.name) != np.asarray(value).tolist()
-                                                for tensor, value in self.eval_extra_feed.items())
+        """Whether an evaluation feeds the model otherwise than a training step: a training flag, or a
+        placeholder the loss depends on fed in one mode and not the other, or with another value (``keep_prob``
+        1.0 where training feeds 0.5; a ``placeholder_with_default(1.0)`` keep_prob fed in training only).
+        A fed learning rate, which the loss does not read, makes no inference mode."""
+        if self.training is not None:
+            return True
+        cone = upstream_ops([t for t in (self.data_loss, self.loss) if t is not None])
+
+        def values(feed):
+            return {tensor.name: np.asarray(value).tolist() for tensor, value in feed.items() if tensor.op in cone}
+
+        return values(self.train_extra_feed) != values(self.eval_extra_feed)
 
     def feed(self, batch, mode="train"):
         """Feed dict for a batch, with the training or evaluation extras.

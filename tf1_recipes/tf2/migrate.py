@@ -373,7 +373,7 @@ def _convert(values, mapping, model, optimizer, optimizer_state, out_dir, what):
 
 
 def _write(out_dir, objects):
-    """Write ``tf.train.Checkpoint(**objects)`` into ``out_dir`` through a temporary folder beside it; the prefix."""
+    """Write ``tf.train.Checkpoint(**objects)`` into ``out_dir`` through a temporary folder (:func:`tf1_recipes.outputs.staged_folder`); the prefix."""
     with outputs.staged_folder(out_dir, purpose="the TF2 checkpoint", last=checkpoints.STATE_FILE) as scratch:
         manager = tf.train.CheckpointManager(tf.train.Checkpoint(**objects), str(scratch), max_to_keep=1)
         written = Path(manager.save())
@@ -410,7 +410,7 @@ def migrate_checkpoint(recipe, tf1_checkpoint, out_dir, preset=None, *, optimize
         tf1_recipes.registry.UnknownRecipeError: unknown recipe or preset, or no TF2 port.
 
     Every TF1 tensor is read and matched before anything is written; the TF2 checkpoint is
-    written into a temporary directory beside ``out_dir`` and moved into it only when
+    written into a temporary directory (beside ``out_dir``, inside it when it exists) and moved into it only when
     complete, so a failure leaves ``out_dir`` as it was.
     """
     from tf1_recipes.tf2.parity import build_port

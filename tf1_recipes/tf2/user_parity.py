@@ -297,8 +297,12 @@ def compare_model(tf1, tf2, data, *, maps=(), names=None, steps=0, batch_size=DE
 
     checks = []
     x0, y0 = x[:batch_size], y[:batch_size]
-    # Dropout that drops units in training mode: not one whose fed rate is 0 there (--train-feed keep_prob:0=1.0).
-    dropout = [d for d in user_graph.dropout_layers(graph) if d.rate_fed(session, train_extra) != 0.0]
+    # Dropout that drops units in training mode: not one whose fed rate is 0 there (--train-feed keep_prob:0=1.0),
+    # its rate computed as training mode feeds the graph (a keep_prob may be a cond on the training flag).
+    training_feed = dict(train_extra)
+    if tensors.training is not None:
+        training_feed[tensors.training] = True  # as _tf1_feed feeds it to the training-mode runs
+    dropout = [d for d in user_graph.dropout_layers(graph) if d.rate_fed(session, training_feed) != 0.0]
     modes = [False] + ([True] if tensors.training is not None else [])
     for training in modes:
         mode = "training" if training else "inference"
