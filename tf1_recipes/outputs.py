@@ -141,30 +141,32 @@ def writing(path, flag=None, purpose="the output"):
                               f"{write_remedy(err, purpose)}") from None
 
 
+def _first_free(home, prefix, suffix, create):
+    """``create(path)`` for the first ``home/<prefix><pid>.<n><suffix>`` it makes (FileExistsError: the next ``n``)."""
+    for attempt in itertools.count():
+        try:
+            return create(Path(home) / f"{prefix}{os.getpid()}.{attempt}{suffix}")
+        except FileExistsError:
+            continue
+
+
 def new_folder_in(home, prefix):
     """A new, uniquely named folder ``home/<prefix><pid>.<n>`` with the permissions ``mkdir`` gives (the umask's).
 
     A staged output is renamed into place, so it keeps its staging folder's mode: ``tempfile.mkdtemp``'s
     owner-only 0700 would leave a user's OUT_DIR unreadable to the rest of the team.
     """
-    for attempt in itertools.count():
-        candidate = Path(home) / f"{prefix}{os.getpid()}.{attempt}"
-        try:
-            candidate.mkdir()
-            return candidate
-        except FileExistsError:
-            continue
+    def make(path):
+        path.mkdir()
+        return path
+
+    return _first_free(home, prefix, "", make)
 
 
 def _new_file_in(home, prefix, suffix):
     """``(descriptor, path)`` of a new, uniquely named file ``home/<prefix><pid>.<n><suffix>``, open for writing,
     with the permissions ``open`` gives (0666 less the umask), unlike ``tempfile.mkstemp``'s owner-only 0600."""
-    for attempt in itertools.count():
-        candidate = Path(home) / f"{prefix}{os.getpid()}.{attempt}{suffix}"
-        try:
-            return os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), str(candidate)
-        except FileExistsError:
-            continue
+    return _first_free(home, prefix, suffix, lambda path: (os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), str(path)))
 
 
 def write_text(path, text, flag=None, purpose="the output"):
