@@ -40,7 +40,9 @@ CONVENTIONS = GRAPH_CONVENTIONS
 #: ``--train-op UPDATE_OPS``: the ops of the UPDATE_OPS collection, fetched beside the training op.
 UPDATE_OPS_NAME = "UPDATE_OPS"
 CROSS_ENTROPY_OPS = ("SparseSoftmaxCrossEntropyWithLogits", "SoftmaxCrossEntropyWithLogits")
-PLACEHOLDERS = ("Placeholder", "PlaceholderWithDefault")
+#: Op types a feed may name: the graph's placeholders (with or without a default; ``PlaceholderV2``, deprecated
+#: at GraphDef version 23, in older graphs).
+PLACEHOLDER_OP_TYPES = frozenset({"Placeholder", "PlaceholderV2", "PlaceholderWithDefault"})
 #: One-hot / probability label rows must sum to 1 within this.
 ROW_SUM_TOLERANCE = 1e-4
 NPZ_REMEDY = "save it with numpy.savez(FILE, x=inputs, y=labels)"
@@ -156,7 +158,7 @@ def tensor_or_none(graph, name):
 def _placeholder_or_none(graph, name):
     """``graph``'s tensor ``name`` when a placeholder makes it (what the conventions' ``X:0``, ``y:0`` mean), else None."""
     tensor = tensor_or_none(graph, name)
-    return tensor if tensor is not None and tensor.op.type in PLACEHOLDERS else None
+    return tensor if tensor is not None and tensor.op.type in PLACEHOLDER_OP_TYPES else None
 
 
 def shape_text(shape):
@@ -167,7 +169,7 @@ def shape_text(shape):
 
 
 def _placeholders(ops):
-    return [op.outputs[0] for op in ops if op.type in PLACEHOLDERS]
+    return [op.outputs[0] for op in ops if op.type in PLACEHOLDER_OP_TYPES]
 
 
 # --------------------------------------------------------------------------- names the user gives
@@ -210,8 +212,6 @@ def resolve(graph, name, flag, want="tensor", source="the graph"):
     return element
 
 
-#: Op types a feed may name: the graph's placeholders (with or without a default).
-PLACEHOLDER_OP_TYPES = frozenset({"Placeholder", "PlaceholderV2", "PlaceholderWithDefault"})
 #: Op types whose output is a variable itself (its handle, or a ref to its value) rather than a value computed in the run.
 VARIABLE_OP_TYPES = frozenset({"VarHandleOp", "VariableV2", "Variable"})
 
