@@ -43,8 +43,9 @@ per recipe, the TF1 recipe's epoch, the port's epoch with the loop before issue 
 epoch; the runs are interleaved ``repeats`` times (the TF1 run and the port's own loop back
 to back, alternating which goes first; the loop before issue 15 in the first
 ``before_repeats`` rounds) and each column is the median, so a ratio compares runs made
-under the same machine load; the paired median is the median of each round's own ratio.
-Beside them, the loop's per-step
+under the same machine load; the paired median is the median of each round's own ratio. Where an epoch is short, the rounds
+time more of them (``Plan.min_seconds``, :func:`port_plan`), so that a run whose epoch is a few
+dozen steps and an occasional checkpoint write is timed over its steady state. Beside them, the loop's per-step
 overhead (:func:`loop_overhead`): the seconds per step a loop spends beyond the steps
 themselves, i.e. beyond one ``train_steps`` call on batches already in a ``tf.data.Dataset``.
 
@@ -167,6 +168,7 @@ class Plan:
     train_size: int = None  # None: the preset's training set (the reference configuration)
     data_dir: str = None
     input_path: str = None  # the harness's TF1 input path; None: its default (feed_dict)
+    min_seconds: float = 0.0  # the ports' table: more timed epochs where one is short (:func:`port_plan`); 0: ``epochs``
 
     @property
     def runs(self):
@@ -324,13 +326,19 @@ class SessionProbe:
         return out
 
 
-def epoch_times(result):
+def epoch_times(result, may_stop_early=False):
     """Every epoch's seconds: the recipe's own per-epoch record when it keeps one (a recipe
-    that reports once at the end, as early stopping does), else the harness's."""
+    that reports once at the end, as early stopping does), else the harness's.
+
+    ``may_stop_early``: that own record may hold fewer epochs than the run was given, at least
+    one (an early-stopping recipe whose stopper ended the run). Raises ValueError on any
+    other count: a recipe reporting other than once per epoch would make every mean wrong.
+    """
     runs = result.config["n_epochs"]
     own = result.extras.get("epoch_seconds")
-    seconds = own if own is not None and len(own) == runs else result.epoch_seconds
-    if len(seconds) != runs:
+    stopped = may_stop_early and own is not None and 0 < len(own) < runs and len(result.epoch_seconds) != runs
+    seconds = own if own is not None and (len(own) == runs or stopped) else result.epoch_seconds
+    if len(seconds) != runs and not stopped:
         raise ValueError(f"{result.recipe}: {len(seconds)} epoch times for {runs} epochs")
     return [float(x) for x in seconds]
 
@@ -478,6 +486,7 @@ def measure_keras_fit(target, steps, plan):
 PORT_COLUMNS = (
     ("target", "recipe/preset"),
     ("steps", "steps"),
+    ("epochs", "timed epochs"),
     ("tf1_s", "TF1 s"),
     ("before_s", "port s before"),
     ("before_over_tf1", "before/TF1"),
@@ -535,10 +544,42 @@ def per_step_loop():
         Port.train_batches, Port.train_rows = own
 
 
-def timed_epoch(config, warmup):
-    """Mean seconds of the epochs after ``warmup`` of one harness run of ``config``."""
-    result = run_recipe(config)
-    return float(np.mean(epoch_times(result)[warmup:]))
+def timed_epoch(config, warmup, counter=None):
+    """Mean seconds of the epochs after ``warmup`` of one harness run of ``config``.
+
+    An early-stopping recipe may end the run before ``config.n_epochs``: the mean is then over
+    the epochs it trained after the warm-up (``counter["epochs"]``, when a Counter is given,
+    counts the epochs trained). Raises ValueError when the run trained none after the warm-up.
+    """
+    seconds = epoch_times(run_recipe(config), may_stop_early=True)
+    if len(seconds) <= warmup:
+        raise ValueError(f"{config.recipe}: stopped after {len(seconds)} epoch(s), none timed after {warmup} warm-up")
+    if counter is not None:
+        counter["epochs"] += len(seconds)
+    return float(np.mean(seconds[warmup:]))
+
+
+def port_plan(target, plan, log=print):
+    """The plan of ``target``'s rounds in the ports' table: ``plan``, with more timed epochs where one is short.
+
+    With ``plan.min_seconds`` (0: ``plan`` as it is), one untimed run of the TF1 recipe
+    (``plan.warmup`` epochs, then one) estimates an epoch's seconds ``t``; the rounds then time
+    ``max(plan.epochs, ceil(min_seconds / t))`` epochs, at most the preset's ``n_epochs`` less the
+    warm-up: as many as take about ``min_seconds`` in all, as :meth:`timeit.Timer.autorange`
+    repeats a short statement until it takes 0.2 s. A steady-state epoch of a recipe whose
+    epoch is a few dozen steps and a checkpoint write when the model improves
+    (``transfer_digits_5_to_9``: 25 steps) is then the mean over the run's epochs with and
+    without a write, not over its first epochs, each of which improves and writes.
+    """
+    if not plan.min_seconds:
+        return plan
+    estimate = timed_epoch(target.config(dataclasses.replace(plan, epochs=1)), plan.warmup)
+    preset_epochs = get_recipe(target.recipe).preset(target.preset)[1]["n_epochs"]
+    wanted = max(plan.epochs, math.ceil(plan.min_seconds / estimate))
+    epochs = max(plan.epochs, min(wanted, preset_epochs - plan.warmup))
+    if epochs != plan.epochs:
+        log(f"{target.label}: an epoch took {estimate:.3g} s; timing {epochs} epochs a run")
+    return dataclasses.replace(plan, epochs=epochs)
 
 
 def loop_overhead(target, plan, n_steps=200, repeats=3):
@@ -630,13 +671,14 @@ def measure_port_speed(target, plan, repeats=3, log=print, before_repeats=None):
         return row
     runs = {"tf1": [], "before": [], "after": []}
     try:
+        plan = port_plan(target, plan, log)
         for round_ in range(repeats):
             log(f"{target.label}: round {round_ + 1}/{repeats} ...")
             for key in ("tf1", "after") if round_ % 2 == 0 else ("after", "tf1"):
                 runs[key].append(timed_epoch(target.config(plan, tf2=key == "after"), plan.warmup))
             if round_ < before_repeats:
                 with per_step_loop() as counter:
-                    runs["before"].append(timed_epoch(target.config(plan, tf2=True), plan.warmup))
+                    runs["before"].append(timed_epoch(target.config(plan, tf2=True), plan.warmup, counter))
     except Exception as err:  # noqa: BLE001  (one row's failure is reported in the row)
         row["note"] = f"error: {one_line(err)}"
         log(f"{target.label}: {row['note']}")
@@ -647,7 +689,8 @@ def measure_port_speed(target, plan, repeats=3, log=print, before_repeats=None):
         overhead = f"overhead not measured: {one_line(err)}"
     medians = {key: statistics.median(times) for key, times in runs.items()}
     row.update(
-        steps=counter["steps"] // plan.runs,  # the last per-step-loop run: steps per epoch
+        steps=counter["steps"] // counter["epochs"],  # the last per-step-loop run: steps per epoch
+        epochs=plan.epochs,
         tf1_s=significant(medians["tf1"]), before_s=significant(medians["before"]), after_s=significant(medians["after"]),
         before_over_tf1=ratio(medians["before"], medians["tf1"]), after_over_tf1=ratio(medians["after"], medians["tf1"]),
         after_over_tf1_paired=paired_median(runs["after"], runs["tf1"]),
@@ -712,8 +755,9 @@ def port_summary_lines(report):
         f"{env['cpu']}, {env['cores']} cores, TF {env['tf_version']}, Keras {env['keras_version']}, "
         f"{env['intra_op_threads']} intra-op thread(s); load average at start {env['load_average']}, "
         f"at end {report['load_average_end']}",
-        f"Each s column: median over its rounds of the mean of {s['epochs']} epoch(s) after {s['warmup']} warm-up "
-        "epoch(s); harness epoch_seconds (first batch to report, evaluation included). Input path (TF1 and ports): "
+        f"Each s column: median over its rounds of the mean of the timed epochs after {s['warmup']} warm-up "
+        f"epoch(s): {s['epochs']}, or more where one is short, about {s.get('min_seconds', 0.0):g} s in all (0: no more; "
+        "an early-stopping run may end sooner); harness epoch_seconds (first batch to report, evaluation included). Input path (TF1 and ports): "
         + (s.get("input_path") or "feed_dict") + f". Rounds: {s['repeats']}, each the TF1 run and the port's (after) "
         "back to back, TF1 first in odd rounds and the port first in even ones, then, in the first "
         f"{s['before_repeats']}, the port before.",

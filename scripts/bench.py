@@ -19,6 +19,17 @@ from tf1_recipes.cli import ScriptParser, non_negative_int, positive_int  # impo
 PROJECT = Path(__file__).resolve().parents[1]  # benchmarks/ is in the source tree, not in the installed package
 
 
+def non_negative_seconds(text):
+    """An argparse type: a finite number of seconds >= 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = None
+    if value is None or not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds >= 0, got {text!r}")
+    return value
+
+
 def build_parser():
     parser = ScriptParser(prog="bench.py", description=__doc__.splitlines()[0],
                           formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -54,6 +65,10 @@ def build_parser():
     parser.add_argument("--before-repeats", type=positive_int, metavar="K",
                         help="--ports: time the loop before issue 15 in the first K rounds only (default: every "
                              "round), so that more rounds go to the pair the ratio compares")
+    parser.add_argument("--min-seconds", type=non_negative_seconds, default=1.0, metavar="S",
+                        help="--ports: where one epoch is short, time more of them, about S seconds in all, as "
+                             "timeit's autorange (estimated from one untimed TF1 run; at most the preset's epochs; "
+                             "default 1; 0: exactly --epochs)")
     parser.add_argument("--json", metavar="OUT", help="write the whole report (rows, raw epoch times, shapes) as JSON")
     parser.add_argument("--markdown", metavar="OUT", help="write the table and its caption as markdown")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
@@ -87,7 +102,8 @@ def main(argv=None):
         if not args.quiet:
             print(message, file=sys.stderr, flush=True)
 
-    plan = bench.Plan(args.epochs, args.warmup, args.train_size, args.data_dir, args.input_path)
+    plan = bench.Plan(args.epochs, args.warmup, args.train_size, args.data_dir, args.input_path,
+                      min_seconds=args.min_seconds if args.ports else 0.0)
     if args.ports:
         report = bench.measure_ports(targets, plan, args.repeats, log=log, before_repeats=args.before_repeats)
         table, caption = bench.render_table(report["rows"], columns=bench.PORT_COLUMNS), bench.port_summary_lines(report)

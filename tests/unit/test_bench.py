@@ -114,6 +114,7 @@ def test_memory_square_matmul_and_settings_are_reported(report):
     assert data["square_gflops"] > 0
     assert data["settings"] == {
         "epochs": 1, "warmup": 1, "train_size": TRAIN_SIZE, "data_dir": None, "input_path": "in_graph", "square": 256,
+        "min_seconds": 0.0,  # only the ports' table times more epochs where one is short
     }
     assert data["environment"]["intra_op_threads"] == 1
     assert "golden_tier" not in data
@@ -215,17 +216,17 @@ def test_the_probe_counts_the_same_steps_on_both_input_paths():
 def test_ports_table_compares_each_port_with_its_tf1_recipe_before_and_after_the_loop(tmp_path):
     """scripts/bench.py --ports on he_init (500 images, two rounds, the loop before issue 15 in the first only):
     every column, ratios as quotients, a step count."""
-    code, stdout = run_script(["--ports", "--repeats", "2", "--before-repeats", "1", "--recipes", "he_init",
-                               "graph_session_basics", "--train-size", str(TRAIN_SIZE),
+    code, stdout = run_script(["--ports", "--repeats", "2", "--before-repeats", "1", "--min-seconds", "0",
+                               "--recipes", "he_init", "graph_session_basics", "--train-size", str(TRAIN_SIZE),
                                "--json", str(tmp_path / "ports.json"), "--quiet"])
     assert code == 0
     for _, heading in bench.PORT_COLUMNS:
         assert heading in stdout
     report = json.loads((tmp_path / "ports.json").read_text())
-    assert (report["settings"]["repeats"], report["settings"]["before_repeats"]) == (2, 1)
+    assert (report["settings"]["repeats"], report["settings"]["before_repeats"], report["settings"]["min_seconds"]) == (2, 1, 0)
     he_init, basics = report["rows"]
     assert basics["note"] == "not a training recipe"
-    assert he_init["steps"] == TRAIN_SIZE // 50  # he_init's batch size
+    assert he_init["steps"] == TRAIN_SIZE // 50 and he_init["epochs"] == 1  # he_init's batch size; --epochs' default
     times = he_init["epoch_seconds"]
     assert [len(times[key]) for key in ("tf1", "after", "before")] == [2, 2, 1]
     assert all(t > 0 for key in ("tf1", "after", "before") for t in times[key])
@@ -277,8 +278,10 @@ def test_each_round_runs_tf1_and_the_port_back_to_back_alternating_which_goes_fi
 
     own, order = Port.train_batches, []
 
-    def timed_epoch(config, warmup):
+    def timed_epoch(config, warmup, counter=None):
         order.append("before" if Port.train_batches is not own else "after" if config.tf2 else "tf1")
+        if counter is not None:
+            counter.update(steps=config.n_epochs, epochs=config.n_epochs)
         return 1.0
 
     monkeypatch.setattr(bench, "timed_epoch", timed_epoch)
@@ -289,6 +292,45 @@ def test_each_round_runs_tf1_and_the_port_back_to_back_alternating_which_goes_fi
     assert row["after_over_tf1"] == row["after_over_tf1_paired"] == 1.0
 
 
+def test_short_epochs_are_timed_until_they_take_min_seconds_at_most_the_presets_epochs(monkeypatch):
+    """One untimed TF1 run estimates the epoch; 0.04 s -> 25 epochs for 1 s (transfer_digits_5_to_9's 25-step epoch),
+    never fewer than --epochs, never more than the preset trains after the warm-up; min_seconds 0 changes nothing."""
+    estimated = []
+
+    def timed_epoch(config, warmup, counter=None):
+        estimated.append((config.recipe, config.n_epochs, config.tf2))
+        return seconds
+
+    monkeypatch.setattr(bench, "timed_epoch", timed_epoch)
+    target, log = bench.Target.parse("transfer_digits_5_to_9"), []
+    seconds = 0.04
+    assert bench.port_plan(target, bench.Plan(epochs=2, min_seconds=1.0), log.append).epochs == 25
+    assert estimated == [("transfer_digits_5_to_9", 2, False)]  # warm-up and one epoch, the TF1 recipe
+    assert log == ["transfer_digits_5_to_9/book: an epoch took 0.04 s; timing 25 epochs a run"]
+    seconds = 0.9
+    assert bench.port_plan(target, bench.Plan(epochs=2, min_seconds=1.0), log.append).epochs == 2
+    seconds = 1e-4  # 10,000 wanted: capped at the preset's 1,000 epochs less the warm-up
+    assert bench.port_plan(target, bench.Plan(epochs=2, warmup=1, min_seconds=1.0), log.append).epochs == 999
+    plan = bench.Plan(epochs=3)
+    assert bench.port_plan(target, plan) is plan and len(estimated) == 3  # min_seconds 0: no estimate run
+
+
+def test_an_early_stopped_runs_own_record_is_its_epochs_any_other_count_is_an_error():
+    from tf1_recipes.harness import RunResult
+
+    def result(n_epochs, own, reported):
+        return RunResult("early_stopping", "book", {"n_epochs": n_epochs}, "test_accuracy", [0.9] * len(reported),
+                         reported, {}, extras={"epoch_seconds": own} if own is not None else {})
+
+    assert bench.epoch_times(result(5, [0.1] * 5, [2.0])) == [0.1] * 5
+    assert bench.epoch_times(result(5, [0.1] * 3, [2.0]), may_stop_early=True) == [0.1] * 3  # the stopper ended it
+    with pytest.raises(ValueError, match="3 epoch times for 5 epochs"):
+        bench.epoch_times(result(5, [0.1] * 3, [0.1] * 3))  # not asked to allow an early end
+    with pytest.raises(ValueError, match="1 epoch times for 5 epochs"):
+        bench.epoch_times(result(5, None, [2.0]), may_stop_early=True)  # no record of its own: a harness count
+    assert bench.epoch_times(result(2, None, [0.3, 0.2])) == [0.3, 0.2]
+
+
 @pytest.mark.parametrize("flag", ["--repeats", "--before-repeats"])
 def test_a_round_count_below_1_is_one_usage_line(flag, capsys):
     main = runpy.run_path(str(SCRIPT))["main"]
@@ -297,3 +339,13 @@ def test_a_round_count_below_1_is_one_usage_line(flag, capsys):
     assert exit_.value.code == 2
     assert capsys.readouterr().err.splitlines() == [
         f"bench.py: error: argument {flag}: expected a positive whole number, got '0'; see bench.py --help"]
+
+
+@pytest.mark.parametrize("text", ["-1", "inf", "nan", "one"])
+def test_min_seconds_not_a_finite_number_from_0_is_one_usage_line(text, capsys):
+    main = runpy.run_path(str(SCRIPT))["main"]
+    with pytest.raises(SystemExit) as exit_:
+        main(["--ports", "--min-seconds", text])
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"bench.py: error: argument --min-seconds: expected a number of seconds >= 0, got {text!r}; see bench.py --help"]
