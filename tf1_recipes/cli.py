@@ -524,8 +524,15 @@ def _overall(comparisons):
 
 def cmd_migrate_ckpt(args):
     """``migrate-ckpt``: RECIPE PREFIX OUT, or PREFIX OUT --to MODULE:FUNCTION; the flags each form takes."""
-    from tf1_recipes.tf2.migrate import cmd_migrate_ckpt as migrate
+    _migrate_ckpt_usage(args)
+    from tf1_recipes.tf2.migrate import cmd_migrate_ckpt as migrate  # TensorFlow loads after the usage checks
 
+    return migrate(args)
+
+
+def _migrate_ckpt_usage(args):
+    """UsageError unless ``args.paths`` and the flags make one of migrate-ckpt's two forms; then sets
+    ``args.recipe`` (None with --to), ``args.tf1_checkpoint`` and ``args.out_dir``."""
     got = f"got {len(args.paths)}: {' '.join(args.paths)}"
     if args.to:
         if len(args.paths) != 2:
@@ -540,7 +547,6 @@ def cmd_migrate_ckpt(args):
         if args.maps:
             raise UsageError("migrate-ckpt: --map goes with --to MODULE:FUNCTION; a recipe's port has its own table")
         args.recipe, args.tf1_checkpoint, args.out_dir = args.paths
-    return migrate(args)
 
 
 COMMANDS = {"list": cmd_list, "run": cmd_run, "check": cmd_check, "report": cmd_report, "golden": cmd_golden}
@@ -584,15 +590,24 @@ def _feeds(entries, flag):
     return feeds
 
 
+def _doctor_usage_error(args):
+    """UsageError for doctor's flags that do not go together (:func:`_doctor_usage`)."""
+    problem = _doctor_usage(args)
+    if problem:
+        raise UsageError(f"doctor: {problem}; see tf1-recipes doctor --help")
+
+
+#: {command: check of its flags' form that needs no TensorFlow}, made before TensorFlow loads (UsageError).
+USAGE_CHECKS = {"doctor": _doctor_usage_error, "migrate-ckpt": _migrate_ckpt_usage}
+
+
 def cmd_doctor(args):
     """``tf1-recipes doctor``: exit 0 when no check FAILs, 1 otherwise."""
+    _doctor_usage_error(args)
     from tf1_recipes import doctor
     from tf1_recipes.doctor import output as doctor_output
     from tf1_recipes.runlog import RUN_RECORD
 
-    problem = _doctor_usage(args)
-    if problem:
-        raise UsageError(f"doctor: {problem}; see tf1-recipes doctor --help")
     if args.recipe is not None:
         from tf1_recipes.registry import get_recipe
 
@@ -750,6 +765,8 @@ def _main(argv):
             from tf1_recipes import regen
 
             regen.parse_arguments(args.args, prog=GOLDEN_REGEN)
+        if args.command in USAGE_CHECKS:  # flags that do not go together: one line at once, not after TensorFlow's import
+            USAGE_CHECKS[args.command](args)
         return _dispatch(COMMANDS[args.command], args)
     except (UsageError, UnknownRecipeError) as err:
         print(f"tf1-recipes: error: {err}", file=sys.stderr)

@@ -67,6 +67,24 @@ def test_a_mistyped_recipe_name_is_refused_before_tensorflow_loads(argv):
     assert out.stderr.splitlines() == [f"tf1-recipes: error: unknown recipe 'nope'; known recipes: {known}"]
 
 
+@pytest.mark.parametrize(
+    "argv,message",
+    [(["doctor", "--graph", "model.meta"], "doctor: --graph needs --data FILE.npz"),
+     (["doctor", "he_init", "--graph", "model.meta"], "doctor: give a recipe or --graph, not both"),
+     (["migrate-ckpt", "he_init", "ckpt"], "migrate-ckpt: expected RECIPE TF1_CHECKPOINT OUT_DIR"),
+     (["migrate-ckpt", "ckpt", "out", "--to", "m:f", "--preset", "book"], "migrate-ckpt: --preset is for a recipe's port")],
+    ids=["doctor-graph-without-data", "doctor-recipe-and-graph", "migrate-ckpt-two-paths", "migrate-ckpt-to-with-preset"],
+)
+def test_a_usage_error_is_refused_before_tensorflow_loads(argv, message):
+    """Flags that do not go together are one line at once, not after TensorFlow's seconds of import."""
+    probe = ("import sys\nfrom tf1_recipes import cli\ncode = cli.main(sys.argv[1:])\n"
+             "print('tensorflow loaded' if 'tensorflow' in sys.modules else 'tensorflow not loaded')\nsys.exit(code)")
+    out = subprocess.run([sys.executable, "-c", probe, *argv], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2, out.stderr
+    assert out.stdout.strip() == "tensorflow not loaded"
+    assert len(out.stderr.splitlines()) == 1 and out.stderr.startswith(f"tf1-recipes: error: {message}"), out.stderr
+
+
 def _as_a_user():
     """The command prefix that runs a process without root's way past file permissions (none when not root)."""
     if os.geteuid() != 0:
