@@ -328,7 +328,7 @@ class SessionProbe:
 
 def epoch_times(result, may_stop_early=False):
     """Every epoch's seconds: the recipe's own per-epoch record when it keeps one (a recipe
-    that reports once at the end, as early stopping does), else the harness's.
+    that reports its best model after its loop, as early stopping does), else the harness's.
 
     ``may_stop_early``: that own record may hold fewer epochs than the run was given, at least
     one (an early-stopping recipe whose stopper ended the run). Raises ValueError on any
@@ -336,7 +336,7 @@ def epoch_times(result, may_stop_early=False):
     """
     runs = result.config["n_epochs"]
     own = result.extras.get("epoch_seconds")
-    stopped = may_stop_early and own is not None and 0 < len(own) < runs and len(result.epoch_seconds) != runs
+    stopped = may_stop_early and own is not None and 0 < len(own) < runs
     seconds = own if own is not None and (len(own) == runs or stopped) else result.epoch_seconds
     if len(seconds) != runs and not stopped:
         raise ValueError(f"{result.recipe}: {len(seconds)} epoch times for {runs} epochs")
@@ -508,7 +508,8 @@ def per_step_loop():
 
     That is the ports' loop before issue 15 (``for X, y in batches: train_step(X, y)``),
     the benchmark's baseline: the same step function (``steps.single``), the same batches.
-    Yields a Counter whose ``"steps"`` counts the steps trained meanwhile.
+    Yields a Counter whose ``"steps"`` counts the steps trained meanwhile (and whose ``"epochs"``
+    :func:`timed_epochs` counts, when given it, so that a row's steps per epoch is their quotient).
     """
     from tf1_recipes.tf2.base import Port
 
@@ -544,19 +545,34 @@ def per_step_loop():
         Port.train_batches, Port.train_rows = own
 
 
-def timed_epoch(config, warmup, counter=None):
-    """Mean seconds of the epochs after ``warmup`` of one harness run of ``config``.
+def timed_epochs(config, warmup, counter=None):
+    """The seconds of each epoch after ``warmup`` of one harness run of ``config``.
 
-    An early-stopping recipe may end the run before ``config.n_epochs``: the mean is then over
-    the epochs it trained after the warm-up (``counter["epochs"]``, when a Counter is given,
-    counts the epochs trained). Raises ValueError when the run trained none after the warm-up.
+    An early-stopping recipe may end the run before ``config.n_epochs``: then the epochs it
+    trained after the warm-up. ``counter``, a Counter: its ``"epochs"`` counts every epoch the
+    run trained, warm-up included. Raises ValueError when the run trained none after the warm-up.
     """
     seconds = epoch_times(run_recipe(config), may_stop_early=True)
     if len(seconds) <= warmup:
         raise ValueError(f"{config.recipe}: stopped after {len(seconds)} epoch(s), none timed after {warmup} warm-up")
     if counter is not None:
         counter["epochs"] += len(seconds)
-    return float(np.mean(seconds[warmup:]))
+    return seconds[warmup:]
+
+
+def timed_epoch(config, warmup):
+    """Mean seconds of the epochs after ``warmup`` of one harness run of ``config`` (:func:`timed_epochs`)."""
+    return float(np.mean(timed_epochs(config, warmup)))
+
+
+def paired_means(first, second):
+    """The means of two runs' timed epochs over the epochs both trained: ``(mean of first, mean of second, n)``.
+
+    An early-stopping recipe and its port may stop at different epochs (their last bits differ);
+    each round compares the same epochs of both runs.
+    """
+    n = min(len(first), len(second))
+    return float(np.mean(first[:n])), float(np.mean(second[:n])), n
 
 
 def port_plan(target, plan, log=print):
@@ -565,17 +581,21 @@ def port_plan(target, plan, log=print):
     With ``plan.min_seconds`` (0: ``plan`` as it is), one untimed run of the TF1 recipe
     (``plan.warmup`` epochs, then one) estimates an epoch's seconds ``t``; the rounds then time
     ``max(plan.epochs, ceil(min_seconds / t))`` epochs, at most the preset's ``n_epochs`` less the
-    warm-up: as many as take about ``min_seconds`` in all, as :meth:`timeit.Timer.autorange`
-    repeats a short statement until it takes 0.2 s. A steady-state epoch of a recipe whose
-    epoch is a few dozen steps and a checkpoint write when the model improves
-    (``transfer_digits_5_to_9``: 25 steps) is then the mean over the run's epochs with and
-    without a write, not over its first epochs, each of which improves and writes.
+    warm-up: as many as would take about ``min_seconds`` in all, as :meth:`timeit.Timer.autorange`
+    repeats a short statement until it takes 0.2 s (which times the growing total instead of
+    extrapolating from one sample). A steady-state epoch of a recipe whose epoch is a few
+    dozen steps and a checkpoint write when the model improves (``transfer_digits_5_to_9``: 25
+    steps) is then the mean over the run's epochs with and without a write, not over its first
+    epochs, each of which improves and writes. The estimate is such a first epoch (with
+    ``warmup`` 0, the cold one), longer than the steady state, so the timed total may fall
+    short of ``min_seconds``; an early-stopping run may also end sooner. A target without
+    epochs (no ``n_epochs`` hyperparameter) keeps ``plan``.
     """
-    if not plan.min_seconds:
+    if not plan.min_seconds or not target.is_training:
         return plan
     estimate = timed_epoch(target.config(dataclasses.replace(plan, epochs=1)), plan.warmup)
     preset_epochs = get_recipe(target.recipe).preset(target.preset)[1]["n_epochs"]
-    wanted = max(plan.epochs, math.ceil(plan.min_seconds / estimate))
+    wanted = max(plan.epochs, math.ceil(plan.min_seconds / max(estimate, 1e-7)))
     epochs = max(plan.epochs, min(wanted, preset_epochs - plan.warmup))
     if epochs != plan.epochs:
         log(f"{target.label}: an epoch took {estimate:.3g} s; timing {epochs} epochs a run")
@@ -651,13 +671,15 @@ def before_rounds(repeats, before_repeats=None):
 def measure_port_speed(target, plan, repeats=3, log=print, before_repeats=None):
     """One row of the ports' table (keys of :data:`PORT_COLUMNS`, plus the raw epoch times).
 
-    ``repeats`` rounds of harness runs, each ``plan.warmup`` epochs then ``plan.epochs`` timed
-    ones: the TF1 recipe and the port with its own loop back to back, in alternating order (TF1
-    first in rounds 1, 3, ..., the port first in rounds 2, 4, ...: neither always runs on the
-    heels of the other target's runs), then, in the first ``before_repeats`` rounds (default
-    every round), the port with :func:`per_step_loop`; the loop-overhead probe
-    (:func:`loop_overhead`) runs as many rounds. Medians over the rounds; the TF1 and
-    port runs of a round are a pair, whose ratios :func:`round_ratios` and
+    ``repeats`` rounds of harness runs, each ``plan.warmup`` epochs then the timed ones
+    (``plan.epochs``, or more where an epoch is short: :func:`port_plan`): the TF1 recipe and the
+    port with its own loop back to back, in alternating order (TF1 first in rounds 1, 3, ...,
+    the port first in rounds 2, 4, ...: neither always runs on the heels of the other target's
+    runs), each round's pair averaged over the epochs both trained (:func:`paired_means`; the
+    row's ``epochs``: that count, or its range over the rounds), then, in the first
+    ``before_repeats`` rounds (default every round), the port with :func:`per_step_loop`; the
+    loop-overhead probe (:func:`loop_overhead`) runs as many rounds. Medians over the rounds;
+    the TF1 and port runs of a round are a pair, whose ratios :func:`round_ratios` and
     :func:`paired_median` summarise. A target without a port or without epochs is listed with
     a note.
     """
@@ -670,15 +692,20 @@ def measure_port_speed(target, plan, repeats=3, log=print, before_repeats=None):
         row["note"] = "no port"
         return row
     runs = {"tf1": [], "before": [], "after": []}
+    timed = []  # epochs each round's pair timed
     try:
         plan = port_plan(target, plan, log)
         for round_ in range(repeats):
             log(f"{target.label}: round {round_ + 1}/{repeats} ...")
-            for key in ("tf1", "after") if round_ % 2 == 0 else ("after", "tf1"):
-                runs[key].append(timed_epoch(target.config(plan, tf2=key == "after"), plan.warmup))
+            pair = {key: timed_epochs(target.config(plan, tf2=key == "after"), plan.warmup)
+                    for key in (("tf1", "after") if round_ % 2 == 0 else ("after", "tf1"))}
+            tf1_mean, after_mean, n = paired_means(pair["tf1"], pair["after"])
+            runs["tf1"].append(tf1_mean)
+            runs["after"].append(after_mean)
+            timed.append(n)
             if round_ < before_repeats:
                 with per_step_loop() as counter:
-                    runs["before"].append(timed_epoch(target.config(plan, tf2=True), plan.warmup, counter))
+                    runs["before"].append(float(np.mean(timed_epochs(target.config(plan, tf2=True), plan.warmup, counter))))
     except Exception as err:  # noqa: BLE001  (one row's failure is reported in the row)
         row["note"] = f"error: {one_line(err)}"
         log(f"{target.label}: {row['note']}")
@@ -690,7 +717,7 @@ def measure_port_speed(target, plan, repeats=3, log=print, before_repeats=None):
     medians = {key: statistics.median(times) for key, times in runs.items()}
     row.update(
         steps=counter["steps"] // counter["epochs"],  # the last per-step-loop run: steps per epoch
-        epochs=plan.epochs,
+        epochs=str(min(timed)) if min(timed) == max(timed) else f"{min(timed)}-{max(timed)}",
         tf1_s=significant(medians["tf1"]), before_s=significant(medians["before"]), after_s=significant(medians["after"]),
         before_over_tf1=ratio(medians["before"], medians["tf1"]), after_over_tf1=ratio(medians["after"], medians["tf1"]),
         after_over_tf1_paired=paired_median(runs["after"], runs["tf1"]),

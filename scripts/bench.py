@@ -20,13 +20,13 @@ PROJECT = Path(__file__).resolve().parents[1]  # benchmarks/ is in the source tr
 
 
 def non_negative_seconds(text):
-    """An argparse type: a finite number of seconds >= 0."""
+    """An argparse type: a finite number of seconds, 0 or more."""
     try:
         value = float(text)
     except ValueError:
         value = None
     if value is None or not 0 <= value < float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a number of seconds >= 0, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected a finite number of seconds, 0 or more, got {text!r}")
     return value
 
 
@@ -67,8 +67,8 @@ def build_parser():
                              "round), so that more rounds go to the pair the ratio compares")
     parser.add_argument("--min-seconds", type=non_negative_seconds, default=1.0, metavar="S",
                         help="--ports: where one epoch is short, time more of them, about S seconds in all, as "
-                             "timeit's autorange (estimated from one untimed TF1 run; at most the preset's epochs; "
-                             "default 1; 0: exactly --epochs)")
+                             "timeit's autorange (estimated from one untimed TF1 epoch after the warm-up, so it may "
+                             "fall short; at most the preset's epochs; default 1; 0: exactly --epochs)")
     parser.add_argument("--json", metavar="OUT", help="write the whole report (rows, raw epoch times, shapes) as JSON")
     parser.add_argument("--markdown", metavar="OUT", help="write the table and its caption as markdown")
     parser.add_argument("--quiet", action="store_true", help="no progress lines on stderr")

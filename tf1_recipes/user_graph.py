@@ -489,7 +489,7 @@ class Tensors:
         fetches = [self.loss] + ([self.head.logits] if self.head is not None else [])
         if mode == "train":
             fetches += list(self.train_fetches or [])
-        return sorted((t for t in _placeholders(upstream_ops(fetches)) if t.op.type == "Placeholder"),
+        return sorted((t for t in _placeholders(upstream_ops(fetches)) if t.op.type != "PlaceholderWithDefault"),
                       key=lambda t: t.name)
 
     def resolve_feeds(self, graph, train_feed=None, eval_feed=None, source="the graph", feeder="the runs"):

@@ -226,7 +226,7 @@ def test_ports_table_compares_each_port_with_its_tf1_recipe_before_and_after_the
     assert (report["settings"]["repeats"], report["settings"]["before_repeats"], report["settings"]["min_seconds"]) == (2, 1, 0)
     he_init, basics = report["rows"]
     assert basics["note"] == "not a training recipe"
-    assert he_init["steps"] == TRAIN_SIZE // 50 and he_init["epochs"] == 1  # he_init's batch size; --epochs' default
+    assert he_init["steps"] == TRAIN_SIZE // 50 and he_init["epochs"] == "1"  # he_init's batch size; --epochs' default
     times = he_init["epoch_seconds"]
     assert [len(times[key]) for key in ("tf1", "after", "before")] == [2, 2, 1]
     assert all(t > 0 for key in ("tf1", "after", "before") for t in times[key])
@@ -278,18 +278,19 @@ def test_each_round_runs_tf1_and_the_port_back_to_back_alternating_which_goes_fi
 
     own, order = Port.train_batches, []
 
-    def timed_epoch(config, warmup, counter=None):
+    def timed_epochs(config, warmup, counter=None):
         order.append("before" if Port.train_batches is not own else "after" if config.tf2 else "tf1")
         if counter is not None:
-            counter.update(steps=config.n_epochs, epochs=config.n_epochs)
-        return 1.0
+            counter.update(steps=7 * config.n_epochs, epochs=config.n_epochs)  # 7 steps an epoch
+        return [1.0] * (config.n_epochs - warmup)
 
-    monkeypatch.setattr(bench, "timed_epoch", timed_epoch)
+    monkeypatch.setattr(bench, "timed_epochs", timed_epochs)
     monkeypatch.setattr(bench, "loop_overhead", lambda target, plan, repeats: None)
-    row = bench.measure_port_speed(bench.Target.parse("he_init"), bench.Plan(), repeats=4, log=lambda _: None,
+    row = bench.measure_port_speed(bench.Target.parse("he_init"), bench.Plan(epochs=3), repeats=4, log=lambda _: None,
                                    before_repeats=2)
     assert order == ["tf1", "after", "before", "after", "tf1", "before", "tf1", "after", "after", "tf1"]
     assert row["after_over_tf1"] == row["after_over_tf1_paired"] == 1.0
+    assert (row["steps"], row["epochs"]) == (7, "3")
 
 
 def test_short_epochs_are_timed_until_they_take_min_seconds_at_most_the_presets_epochs(monkeypatch):
@@ -313,6 +314,28 @@ def test_short_epochs_are_timed_until_they_take_min_seconds_at_most_the_presets_
     assert bench.port_plan(target, bench.Plan(epochs=2, warmup=1, min_seconds=1.0), log.append).epochs == 999
     plan = bench.Plan(epochs=3)
     assert bench.port_plan(target, plan) is plan and len(estimated) == 3  # min_seconds 0: no estimate run
+    plan = bench.Plan(epochs=3, min_seconds=1.0)
+    assert bench.port_plan(bench.Target.parse("graph_session_basics"), plan) is plan and len(estimated) == 3  # no epochs
+
+
+def test_a_run_that_stops_early_is_timed_over_its_epochs_and_a_round_over_the_epochs_both_runs_trained(monkeypatch):
+    """An early-stopping run asked for 6 epochs (1 warm-up) that stopped after 4: its 3 timed epochs; the pair of a
+    round compared over the epochs both trained; a run that stopped before any timed epoch is an error."""
+    from collections import Counter
+
+    from tf1_recipes.harness import RecipeConfig, RunResult
+
+    own = [0.5, 0.1, 0.2, 0.3]
+    monkeypatch.setattr(bench, "run_recipe", lambda config: RunResult(
+        config.recipe, config.preset, {"n_epochs": config.n_epochs}, "test_accuracy", [0.1, 0.9], [9.0, 9.0], {},
+        extras={"epoch_seconds": own}))
+    counter = Counter()
+    config = RecipeConfig("early_stopping", n_epochs=6)
+    assert bench.timed_epochs(config, 1, counter) == [0.1, 0.2, 0.3] and counter["epochs"] == 4
+    assert bench.timed_epoch(config, 1) == pytest.approx(0.2)
+    assert bench.paired_means([0.1, 0.2, 0.3], [0.4, 0.2]) == (pytest.approx(0.15), pytest.approx(0.3), 2)
+    with pytest.raises(ValueError, match="stopped after 4 epoch"):
+        bench.timed_epochs(config, 4)
 
 
 def test_an_early_stopped_runs_own_record_is_its_epochs_any_other_count_is_an_error():
@@ -322,12 +345,16 @@ def test_an_early_stopped_runs_own_record_is_its_epochs_any_other_count_is_an_er
         return RunResult("early_stopping", "book", {"n_epochs": n_epochs}, "test_accuracy", [0.9] * len(reported),
                          reported, {}, extras={"epoch_seconds": own} if own is not None else {})
 
-    assert bench.epoch_times(result(5, [0.1] * 5, [2.0])) == [0.1] * 5
-    assert bench.epoch_times(result(5, [0.1] * 3, [2.0]), may_stop_early=True) == [0.1] * 3  # the stopper ended it
-    with pytest.raises(ValueError, match="3 epoch times for 5 epochs"):
-        bench.epoch_times(result(5, [0.1] * 3, [0.1] * 3))  # not asked to allow an early end
+    best_then_test = [2.0, 0.01]  # early stopping reports twice after its loop: the best loss, the test accuracy
+    assert bench.epoch_times(result(5, [0.1] * 5, best_then_test)) == [0.1] * 5
+    assert bench.epoch_times(result(5, [0.1] * 3, best_then_test), may_stop_early=True) == [0.1] * 3  # stopper ended it
+    assert bench.epoch_times(result(2, [0.1], best_then_test), may_stop_early=True) == [0.1]  # harness count 2 = runs
+    with pytest.raises(ValueError, match="2 epoch times for 5 epochs"):
+        bench.epoch_times(result(5, [0.1] * 3, best_then_test))  # not asked to allow an early end
     with pytest.raises(ValueError, match="1 epoch times for 5 epochs"):
         bench.epoch_times(result(5, None, [2.0]), may_stop_early=True)  # no record of its own: a harness count
+    with pytest.raises(ValueError, match="2 epoch times for 5 epochs"):
+        bench.epoch_times(result(5, [], best_then_test), may_stop_early=True)  # an empty record is no epoch
     assert bench.epoch_times(result(2, None, [0.3, 0.2])) == [0.3, 0.2]
 
 
@@ -348,4 +375,5 @@ def test_min_seconds_not_a_finite_number_from_0_is_one_usage_line(text, capsys):
         main(["--ports", "--min-seconds", text])
     assert exit_.value.code == 2
     assert capsys.readouterr().err.splitlines() == [
-        f"bench.py: error: argument --min-seconds: expected a number of seconds >= 0, got {text!r}; see bench.py --help"]
+        f"bench.py: error: argument --min-seconds: expected a finite number of seconds, 0 or more, got {text!r}; "
+        "see bench.py --help"]
