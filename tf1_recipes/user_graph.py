@@ -510,7 +510,8 @@ class Tensors:
             UserGraphError: a name not in the graph (with close matches); a feed of the inputs or labels;
                 a tensor that is not a placeholder (:data:`PLACEHOLDER_OP_TYPES`: a fed loss or logits would
                 replace what the checks measure); a value whose shape or kind (bool, integer, number) the
-                placeholder does not take.
+                placeholder does not take; a fed ``keep_prob`` or rate giving a dropout a rate outside [0, 1)
+                (:meth:`check_dropout_rates`).
         """
         out = []
         for flag, feed in (("--train-feed", train_feed), ("--eval-feed", eval_feed)):
@@ -540,7 +541,50 @@ class Tensors:
                                          f"{shape_text(tensor.shape)}; give {wanted} of that shape")
                 resolved[tensor] = value
             out.append(resolved)
+        self.check_dropout_rates(graph, *out)
         return tuple(out)
+
+    def check_dropout_rates(self, graph, train_extra, eval_extra):
+        """Raise UserGraphError where a feed gives a dropout a rate outside [0, 1).
+
+        ``tf.compat.v1.nn.dropout(keep_prob=p)`` drops ``rate = 1 - p`` of the units and scales the
+        rest by ``1 / p``. TensorFlow checks a Python rate when the graph is built, not a fed one:
+        ``keep_prob`` 0 (a "no dropout" meant as rate 0) gives rate 1, every unit dropped (the
+        doctor then FAILed the model's wiring on NaN gradients and found it could not learn);
+        ``keep_prob`` 50 (a percentage) gives rate -49, every unit kept and scaled by 1/50; the
+        checks would measure that model, not the user's.
+
+        Args:
+            graph: the ``tf.Graph``.
+            train_extra, eval_extra: {placeholder: value} fed to training steps and to evaluations
+                (:meth:`resolve_feeds`); training mode also feeds the training flag True, inference mode False.
+
+        Raises:
+            UserGraphError: naming the flag, the fed values the rate depends on, the dropout and its rate.
+        """
+        fed_dropouts = [d for d in dropout_layers(graph) if d.rate is None and d.rate_tensor is not None]
+        if not fed_dropouts or not (train_extra or eval_extra):
+            return
+        with tf1.Session(graph=graph) as session:
+            for flag, extra, training in (("--train-feed", train_extra, True), ("--eval-feed", eval_extra, False)):
+                feed = dict(extra)
+                if self.training is not None:
+                    feed.setdefault(self.training, training)
+                for dropout in fed_dropouts:
+                    behind = [t for t in _placeholders(upstream_ops([dropout.rate_tensor], control=False)) if t in extra]
+                    rate = dropout.rate_fed(session, feed) if behind else None
+                    if rate is None or 0.0 <= rate < 1.0:
+                        continue
+                    given = ", ".join(f"{t.name}={np.asarray(extra[t]).tolist()}" for t in behind)
+                    effect = ("drops every unit" if rate >= 1.0
+                              else f"keeps every unit and scales it by {1.0 / (1.0 - rate):.3g}")
+                    if dropout.rate_tensor.op.type in PLACEHOLDER_OP_TYPES:
+                        wanted = "a rate is the fraction of units dropped: give one in [0, 1), e.g. 0.5 to train, 0 to evaluate"
+                    else:
+                        wanted = ("keep_prob is the fraction of units kept (rate = 1 - keep_prob): give one in (0, 1], "
+                                  "e.g. 0.5 to train, 1.0 to evaluate")
+                    raise UserGraphError(f"{flag} {given} gives the dropout at {dropout.scope} rate {rate:g}, outside [0, 1): it "
+                                         f"{effect}; {wanted}")
 
     def check_fed(self, source, fed=None, remedy=None):
         """Raise UserGraphError naming every placeholder a run needs and nothing feeds.

@@ -398,6 +398,12 @@ def test_a_placeholder_nothing_feeds_is_one_line_naming_it_and_feeds_are_taken(t
         (["--train-feed", "keep_prob=0.5x"], "argument --train-feed: expected NAME=VALUE with VALUE a finite number or "
                                              "true/false (e.g. keep_prob:0=0.5), got 'keep_prob=0.5x'"),
         (["--train-feed", "keep_prob:0=nan"], "got 'keep_prob:0=nan'"),
+        # A rate outside [0, 1): keep_prob 0 meant as "no dropout", 50 meant as a percentage.
+        (["--train-feed", "keep_prob:0=0", "--train-feed", "learning_rate:0=0.1", "--eval-feed", "keep_prob:0=1"],
+         "--train-feed keep_prob:0=0 gives the dropout at dropout rate 1, outside [0, 1): it drops every unit; "
+         "keep_prob is the fraction of units kept (rate = 1 - keep_prob): give one in (0, 1]"),
+        (feeds + ["--eval-feed", "keep_prob:0=50"], "--eval-feed keep_prob:0=50 gives the dropout at dropout rate -49, "
+                                                    "outside [0, 1): it keeps every unit and scales it by 0.02;"),
         (["--train-feed", "keep_prb:0=0.5"], "--train-feed 'keep_prb:0': " + meta + " has no tensor or op of that name "
                                              "(close matches: keep_prob:0"),
     ]

@@ -277,6 +277,19 @@ def test_a_keep_prob_is_given_with_eval_feed_and_the_dropout_steps_are_skipped(f
     _one_line_error(code, err, "keep_prob:0 (float32 [], which the loss needs)", "--eval-feed NAME=VALUE")
 
 
+@pytest.mark.parametrize("train,evaluate,needle", [
+    ("0", "1.0", "--train-feed keep_prob:0=0 gives the dropout at dropout rate 1, outside [0, 1): it drops every unit"),
+    ("0.5", "1.5", "--eval-feed keep_prob:0=1.5 gives the dropout at dropout rate -0.5, outside [0, 1): it keeps every "
+                   "unit and scales it by 0.667; keep_prob is the fraction of units kept"),
+])
+def test_a_keep_prob_giving_a_rate_outside_0_1_is_one_line(fed_models, capsys, train, evaluate, needle):
+    """TensorFlow checks a Python rate when the graph is built, not a fed keep_prob: at 0 parity compared a model
+    whose units are all dropped, at 1.5 one whose units are all kept and scaled down."""
+    code, _, err = _fed_parity(capsys, fed_models, "keep_prob", "build_with_dropout", "--steps", "1",
+                               "--train-feed", f"keep_prob:0={train}", "--eval-feed", f"keep_prob:0={evaluate}")
+    _one_line_error(code, err, needle)
+
+
 def test_keep_prob_fed_1_in_training_lets_the_steps_be_compared(fed_models, capsys):
     """Steps SKIPped for 'dropout draws its own random mask on each side' whatever keep_prob was fed: at 1.0 it
     drops nothing, and the steps of a port without dropout can be compared."""
