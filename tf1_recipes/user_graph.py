@@ -550,9 +550,12 @@ class Tensors:
         ``tf.compat.v1.nn.dropout(keep_prob=p)`` drops ``rate = 1 - p`` of the units and scales the
         rest by ``1 / p``. TensorFlow checks a Python rate when the graph is built, not a fed one:
         ``keep_prob`` 0 (a "no dropout" meant as rate 0) gives rate 1, every unit dropped (the
-        doctor then FAILed the model's wiring on NaN gradients and found it could not learn);
-        ``keep_prob`` 50 (a percentage) gives rate -49, every unit kept and scaled by 1/50; the
-        checks would measure that model, not the user's.
+        doctor then FAILed the model's wiring on NaN gradients, exit 1, where the model was fine);
+        ``keep_prob`` 50 (a percentage) gives rate -49, every unit kept and scaled by 1/50; a NaN
+        makes every output NaN. The checks would measure that model, not the user's.
+
+        The rate is run in a session of its own, so one that also depends on a variable is not
+        checked here (the run stops on the uninitialised variable; nothing is raised).
 
         Args:
             graph: the ``tf.Graph``.
@@ -562,29 +565,32 @@ class Tensors:
         Raises:
             UserGraphError: naming the flag, the fed values the rate depends on, the dropout and its rate.
         """
-        fed_dropouts = [d for d in dropout_layers(graph) if d.rate is None and d.rate_tensor is not None]
-        if not fed_dropouts or not (train_extra or eval_extra):
+        if not (train_extra or eval_extra):
+            return
+        fed = set(train_extra) | set(eval_extra)
+        fed_dropouts = []
+        for dropout in dropout_layers(graph):
+            if dropout.rate is None and dropout.rate_tensor is not None:
+                behind = [t for t in _placeholders(upstream_ops([dropout.rate_tensor], control=False)) if t in fed]
+                if behind:
+                    fed_dropouts.append((dropout, behind))
+        if not fed_dropouts:
             return
         with tf1.Session(graph=graph) as session:
             for flag, extra, training in (("--train-feed", train_extra, True), ("--eval-feed", eval_extra, False)):
                 feed = dict(extra)
                 if self.training is not None:
                     feed.setdefault(self.training, training)
-                for dropout in fed_dropouts:
-                    behind = [t for t in _placeholders(upstream_ops([dropout.rate_tensor], control=False)) if t in extra]
-                    rate = dropout.rate_fed(session, feed) if behind else None
+                for dropout, behind in fed_dropouts:
+                    given = [t for t in behind if t in extra]
+                    rate = dropout.rate_fed(session, feed) if given else None
                     if rate is None or 0.0 <= rate < 1.0:
                         continue
-                    given = ", ".join(f"{t.name}={np.asarray(extra[t]).tolist()}" for t in behind)
-                    effect = ("drops every unit" if rate >= 1.0
+                    shown = ", ".join(f"{t.name}={np.asarray(extra[t]).tolist()}" for t in given)
+                    effect = ("makes every output NaN" if math.isnan(rate) else "drops every unit" if rate >= 1.0
                               else f"keeps every unit and scales it by {1.0 / (1.0 - rate):.3g}")
-                    if dropout.rate_tensor.op.type in PLACEHOLDER_OP_TYPES:
-                        wanted = "a rate is the fraction of units dropped: give one in [0, 1), e.g. 0.5 to train, 0 to evaluate"
-                    else:
-                        wanted = ("keep_prob is the fraction of units kept (rate = 1 - keep_prob): give one in (0, 1], "
-                                  "e.g. 0.5 to train, 1.0 to evaluate")
-                    raise UserGraphError(f"{flag} {given} gives the dropout at {dropout.scope} rate {rate:g}, outside [0, 1): it "
-                                         f"{effect}; {wanted}")
+                    raise UserGraphError(f"{flag} {shown} gives dropout '{dropout.scope}' a rate of {rate:g}, outside "
+                                         f"[0, 1): it {effect}; {_rate_advice(dropout.rate_tensor)}")
 
     def check_fed(self, source, fed=None, remedy=None):
         """Raise UserGraphError naming every placeholder a run needs and nothing feeds.
@@ -792,6 +798,26 @@ class Dropout:
         rate = f"rate {self.rate:g}" if self.rate is not None else "a rate computed in the graph"
         where = f" (in {self.branch}: active in training mode)" if self.branch else " (always on)"
         return f"{self.scope}: {rate}{where}"
+
+
+def _rate_advice(rate_tensor):
+    """What a user should feed a dropout computing ``rate_tensor``: a rate's range for a fed rate, a
+    ``keep_prob``'s for ``1 - keep_prob`` (``tf.compat.v1.nn.dropout(keep_prob=...)``), else the range alone."""
+    def through(tensor):  # past the casts and identities between a placeholder and its use
+        while tensor.op.type in ("Cast", "Identity") and tensor.op.inputs:
+            tensor = tensor.op.inputs[0]
+        return tensor
+
+    source = through(rate_tensor)
+    if source.op.type in PLACEHOLDER_OP_TYPES:
+        return "a rate is the fraction of units dropped: give one in [0, 1), e.g. 0.5 to train, 0 to evaluate"
+    if source.op.type == "Sub":
+        first, second = (through(t) for t in source.op.inputs)
+        if first.op.type == "Const" and second.op.type in PLACEHOLDER_OP_TYPES:
+            if np.all(tf.make_ndarray(first.op.get_attr("value")) == 1):
+                return ("keep_prob is the fraction of units kept (rate = 1 - keep_prob): give one in (0, 1], "
+                        "e.g. 0.5 to train, 1.0 to evaluate")
+    return "give values that make the rate one in [0, 1)"
 
 
 _DROPOUT_MASK = re.compile(r"(^|/)dropout(_\d+)?/GreaterEqual$")

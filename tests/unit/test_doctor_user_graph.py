@@ -400,9 +400,9 @@ def test_a_placeholder_nothing_feeds_is_one_line_naming_it_and_feeds_are_taken(t
         (["--train-feed", "keep_prob:0=nan"], "got 'keep_prob:0=nan'"),
         # A rate outside [0, 1): keep_prob 0 meant as "no dropout", 50 meant as a percentage.
         (["--train-feed", "keep_prob:0=0", "--train-feed", "learning_rate:0=0.1", "--eval-feed", "keep_prob:0=1"],
-         "--train-feed keep_prob:0=0 gives the dropout at dropout rate 1, outside [0, 1): it drops every unit; "
+         "--train-feed keep_prob:0=0 gives dropout 'dropout' a rate of 1, outside [0, 1): it drops every unit; "
          "keep_prob is the fraction of units kept (rate = 1 - keep_prob): give one in (0, 1]"),
-        (feeds + ["--eval-feed", "keep_prob:0=50"], "--eval-feed keep_prob:0=50 gives the dropout at dropout rate -49, "
+        (feeds + ["--eval-feed", "keep_prob:0=50"], "--eval-feed keep_prob:0=50 gives dropout 'dropout' a rate of -49, "
                                                     "outside [0, 1): it keeps every unit and scales it by 0.02;"),
         (["--train-feed", "keep_prb:0=0.5"], "--train-feed 'keep_prb:0': " + meta + " has no tensor or op of that name "
                                              "(close matches: keep_prob:0"),
@@ -421,6 +421,40 @@ def test_a_placeholder_nothing_feeds_is_one_line_naming_it_and_feeds_are_taken(t
     assert code == 2 and ("the model needs placeholder extra:0 (float32 [?,784], which the loss needs)"
                           in one_error_line(err)), err
     assert "so a model with a second batch-shaped input cannot be examined as it is" in err
+
+
+@pytest.mark.parametrize("build,feed,said", [
+    ("rate", {"rate:0": 1.0}, "--train-feed rate:0=1.0 gives dropout 'dropout' a rate of 1, outside [0, 1): it drops "
+                              "every unit; a rate is the fraction of units dropped: give one in [0, 1)"),
+    ("rate", {"rate:0": 0.5}, None),
+    ("keep_prob", {"keep_prob:0": float("nan")}, "--train-feed keep_prob:0=nan gives dropout 'dropout' a rate of nan, "
+                                                "outside [0, 1): it makes every output NaN; keep_prob is the fraction"),
+    ("half_keep_prob", {"keep_prob:0": 3.0}, "--train-feed keep_prob:0=3.0 gives dropout 'dropout' a rate of -0.5, "
+                                             "outside [0, 1): it keeps every unit and scales it by 0.667; give values "
+                                             "that make the rate one in [0, 1)"),
+])
+def test_a_fed_rate_outside_0_1_is_refused_with_advice_for_how_the_rate_is_fed(build, feed, said):
+    """The advice follows the graph: a placeholder fed as the rate itself (``tf.nn.dropout(rate=...)``, through a cast),
+    ``1 - keep_prob``, or another computation of it (here ``1 - keep_prob / 2``), where neither range applies."""
+    graph = tf1.Graph()
+    with graph.as_default():
+        seed_everything(1)
+        X = tf1.placeholder(tf.float32, [None, 4], name="X")
+        if build == "rate":
+            rate = tf.cast(tf1.placeholder(tf.float64, [], name="rate"), tf.float32)
+            hidden = tf.nn.dropout(X, rate=rate)
+        else:
+            keep_prob = tf1.placeholder(tf.float32, [], name="keep_prob")
+            hidden = tf1.nn.dropout(X, keep_prob=keep_prob if build == "keep_prob" else keep_prob / 2.0)
+        tf.reduce_mean(hidden, name="loss")
+    tensors = user_graph.find_tensors(graph, loss="loss")
+    if said is None:
+        train, _ = tensors.resolve_feeds(graph, train_feed=feed)
+        assert list(train.values()) == list(feed.values())
+        return
+    with pytest.raises(user_graph.UserGraphError) as raised:
+        tensors.resolve_feeds(graph, train_feed=feed)
+    assert said in str(raised.value), str(raised.value)
 
 
 def test_trained_weights_with_keep_prob_dropout_are_judged_in_the_eval_feeds_mode(tmp_path, mnist):

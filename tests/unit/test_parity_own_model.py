@@ -278,8 +278,8 @@ def test_a_keep_prob_is_given_with_eval_feed_and_the_dropout_steps_are_skipped(f
 
 
 @pytest.mark.parametrize("train,evaluate,needle", [
-    ("0", "1.0", "--train-feed keep_prob:0=0 gives the dropout at dropout rate 1, outside [0, 1): it drops every unit"),
-    ("0.5", "1.5", "--eval-feed keep_prob:0=1.5 gives the dropout at dropout rate -0.5, outside [0, 1): it keeps every "
+    ("0", "1.0", "--train-feed keep_prob:0=0 gives dropout 'dropout' a rate of 1, outside [0, 1): it drops every unit"),
+    ("0.5", "1.5", "--eval-feed keep_prob:0=1.5 gives dropout 'dropout' a rate of -0.5, outside [0, 1): it keeps every "
                    "unit and scales it by 0.667; keep_prob is the fraction of units kept"),
 ])
 def test_a_keep_prob_giving_a_rate_outside_0_1_is_one_line(fed_models, capsys, train, evaluate, needle):
