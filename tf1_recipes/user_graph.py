@@ -554,8 +554,12 @@ class Tensors:
         ``keep_prob`` 50 (a percentage) gives rate -49, every unit kept and scaled by 1/50; a NaN
         makes every output NaN. The checks would measure that model, not the user's.
 
-        The rate is run in a session of its own, so one that also depends on a variable is not
-        checked here (the run stops on the uninitialised variable; nothing is raised).
+        A dropout inside a ``cond`` on the training flag (``tf.layers.dropout(rate=placeholder,
+        training=flag)``, TF2's ``If`` or TF1's ``Switch``) is checked in the mode that runs it: the
+        training feeds, with the flag True. Not checked: a branch that computes its rate from a fed
+        ``keep_prob`` itself (:func:`dropout_layers`), and a rate that also depends on a variable (it is run
+        in a session of its own, where the variable is uninitialised; nothing is raised). A rate down to
+        -:data:`ROUNDING` is float32's rounding of a ``keep_prob`` just above 1, taken as 0.
 
         Args:
             graph: the ``tf.Graph``.
@@ -569,7 +573,7 @@ class Tensors:
             return
         fed = set(train_extra) | set(eval_extra)
         fed_dropouts = []
-        for dropout in dropout_layers(graph):
+        for dropout in dropout_layers(graph):  # those inside a cond branch too, where the rate is passed in
             if dropout.rate is None and dropout.rate_tensor is not None:
                 behind = [t for t in _placeholders(upstream_ops([dropout.rate_tensor], control=False)) if t in fed]
                 if behind:
@@ -584,7 +588,7 @@ class Tensors:
                 for dropout, behind in fed_dropouts:
                     given = [t for t in behind if t in extra]
                     rate = dropout.rate_fed(session, feed) if given else None
-                    if rate is None or 0.0 <= rate < 1.0:
+                    if rate is None or -ROUNDING <= rate < 1.0:  # a keep_prob of 1 + 1e-7 is 1 in float32's rounding
                         continue
                     shown = ", ".join(f"{t.name}={np.asarray(extra[t]).tolist()}" for t in given)
                     effect = ("makes every output NaN" if math.isnan(rate) else "drops every unit" if rate >= 1.0
@@ -776,20 +780,29 @@ class Dropout:
     ``scope``: its name scope (``dnn/dropout``); ``branch``: the cond branch function holding
     it (``tf.layers.dropout(training=flag)`` builds it inside a ``cond`` on the flag), None
     when it sits in the graph itself (always on). ``rate_tensor``: the rate as the graph computes
-    it (``1 - keep_prob`` of a fed ``keep_prob``), for one in the graph itself; None inside a branch.
+    it (``1 - keep_prob`` of a fed ``keep_prob``); inside a branch, the ``If`` op's input the branch
+    takes as its rate (a fed ``tf.layers.dropout(rate=placeholder)``), None where the branch computes
+    its rate itself; in TF1's control flow (``Switch``), the tensor the ``Switch`` passes in. ``condition``:
+    for a branch, (the condition of its ``If`` or ``Switch``, the value that takes the branch).
     """
 
     scope: str
     rate: float = None
     branch: str = None
     rate_tensor: object = dataclasses.field(default=None, repr=False, compare=False)
+    condition: tuple = dataclasses.field(default=None, repr=False, compare=False)
 
     def rate_fed(self, session, feed):
         """The rate under ``feed`` ({placeholder: value}, e.g. ``keep_prob`` 1.0 -> 0.0): the constant rate, or the
-        graph's rate run in ``session``; None inside a cond branch or where ``feed`` does not determine it."""
+        graph's rate run in ``session``; None where ``feed`` does not determine it, or takes the other branch
+        of the ``cond`` holding it (``training`` fed False: the dropout does not run)."""
         if self.rate is not None or self.rate_tensor is None:
             return self.rate
         try:
+            if self.condition is not None:
+                flag, taken = self.condition
+                if bool(session.run(flag, feed_dict=feed)) != taken:
+                    return None
             return float(session.run(self.rate_tensor, feed_dict=feed))
         except (tf.errors.OpError, TypeError, ValueError):
             return None
@@ -820,6 +833,17 @@ def _rate_advice(rate_tensor):
     return "give values that make the rate one in [0, 1)"
 
 
+def _fetchable(tensor):
+    """``tensor``, or the tensor an ``Identity`` inside TF1's ``cond`` (``cond/pred_id``) passes on, which a session can fetch."""
+    while not tensor.graph.is_fetchable(tensor.op) and tensor.op.type == "Identity":
+        tensor = tensor.op.inputs[0]
+    return tensor
+
+
+#: How far below 0 a fed rate may fall and still be taken as 0: float32's rounding of ``1 - keep_prob``
+#: for a keep_prob a few ulps above 1 (1.0000001 gives -1.19e-7: every unit kept, scaled by 0.9999999).
+ROUNDING = 1e-6
+
 _DROPOUT_MASK = re.compile(r"(^|/)dropout(_\d+)?/GreaterEqual$")
 
 
@@ -830,25 +854,44 @@ def dropout_layers(graph):
     second input of the ``dropout/GreaterEqual`` op (a constant for a Python float
     ``rate``, or ``1 - keep_prob`` for ``tf.compat.v1.nn.dropout(keep_prob=...)``). The
     graph's ops and its function library (the branches of a ``cond`` on a training flag)
-    are both searched; the backward functions are not.
+    are both searched; the backward functions are not. A branch whose rate is one of its
+    arguments (``tf.layers.dropout(rate=placeholder, training=flag)``) gets the ``If`` op's
+    input for it as ``rate_tensor``; a dropout in TF1's control flow whose rate comes through a
+    ``Switch``, the ``Switch``'s input (a branch that computes its rate from a fed ``keep_prob``
+    itself has no ``rate_tensor``: it cannot be run outside the branch).
     """
     found = []
+    branches = {}  # a cond branch's function name -> (its If op, the condition's value that takes it)
     for op in graph.get_operations():
         if op.type == "GreaterEqual" and _DROPOUT_MASK.search(op.name) and not op.name.startswith("gradients"):
             rate_op = op.inputs[1].op
             rate = float(tf.make_ndarray(rate_op.get_attr("value"))) if rate_op.type == "Const" else None
-            found.append(Dropout(op.name.rsplit("/", 1)[0], rate, rate_tensor=op.inputs[1]))
+            rate_tensor, condition = op.inputs[1], None
+            if rate_op.type in ("Switch", "RefSwitch"):  # TF1's cond: its Switch output cannot be fetched, its input can
+                rate_tensor = _fetchable(rate_op.inputs[0])
+                condition = (_fetchable(rate_op.inputs[1]), op.inputs[1].value_index == 1)
+            found.append(Dropout(op.name.rsplit("/", 1)[0], rate, rate_tensor=rate_tensor, condition=condition))
+        elif op.type in ("If", "StatelessIf"):
+            branches.setdefault(op.get_attr("then_branch").name, (op, True))
+            branches.setdefault(op.get_attr("else_branch").name, (op, False))
     for function in graph.as_graph_def().library.function:
         name = function.signature.name
         if "_grad_" in name or name.endswith("_grad"):
             continue
         nodes = {node.name: node for node in function.node_def}
+        arguments = [arg.name for arg in function.signature.input_arg]
         for node in function.node_def:
             if node.op == "GreaterEqual" and _DROPOUT_MASK.search(node.name):
-                source = nodes.get(node.input[1].split(":")[0]) if len(node.input) > 1 else None
+                rate_input = node.input[1] if len(node.input) > 1 else ""
+                source = nodes.get(rate_input.split(":")[0])
                 rate = (float(tf.make_ndarray(source.attr["value"].tensor))
                         if source is not None and source.op == "Const" else None)
-                found.append(Dropout(node.name.rsplit("/", 1)[0], rate, name))
+                rate_tensor = condition = None
+                if rate is None and rate_input in arguments and name in branches:  # the rate passed into the branch
+                    if_op, taken = branches[name]
+                    rate_tensor, condition = if_op.inputs[1 + arguments.index(rate_input)], (if_op.inputs[0], taken)
+                found.append(Dropout(node.name.rsplit("/", 1)[0], rate, name, rate_tensor=rate_tensor,
+                                     condition=condition))
     unique = {}
     for item in found:
         unique.setdefault((item.scope, item.rate, item.branch is None), item)

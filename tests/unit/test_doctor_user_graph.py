@@ -423,38 +423,83 @@ def test_a_placeholder_nothing_feeds_is_one_line_naming_it_and_feeds_are_taken(t
     assert "so a model with a second batch-shaped input cannot be examined as it is" in err
 
 
-@pytest.mark.parametrize("build,feed,said", [
-    ("rate", {"rate:0": 1.0}, "--train-feed rate:0=1.0 gives dropout 'dropout' a rate of 1, outside [0, 1): it drops "
-                              "every unit; a rate is the fraction of units dropped: give one in [0, 1)"),
-    ("rate", {"rate:0": 0.5}, None),
-    ("keep_prob", {"keep_prob:0": float("nan")}, "--train-feed keep_prob:0=nan gives dropout 'dropout' a rate of nan, "
-                                                "outside [0, 1): it makes every output NaN; keep_prob is the fraction"),
-    ("half_keep_prob", {"keep_prob:0": 3.0}, "--train-feed keep_prob:0=3.0 gives dropout 'dropout' a rate of -0.5, "
-                                             "outside [0, 1): it keeps every unit and scales it by 0.667; give values "
-                                             "that make the rate one in [0, 1)"),
-])
-def test_a_fed_rate_outside_0_1_is_refused_with_advice_for_how_the_rate_is_fed(build, feed, said):
-    """The advice follows the graph: a placeholder fed as the rate itself (``tf.nn.dropout(rate=...)``, through a cast),
-    ``1 - keep_prob``, or another computation of it (here ``1 - keep_prob / 2``), where neither range applies."""
+RATE_ADVICE = "a rate is the fraction of units dropped: give one in [0, 1)"
+
+
+def fed_dropout_graph(build):
+    """A tiny graph whose one dropout's rate is fed: ``rate`` (``tf.nn.dropout(rate=cast(placeholder))``), ``keep_prob``
+    (``tf1.nn.dropout(keep_prob=placeholder)``), ``half_keep_prob`` (``keep_prob / 2``), ``cond_rate``
+    (``tf1.layers.dropout(rate=placeholder, training=flag)``: the dropout inside a cond branch on the flag) and
+    ``v1_cond_rate`` (the same with TF1's control flow, ``Switch`` and ``Merge``)."""
     graph = tf1.Graph()
-    with graph.as_default():
-        seed_everything(1)
-        X = tf1.placeholder(tf.float32, [None, 4], name="X")
-        if build == "rate":
-            rate = tf.cast(tf1.placeholder(tf.float64, [], name="rate"), tf.float32)
-            hidden = tf.nn.dropout(X, rate=rate)
-        else:
-            keep_prob = tf1.placeholder(tf.float32, [], name="keep_prob")
-            hidden = tf1.nn.dropout(X, keep_prob=keep_prob if build == "keep_prob" else keep_prob / 2.0)
-        tf.reduce_mean(hidden, name="loss")
-    tensors = user_graph.find_tensors(graph, loss="loss")
+    if build == "v1_cond_rate":
+        tf1.disable_control_flow_v2()
+    try:
+        with graph.as_default():
+            seed_everything(1)
+            X = tf1.placeholder(tf.float32, [None, 4], name="X")
+            training = tf1.placeholder_with_default(False, [], name="training")
+            if build == "rate":
+                hidden = tf.nn.dropout(X, rate=tf.cast(tf1.placeholder(tf.float64, [], name="rate"), tf.float32))
+            elif build in ("cond_rate", "v1_cond_rate"):
+                hidden = tf1.layers.dropout(X, rate=tf1.placeholder(tf.float32, [], name="rate"), training=training)
+            else:
+                keep_prob = tf1.placeholder(tf.float32, [], name="keep_prob")
+                hidden = tf1.nn.dropout(X, keep_prob=keep_prob if build == "keep_prob" else keep_prob / 2.0)
+            tf.reduce_mean(hidden, name="loss")
+    finally:
+        tf1.enable_control_flow_v2()
+    return graph
+
+
+@pytest.mark.parametrize("build,flag,feed,said", [
+    ("rate", "train", {"rate:0": 1.0}, ("--train-feed rate:0=1.0 gives dropout 'dropout' a rate of 1, outside [0, 1): "
+                                        "it drops every unit; " + RATE_ADVICE,)),
+    ("rate", "train", {"rate:0": 0.5}, None),
+    ("keep_prob", "train", {"keep_prob:0": float("nan")},
+     ("--train-feed keep_prob:0=nan gives dropout 'dropout' a rate of nan, outside [0, 1): it makes every output NaN; "
+      "keep_prob is the fraction",)),
+    ("keep_prob", "train", {"keep_prob:0": 1.0000001}, None),  # rate -1.19e-7 in float32: 1 to within rounding
+    ("keep_prob", "eval", {"keep_prob:0": 1.001}, ("--eval-feed keep_prob:0=1.001 gives dropout 'dropout' a rate of "
+                                                   "-0.001",)),
+    ("half_keep_prob", "train", {"keep_prob:0": 3.0},
+     ("--train-feed keep_prob:0=3.0 gives dropout 'dropout' a rate of -0.5, outside [0, 1): it keeps every unit and "
+      "scales it by 0.667; give values that make the rate one in [0, 1)",)),
+    # Inside a cond on the training flag: checked where the training-mode runs take the branch, not in inference mode.
+    ("cond_rate", "train", {"rate:0": 1.0}, ("--train-feed rate:0=1.0 gives dropout 'dropout' a rate of 1, outside "
+                                             "[0, 1): it drops every unit; " + RATE_ADVICE,)),
+    ("cond_rate", "eval", {"rate:0": 1.0}, None),
+    ("v1_cond_rate", "train", {"rate:0": -2.0}, ("--train-feed rate:0=-2.0 gives dropout '", "' a rate of -2, outside "
+                                                 "[0, 1): it keeps every unit and scales it by 0.333; " + RATE_ADVICE)),
+    ("v1_cond_rate", "eval", {"rate:0": -2.0}, None),
+])
+def test_a_fed_rate_outside_0_1_is_refused_with_advice_for_how_the_rate_is_fed(build, flag, feed, said):
+    """The advice follows the graph: a placeholder fed as the rate itself (``tf.nn.dropout(rate=...)``, through a cast
+    or TF1's ``Switch``), ``1 - keep_prob``, or another computation of it (here ``1 - keep_prob / 2``), where neither
+    range applies. A dropout in a cond on the training flag is checked in the mode that runs it."""
+    graph = fed_dropout_graph(build)
+    tensors = user_graph.find_tensors(graph, loss="loss", training="training:0")
+    feeds = {f"{flag}_feed": feed}
     if said is None:
-        train, _ = tensors.resolve_feeds(graph, train_feed=feed)
-        assert list(train.values()) == list(feed.values())
+        resolved = tensors.resolve_feeds(graph, **feeds)[0 if flag == "train" else 1]
+        assert list(resolved.values()) == list(feed.values())
         return
     with pytest.raises(user_graph.UserGraphError) as raised:
-        tensors.resolve_feeds(graph, train_feed=feed)
-    assert said in str(raised.value), str(raised.value)
+        tensors.resolve_feeds(graph, **feeds)
+    assert all(part in str(raised.value) for part in said), str(raised.value)
+
+
+def test_a_feed_behind_no_dropout_opens_no_session(monkeypatch):
+    """The rates are run in a session only where a fed placeholder is behind a dropout: a fed learning rate is not."""
+    graph = keep_prob_mlp()
+    tensors = user_graph.find_tensors(graph)
+    opened = []
+    session = tf1.Session
+    monkeypatch.setattr(tf1, "Session", lambda *args, **kwargs: opened.append(1) or session(*args, **kwargs))
+    tensors.resolve_feeds(graph, train_feed={"learning_rate:0": 0.1})
+    assert opened == []
+    tensors.resolve_feeds(graph, train_feed={"learning_rate:0": 0.1, "keep_prob:0": 0.5})
+    assert opened == [1]
 
 
 def test_trained_weights_with_keep_prob_dropout_are_judged_in_the_eval_feeds_mode(tmp_path, mnist):
